@@ -1,0 +1,212 @@
+# impcert: one non-recursive Makefile for the harness, the plugins, refimp,
+# the Squirrel interpreter and the tests. `make help` lists the targets.
+
+BUILD   ?= build
+SAN     ?= 0
+CC      ?= cc
+PROTOC  ?= protoc-c
+
+ifeq ($(SAN),1)
+BUILD   := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+endif
+
+# Debian packages the build and the tests need (checked by `make deps`).
+DEB_PACKAGES := gcc make pkg-config libcunit1-dev libpcap-dev libssl-dev \
+                libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
+                libxml2-utils tshark python3-junitparser
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT      ?= -O2 -g
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+GEN      := $(BUILD)/gen
+OBJ      := $(BUILD)/obj
+BIN      := $(BUILD)/bin
+LIB      := $(BUILD)/lib
+PLUGDIR  := $(BUILD)/plugins
+TESTBIN  := $(BUILD)/tests
+
+PROTOS   := specs/wire.proto specs/jig.proto
+GEN_C    := $(patsubst specs/%.proto,$(GEN)/impcert/%.pb-c.c,$(PROTOS))
+GEN_H    := $(GEN_C:.c=.h)
+
+.PHONY: all deps check certify clean help unit conformance sqcheck
+all: $(BIN)/impcert $(BIN)/refimp $(BIN)/sqrun plugins
+
+help:
+	@echo "make deps      install the Debian packages the build needs (as root)"
+	@echo "make all       build impcert, refimp, sqrun and the plugins into $(BUILD)/"
+	@echo "make check     build, then run every unit and conformance test"
+	@echo "make certify   build, then run the suite against refimp: reports/"
+	@echo "make clean     remove $(BUILD)/ and the reports"
+	@echo "SAN=1          build into build-san/ with ASan + UBSan"
+
+# ---- dependencies --------------------------------------------------------
+# A stamp keeps `make check` from asking dpkg on every run.
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: Makefile tools/deps.sh
+	@sh tools/deps.sh $(DEB_PACKAGES)
+	@mkdir -p $(@D) && touch $@
+
+# ---- generated protocol code (the contract in machine form) -------------
+# Generated into gen/impcert/ so the SDK includes them as <impcert/x.pb-c.h>.
+$(GEN)/impcert/%.pb-c.c $(GEN)/impcert/%.pb-c.h: specs/%.proto | $(BUILD)/.deps
+	@mkdir -p $(GEN)/impcert
+	$(PROTOC) --proto_path=specs --c_out=$(GEN)/impcert $<
+
+# Generated code is compiled once per side, so each side owns its objects.
+PB_CFLAGS := $(shell pkg-config --cflags libprotobuf-c 2>/dev/null)
+PB_LIBS   := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
+
+# ---- Squirrel interpreter: reference-fw/sq ---------------------------------
+SQ_SRC   := $(wildcard reference-fw/sq/*.c)
+SQ_OBJ   := $(SQ_SRC:%.c=$(OBJ)/%.o)
+SQ_CFLAGS := -Ireference-fw/sq
+
+$(LIB)/libsq.a: $(SQ_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(OBJ)/reference-fw/sq/%.o: reference-fw/sq/%.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(SQ_CFLAGS) -c $< -o $@
+
+$(BIN)/sqrun: $(OBJ)/reference-fw/sqrun.o $(LIB)/libsq.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ -lm -o $@
+
+$(OBJ)/reference-fw/sqrun.o: reference-fw/sqrun.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(SQ_CFLAGS) -c $< -o $@
+
+# ---- refimp: reference-fw/{core,api,hal/posix} + main.c --------------------
+RF_SRC   := $(wildcard reference-fw/core/*.c reference-fw/api/*.c \
+                       reference-fw/hal/posix/*.c) reference-fw/main.c
+RF_OBJ   := $(RF_SRC:%.c=$(OBJ)/%.o)
+RF_PB_OBJ := $(OBJ)/refimp-gen/wire.pb-c.o $(OBJ)/refimp-gen/jig.pb-c.o
+RF_CFLAGS := -Ireference-fw -Ireference-fw/sq -I$(GEN)/impcert $(PB_CFLAGS)
+RF_LIBS  := $(LIB)/libsq.a -lssl -lcrypto $(PB_LIBS) -lm
+
+$(OBJ)/refimp-gen/%.pb-c.o: $(GEN)/impcert/%.pb-c.c $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PB_CFLAGS) -c $< -o $@
+
+$(OBJ)/reference-fw/%.o: reference-fw/%.c $(GEN_H) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(RF_CFLAGS) -c $< -o $@
+
+# Everything but main.c, so unit tests can link refimp's modules.
+$(LIB)/librefimp.a: $(filter-out $(OBJ)/reference-fw/main.o,$(RF_OBJ)) $(RF_PB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/refimp: $(OBJ)/reference-fw/main.o $(LIB)/librefimp.a $(LIB)/libsq.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(OBJ)/reference-fw/main.o $(LIB)/librefimp.a \
+	  $(RF_LIBS) -o $@
+
+# ---- impcert: harness/src ---------------------------------------------------
+IC_SRC   := $(wildcard harness/src/*.c)
+IC_OBJ   := $(IC_SRC:%.c=$(OBJ)/%.o)
+IC_PB_OBJ := $(OBJ)/harness-gen/wire.pb-c.o $(OBJ)/harness-gen/jig.pb-c.o
+IC_CFLAGS := -Iharness/include -Iharness/src -I$(GEN) $(PB_CFLAGS) \
+             $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
+             -fvisibility=hidden
+IC_LIBS  := -lssl -lcrypto -lpcap $(PB_LIBS) \
+            $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2) \
+            -ldl -lpthread -lm
+
+# Generated code keeps default visibility: plugins use its descriptors.
+$(OBJ)/harness-gen/%.pb-c.o: $(GEN)/impcert/%.pb-c.c $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fPIC $(PB_CFLAGS) -c $< -o $@
+
+$(OBJ)/harness/%.o: harness/%.c $(GEN_H) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fPIC $(IC_CFLAGS) -c $< -o $@
+
+$(LIB)/libimpcert.a: $(filter-out $(OBJ)/harness/src/main.o,$(IC_OBJ)) $(IC_PB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/impcert: $(OBJ)/harness/src/main.o $(LIB)/libimpcert.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -rdynamic $(OBJ)/harness/src/main.o \
+	  -Wl,--whole-archive $(LIB)/libimpcert.a -Wl,--no-whole-archive \
+	  $(IC_LIBS) -o $@
+
+# ---- plugins: one shared object per plugins/<group>/ ------------------------
+PLUGIN_DIRS := $(patsubst plugins/%/,%,$(sort $(dir $(wildcard plugins/*/*.c))))
+PLUGINS     := $(PLUGIN_DIRS:%=$(PLUGDIR)/%.so)
+PLUGIN_CFLAGS := -Iharness/include -I$(GEN) $(PB_CFLAGS) -fPIC
+.PHONY: plugins
+plugins: $(PLUGINS)
+
+.SECONDEXPANSION:
+$(PLUGDIR)/%.so: $$(wildcard plugins/%/*.c) $$(wildcard harness/include/impcert/*.h) $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PLUGIN_CFLAGS) -shared $(filter %.c,$^) \
+	  $(LDFLAGS_ALL) -o $@
+
+# ---- unit tests (CUnit) -----------------------------------------------------
+# tests/unit/harness_*_test.c link the harness, refimp_*_test.c refimp,
+# sq_*_test.c the interpreter. Each is its own program.
+UNIT_SRC  := $(wildcard tests/unit/*_test.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(TESTBIN)/%)
+UNIT_CFLAGS := -Itests/unit $(shell pkg-config --cflags cunit 2>/dev/null)
+CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
+
+# Test plugins for the loader's unit tests (deliberately broken ones too).
+TESTPLUG_SRC := $(wildcard tests/unit/plugins/*.c)
+TESTPLUGS    := $(TESTPLUG_SRC:tests/unit/plugins/%.c=$(TESTBIN)/plugins/%.so)
+$(TESTBIN)/plugins/%.so: tests/unit/plugins/%.c $(wildcard harness/include/impcert/*.h) $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PLUGIN_CFLAGS) -shared $< $(LDFLAGS_ALL) -o $@
+
+$(OBJ)/tests/%.o: tests/%.c $(GEN_H) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(UNIT_CFLAGS) $(TEST_CFLAGS_$(firstword $(subst _, ,$(notdir $*)))) -c $< -o $@
+
+TEST_CFLAGS_harness := $(IC_CFLAGS)
+TEST_CFLAGS_refimp  := $(RF_CFLAGS)
+TEST_CFLAGS_sq      := $(SQ_CFLAGS)
+
+$(TESTBIN)/harness_%: $(OBJ)/tests/unit/harness_%.o $(LIB)/libimpcert.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -rdynamic $< -Wl,--whole-archive $(LIB)/libimpcert.a \
+	  -Wl,--no-whole-archive $(IC_LIBS) $(CUNIT_LIBS) -o $@
+$(TESTBIN)/refimp_%: $(OBJ)/tests/unit/refimp_%.o $(LIB)/librefimp.a $(LIB)/libsq.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< $(LIB)/librefimp.a $(RF_LIBS) $(CUNIT_LIBS) -o $@
+$(TESTBIN)/sq_%: $(OBJ)/tests/unit/sq_%.o $(LIB)/libsq.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< $(LIB)/libsq.a $(CUNIT_LIBS) -lm -o $@
+
+# The Squirrel language cases: tests/data/sq/*.case run through sqrun.
+SQCASE_SRC := $(wildcard tests/sq/*.c)
+$(TESTBIN)/sqcases: $(SQCASE_SRC:%.c=$(OBJ)/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@
+
+# ---- running ---------------------------------------------------------------
+CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(BIN)/sqrun $(PLUGINS) \
+                 $(UNIT_BINS) $(TESTPLUGS) \
+                 $(if $(SQCASE_SRC),$(TESTBIN)/sqcases)
+
+check: $(BUILD)/.deps $(CHECK_TARGETS)
+	@BUILD=$(BUILD) sh tests/check.sh
+
+certify: $(BUILD)/.deps all
+	@mkdir -p reports
+	$(BIN)/impcert run --dut harness/duts/refimp-native.conf \
+	  --plugins $(PLUGDIR) --junit reports/junit.xml \
+	  --capture reports/captures
+
+clean:
+	rm -rf build build-san reports/junit.xml reports/captures
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

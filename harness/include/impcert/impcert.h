@@ -1,0 +1,216 @@
+/*
+** impcert.h: the plugin SDK, the only interface a conformance test sees.
+** A plugin is a shared object with one entry point, impcert_plugin_entry(),
+** returning its table of cases; each case gets a fixture (impcert_fx) that
+** drives the DUT, plays the impCloud and the jig, and records checks.
+*/
+#ifndef IMPCERT_IMPCERT_H
+#define IMPCERT_IMPCERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <impcert/jig.pb-c.h>
+#include <impcert/wire.pb-c.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a struct below or a function's meaning changes. The
+** runner refuses a plugin built against another version. */
+#define IMPCERT_ABI_VERSION 1
+
+#define IMPCERT_EXPORT __attribute__((visibility("default")))
+#define IMPCERT_NORETURN __attribute__((noreturn))
+
+/* The five verdicts (specs/junit.md says how each is written). */
+enum impcert_verdict {
+  IMPCERT_PASS = 0,
+  IMPCERT_FAIL = 1,         /* the DUT broke a requirement */
+  IMPCERT_SKIP = 2,         /* a capability the test needs is missing */
+  IMPCERT_ERROR = 3,        /* the DUT or the harness broke */
+  IMPCERT_INCONCLUSIVE = 4  /* the test could not decide */
+};
+
+typedef struct impcert_fx impcert_fx;
+
+/* One test case. Strings are comma-separated lists where plural. */
+struct impcert_case {
+  const char *id;        /* unique in the suite, e.g. "BOOT-001" */
+  const char *title;     /* one line saying what is checked */
+  const char *reqs;      /* requirement IDs from specs/requirements.md */
+  const char *tags;      /* free selection tags, e.g. "boot,smoke" */
+  const char *needs;     /* capabilities (specs/capabilities.md); "" none */
+  unsigned timeout_ms;   /* 0: the DUT profile's per-test limit */
+  void (*run)(impcert_fx *fx);
+};
+
+struct impcert_plugin {
+  unsigned abi;                     /* IMPCERT_ABI_VERSION when built */
+  const char *name;                 /* the suite name, e.g. "boot" */
+  const struct impcert_case *cases;
+  size_t ncases;
+};
+
+/* Define the entry point of a plugin from a static array of cases. */
+#define IMPCERT_PLUGIN(name_, cases_)                                      \
+  IMPCERT_EXPORT const struct impcert_plugin *impcert_plugin_entry(void);  \
+  const struct impcert_plugin *impcert_plugin_entry(void) {                \
+    static const struct impcert_plugin p = {                               \
+        IMPCERT_ABI_VERSION, name_, cases_,                                \
+        sizeof(cases_) / sizeof((cases_)[0])};                             \
+    return &p;                                                             \
+  }
+
+/* ---- the device under test ------------------------------------------- */
+
+/* Start the DUT (power on) with its flash as the last power-off left it;
+** the first start of a test has a fresh, empty flash folder.
+** Returns 0, or -1 if the process could not be started (the test then
+** ends with verdict error). */
+IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx);
+
+/* Cut the DUT's power: the process is killed at once (no clean shutdown). */
+IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx);
+
+/* True while the DUT's process is alive. */
+IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx);
+
+/* ---- the jig (needs capability "jig") ----------------------------------- */
+
+/* Deliver a BlinkUp to the DUT's light sensor. ssid/password may be NULL.
+** Waits up to timeout_ms for the DUT to connect to the jig first.
+** Returns 0, or ends the test with verdict error if the jig is absent. */
+IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
+                                       const char *password,
+                                       const char *plan_id,
+                                       const char *token);
+
+/* Wait up to timeout_ms for the next jig message of `kind` from the DUT;
+** messages of other kinds are recorded and skipped. Returns the message
+** (owned by the fixture, valid until the test ends) or NULL. */
+IMPCERT_EXPORT const Impjig__JigEnvelope *
+impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
+                 unsigned timeout_ms);
+
+/* Wait up to timeout_ms until the DUT reports boot state `state`
+** (IMPJIG__BOOT_STATE__STATE__*). True if it did; the last state seen so
+** far counts. */
+IMPCERT_EXPORT bool impcert_jig_wait_state(impcert_fx *fx, int state,
+                                           unsigned timeout_ms);
+
+/* The last LED state the DUT reported, or NULL if none yet. */
+IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx);
+
+/* ---- the impCloud ------------------------------------------------------- */
+
+/* Which certificate the fake impCloud presents to the next connection. */
+enum impcert_cert {
+  IMPCERT_CERT_GOOD = 0,    /* signed by the CA the DUT was given */
+  IMPCERT_CERT_ROGUE = 1,   /* right name, signed by a CA the DUT never saw */
+  IMPCERT_CERT_WRONG_NAME = 2 /* right CA, a host name other than the DUT's */
+};
+IMPCERT_EXPORT void impcert_cloud_use_cert(impcert_fx *fx,
+                                           enum impcert_cert which);
+
+/* How a wait for a device session ended. */
+enum impcert_session {
+  IMPCERT_SESSION_OK = 0,         /* TCP accepted and TLS handshake done */
+  IMPCERT_SESSION_TIMEOUT = 1,    /* no connection in time */
+  IMPCERT_SESSION_REFUSED = 2     /* the device connected, then broke off
+                                     the handshake (e.g. refused our cert) */
+};
+
+/* Wait up to timeout_ms for the DUT to open a session with the cloud.
+** A previous session, if any, is closed first. */
+IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
+                                                         unsigned timeout_ms);
+
+/* The server name (SNI) the device sent in the current session, or NULL. */
+IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx);
+
+/* Close the current session from the cloud's side. */
+IMPCERT_EXPORT void impcert_cloud_close(impcert_fx *fx);
+
+/* Read frames from the device until one of `kind` arrives, skipping Log
+** frames (they are kept in the transcript). Any other frame first, the
+** session closing, or no frame within timeout_ms ends the test with
+** verdict fail naming the caller's file:line. Returns the message, owned
+** by the fixture until the test ends. Use the impcert_expect() macro. */
+IMPCERT_EXPORT const Impwire__Envelope *
+impcert_expect_at(impcert_fx *fx, Impwire__Envelope__MsgCase kind,
+                  unsigned timeout_ms, const char *file, int line);
+#define impcert_expect(fx, kind, timeout_ms) \
+  impcert_expect_at((fx), (kind), (timeout_ms), __FILE__, __LINE__)
+
+/* The next frame of any kind (Log included), or NULL if the session
+** closed or nothing came within timeout_ms. Never ends the test. */
+IMPCERT_EXPORT const Impwire__Envelope *impcert_next_frame(impcert_fx *fx,
+                                                           unsigned timeout_ms);
+
+/* True if the device closes the session (or it is already closed)
+** within timeout_ms; frames that arrive meanwhile are recorded. */
+IMPCERT_EXPORT bool impcert_cloud_wait_closed(impcert_fx *fx,
+                                              unsigned timeout_ms);
+
+/* Send one message to the device. Returns 0, or -1 if the session is
+** gone (recorded in the transcript). */
+IMPCERT_EXPORT int impcert_send(impcert_fx *fx, const Impwire__Envelope *msg);
+
+/* Conveniences for the cloud's side of the boot conversation. */
+IMPCERT_EXPORT int impcert_send_activation_result(impcert_fx *fx,
+                                                  bool activated);
+/* Step 4: match=false with code sends the code and its SHA-256;
+** erase asks the device to erase its credentials. */
+IMPCERT_EXPORT int impcert_send_answer(impcert_fx *fx, bool match,
+                                       const char *code, bool erase);
+IMPCERT_EXPORT int impcert_send_reload(impcert_fx *fx);
+
+/* ---- checks and verdicts -------------------------------------------- */
+
+/* Record a check. A false condition makes the verdict fail (at least) and
+** records "file:line: text"; the test goes on. Returns cond. */
+IMPCERT_EXPORT bool impcert_check_at(impcert_fx *fx, bool cond,
+                                     const char *file, int line,
+                                     const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* End the test now with a verdict and a reason (never returns). */
+IMPCERT_EXPORT IMPCERT_NORETURN void
+impcert_end_at(impcert_fx *fx, enum impcert_verdict v, const char *file,
+               int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#define IMPCERT_CHECK(fx, cond) \
+  impcert_check_at((fx), (cond), __FILE__, __LINE__, "%s", #cond)
+#define IMPCERT_CHECK_MSG(fx, cond, ...) \
+  impcert_check_at((fx), (cond), __FILE__, __LINE__, __VA_ARGS__)
+/* A failed requirement ends the test with verdict fail. */
+#define IMPCERT_REQUIRE(fx, cond)                                        \
+  do {                                                                   \
+    if (!(cond))                                                         \
+      impcert_end_at((fx), IMPCERT_FAIL, __FILE__, __LINE__, "%s", #cond); \
+  } while (0)
+#define IMPCERT_FAIL_NOW(fx, ...) \
+  impcert_end_at((fx), IMPCERT_FAIL, __FILE__, __LINE__, __VA_ARGS__)
+#define IMPCERT_ERROR_NOW(fx, ...) \
+  impcert_end_at((fx), IMPCERT_ERROR, __FILE__, __LINE__, __VA_ARGS__)
+#define IMPCERT_INCONCLUSIVE_NOW(fx, ...) \
+  impcert_end_at((fx), IMPCERT_INCONCLUSIVE, __FILE__, __LINE__, __VA_ARGS__)
+
+/* Add a line to the test's transcript (JUnit system-out). */
+IMPCERT_EXPORT void impcert_note(impcert_fx *fx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- utilities ---------------------------------------------------------- */
+
+/* SHA-256 of n bytes into out. */
+IMPCERT_EXPORT void impcert_sha256(const void *data, size_t n,
+                                   uint8_t out[32]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,21 @@
+/*
+** junit.h: writes a run's results as JUnit XML with libxml2.
+** Owns the mapping of verdicts to JUnit elements (specs/junit.md) and the
+** cleaning of text that XML 1.0 cannot carry. Knows nothing of running.
+*/
+#ifndef IMPCERT_JUNIT_H
+#define IMPCERT_JUNIT_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "result.h"
+
+/* Write results[0..n) to path as one <testsuites> with one <testsuite> per
+** distinct r->suite, in first-appearance order. The file validates against
+** specs/junit.xsd. Returns 0, or -1 with d naming the path and the cause. */
+int junit_write(const char *path, const struct ic_run_info *run,
+                const struct ic_case_result *results, size_t n,
+                struct ic_diag *d);
+
+#endif

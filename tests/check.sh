@@ -1,0 +1,50 @@
+#!/bin/sh
+# check.sh: runs every test program of `make check` and sums their results.
+# Each program ends its output with a line "N passed, N failed"; this script
+# adds them up, prints each program's line as it finishes, and ends with the
+# total. Exit status: 0 only if every program exited 0 and nothing failed.
+set -u
+B=${BUILD:-build}
+LOGDIR=$B/check-logs
+mkdir -p "$LOGDIR"
+total_pass=0
+total_fail=0
+status=0
+
+# run NAME CMD...: run one test program, keep its output in the log folder.
+run() {
+  name=$1; shift
+  log=$LOGDIR/$name.log
+  "$@" >"$log" 2>&1
+  rc=$?
+  line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  p=$(printf '%s' "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
+  f=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  if [ -z "$line" ]; then
+    p=0; f=1
+    echo "check: $name printed no result line (exit $rc); see $log"
+  fi
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  [ "$rc" -ne 0 ] && status=1
+  [ "$f" -ne 0 ] && { status=1; tail -n 40 "$log"; }
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+  printf 'check: %-28s %s passed, %s failed\n' "$name" "$p" "$f"
+}
+
+for t in "$B"/tests/*_test; do
+  [ -x "$t" ] || continue
+  run "$(basename "$t")" "$t"
+done
+if [ -x "$B/tests/sqcases" ]; then
+  run sq-language "$B/tests/sqcases" tests/data/sq "$B/bin/sqrun"
+fi
+for s in tests/*.sh; do
+  case $s in tests/check.sh) continue ;; esac
+  run "$(basename "$s" .sh)" sh "$s"
+done
+run conformance "$B/bin/impcert" run --dut harness/duts/refimp-native.conf \
+  --plugins "$B/plugins" --junit "$B/check-junit.xml" --capture "$B/check-captures"
+
+echo "$total_pass passed, $total_fail failed"
+exit $status
