@@ -18,4 +18,11 @@ int junit_write(const char *path, const struct ic_run_info *run,
                 const struct ic_case_result *results, size_t n,
                 struct ic_diag *d);
 
+/* Copy s[0..n) into a new string (free with ic_free) that XML 1.0 can
+** carry: invalid UTF-8 bytes (overlong, surrogate, truncated, > U+10FFFF)
+** and U+FFFE/U+FFFF become U+FFFD; C0 controls but TAB, LF and CR are
+** dropped, NUL included. The runner may use it on raw DUT output; the
+** writer applies it to every string it writes. NULL on ENOMEM. */
+char *junit_clean_text(const char *s, size_t n);
+
 #endif
