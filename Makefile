@@ -113,7 +113,7 @@ $(BIN)/refimp: $(OBJ)/reference-fw/main.o $(LIB)/librefimp.a $(LIB)/libsq.a
 IC_SRC   := $(wildcard harness/src/*.c)
 IC_OBJ   := $(IC_SRC:%.c=$(OBJ)/%.o)
 IC_PB_OBJ := $(OBJ)/harness-gen/wire.pb-c.o $(OBJ)/harness-gen/jig.pb-c.o
-IC_CFLAGS := -Iharness/include -Iharness/src -I$(GEN) $(PB_CFLAGS) \
+IC_CFLAGS := -D_GNU_SOURCE -Iharness/include -Iharness/src -I$(GEN) $(PB_CFLAGS) \
              $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
              -fvisibility=hidden
 IC_LIBS  := -lssl -lcrypto -lpcap $(PB_LIBS) \

@@ -1,0 +1,761 @@
+/*
+** fixture.c: the SDK functions a plugin calls, and the per-case world they
+** act on. Single-threaded: every wait pumps the jig and the cloud session
+** from one poll() loop, so no message is lost while another is awaited.
+*/
+#include "fixture.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "dut.h"
+#include "frame.h"
+#include "wiremsg.h"
+
+#define NPORTS 3
+#define QMAX 4096 /* messages kept per case; more is a flooding DUT */
+
+/* A growing string. */
+struct sbuf {
+  char *s;
+  size_t len, cap;
+};
+
+struct impcert_fx {
+  const struct fixture_setup *setup;
+  long long t0;
+  jmp_buf end;
+  enum impcert_verdict verdict;
+  struct sbuf message, details, transcript;
+
+  /* the device */
+  struct dut dut;
+  struct dut_env env;
+  char *flash_dir, *jig_path, *log_path;
+  char ports_text[64];
+  bool powered_once;
+
+  /* the cloud */
+  int listen_fd[NPORTS];
+  uint16_t port[NPORTS];
+  enum impcert_cert next_cert;
+  struct tls_conn *sess;
+  struct frame_reader wire_rd;
+  char *sni;
+  Impwire__Envelope *wq[QMAX]; /* every frame received, in order */
+  size_t wq_len, wq_next;
+
+  /* the jig */
+  int jig_listen, jig_fd;
+  struct frame_reader jig_rd;
+  Impjig__JigEnvelope *jq[QMAX];
+  size_t jq_len, jq_next;
+  const Impjig__Led *led;
+  int boot_state;
+
+  struct capture *cap;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sb_vadd(struct sbuf *b, const char *fmt, va_list ap) {
+  va_list aq;
+  va_copy(aq, ap);
+  int n = vsnprintf(NULL, 0, fmt, aq);
+  va_end(aq);
+  if (n < 0)
+    return;
+  if (b->len + (size_t)n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + (size_t)n + 1)
+      cap *= 2;
+    char *ns = ic_realloc(b->s, cap);
+    if (!ns)
+      return;
+    b->s = ns;
+    b->cap = cap;
+  }
+  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+  b->len += (size_t)n;
+}
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  sb_vadd(b, fmt, ap);
+  va_end(ap);
+}
+
+/* One transcript line: time since the case began, who, what. */
+static void note(impcert_fx *fx, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note(impcert_fx *fx, const char *who, const char *fmt, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  sb_add(&fx->transcript, "%9.3f %-6s %s\n",
+         (double)(now_ms() - fx->t0) / 1000.0, who, line);
+  if (fx->setup->verbose)
+    fprintf(stderr, "  [%s] %9.3f %-6s %s\n", fx->setup->tc->id,
+            (double)(now_ms() - fx->t0) / 1000.0, who, line);
+}
+
+static void note_msg(impcert_fx *fx, const char *who,
+                     const ProtobufCMessage *m) {
+  char *t = wiremsg_text(m);
+  note(fx, who, "%s", t ? t : "(out of memory)");
+  ic_free(t);
+}
+
+/* End the case from harness code (not a plugin line). */
+static _Noreturn void end_now(impcert_fx *fx, enum impcert_verdict v,
+                              const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static _Noreturn void end_now(impcert_fx *fx, enum impcert_verdict v,
+                              const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fx->message.len = 0;
+  sb_vadd(&fx->message, fmt, ap);
+  va_end(ap);
+  /* A failed check stays a failure even if the test then gives up. */
+  if (!(fx->verdict == IMPCERT_FAIL && v == IMPCERT_INCONCLUSIVE))
+    fx->verdict = v;
+  note(fx, "end", "%s", fx->message.s ? fx->message.s : "");
+  longjmp(fx->end, 1);
+}
+
+/* ---- the jig ------------------------------------------------------------- */
+
+static void jig_drop(impcert_fx *fx, const char *why) {
+  if (fx->jig_fd >= 0) {
+    note(fx, "jig", "connection closed: %s", why);
+    close(fx->jig_fd);
+    fx->jig_fd = -1;
+  }
+  frame_reader_fini(&fx->jig_rd);
+  frame_reader_init(&fx->jig_rd, FRAME_JIG_MAX);
+}
+
+static void jig_record(impcert_fx *fx, Impjig__JigEnvelope *m) {
+  note_msg(fx, "D->jig", &m->base);
+  if (fx->jq_len == QMAX) {
+    jigmsg_free(m);
+    end_now(fx, IMPCERT_ERROR, "DUT flooded the jig with over %d messages",
+            QMAX);
+  }
+  fx->jq[fx->jq_len++] = m;
+  if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_LED)
+    fx->led = m->led;
+  else if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BOOT_STATE)
+    fx->boot_state = m->boot_state->state;
+}
+
+static void jig_readable(impcert_fx *fx) {
+  uint8_t buf[8192];
+  ssize_t n = read(fx->jig_fd, buf, sizeof buf);
+  if (n <= 0) {
+    jig_drop(fx, n == 0 ? "DUT closed it" : strerror(errno));
+    return;
+  }
+  struct ic_diag d;
+  if (frame_reader_feed(&fx->jig_rd, buf, (size_t)n, &d) < 0) {
+    jig_drop(fx, d.msg);
+    return;
+  }
+  const uint8_t *body;
+  size_t len;
+  int r;
+  while ((r = frame_reader_next(&fx->jig_rd, &body, &len, &d)) == 1) {
+    Impjig__JigEnvelope *m = jigmsg_decode(body, len, &d);
+    if (!m) {
+      note(fx, "jig", "frame %lu from DUT: %s", fx->jig_rd.count, d.msg);
+      jig_drop(fx, "bad frame");
+      return;
+    }
+    jig_record(fx, m);
+  }
+  if (r < 0)
+    jig_drop(fx, d.msg);
+}
+
+static int jig_send(impcert_fx *fx, const ProtobufCMessage *m) {
+  size_t n;
+  uint8_t *f = wiremsg_frame(m, FRAME_JIG_MAX, &n);
+  if (!f)
+    return -1;
+  note_msg(fx, "jig->D", m);
+  size_t off = 0;
+  while (off < n) {
+    ssize_t w = write(fx->jig_fd, f + off, n - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      ic_free(f);
+      jig_drop(fx, "write failed");
+      return -1;
+    }
+    off += (size_t)w;
+  }
+  ic_free(f);
+  return 0;
+}
+
+/* ---- the cloud session --------------------------------------------------- */
+
+static void session_drop(impcert_fx *fx, const char *why) {
+  if (fx->sess) {
+    note(fx, "cloud", "session closed: %s", why);
+    tls_close(fx->sess);
+    fx->sess = NULL;
+  }
+  frame_reader_fini(&fx->wire_rd);
+  frame_reader_init(&fx->wire_rd, FRAME_WIRE_MAX);
+}
+
+static void wire_record(impcert_fx *fx, Impwire__Envelope *m) {
+  note_msg(fx, "D->C", &m->base);
+  if (fx->wq_len == QMAX) {
+    wiremsg_free(m);
+    end_now(fx, IMPCERT_ERROR, "DUT flooded the cloud with over %d frames",
+            QMAX);
+  }
+  fx->wq[fx->wq_len++] = m;
+}
+
+static void session_readable(impcert_fx *fx) {
+  uint8_t buf[16384];
+  struct ic_diag d;
+  do {
+    long n = tls_read(fx->sess, buf, sizeof buf, 0, &d);
+    if (n == 0)
+      return;
+    if (n < 0) {
+      session_drop(fx, d.msg);
+      return;
+    }
+    if (frame_reader_feed(&fx->wire_rd, buf, (size_t)n, &d) < 0) {
+      session_drop(fx, d.msg);
+      return;
+    }
+    const uint8_t *body;
+    size_t len;
+    int r;
+    while ((r = frame_reader_next(&fx->wire_rd, &body, &len, &d)) == 1) {
+      Impwire__Envelope *m = wiremsg_decode(body, len, &d);
+      if (!m) {
+        char why[600];
+        snprintf(why, sizeof why, "frame %lu from DUT: %s",
+                 fx->wire_rd.count, d.msg);
+        session_drop(fx, why);
+        return;
+      }
+      wire_record(fx, m);
+    }
+    if (r < 0) {
+      session_drop(fx, d.msg);
+      return;
+    }
+  } while (fx->sess && tls_pending(fx->sess));
+}
+
+/* ---- the pump: one poll over everything that can talk ------------------- */
+
+/* Wait at most until deadline for something to happen; handle it. */
+static void pump(impcert_fx *fx, long long deadline) {
+  if (fx->sess && tls_pending(fx->sess)) {
+    session_readable(fx);
+    return;
+  }
+  struct pollfd p[3];
+  int n = 0, ijl = -1, ij = -1, is = -1;
+  if (fx->jig_listen >= 0 && fx->jig_fd < 0)
+    p[ijl = n++] = (struct pollfd){fx->jig_listen, POLLIN, 0};
+  if (fx->jig_fd >= 0)
+    p[ij = n++] = (struct pollfd){fx->jig_fd, POLLIN, 0};
+  if (fx->sess)
+    p[is = n++] = (struct pollfd){tls_fd(fx->sess), POLLIN, 0};
+  long long left = deadline - now_ms();
+  if (left < 0)
+    left = 0;
+  /* Wake at least every 20 ms to notice a DUT that died. */
+  int r = poll(p, (nfds_t)n, left > 20 ? 20 : (int)left);
+  if (r <= 0)
+    return;
+  if (ijl >= 0 && (p[ijl].revents & POLLIN)) {
+    fx->jig_fd = accept4(fx->jig_listen, NULL, NULL, SOCK_CLOEXEC);
+    if (fx->jig_fd >= 0)
+      note(fx, "jig", "DUT connected to the jig");
+  }
+  if (ij >= 0 && p[ij].revents)
+    jig_readable(fx);
+  if (is >= 0 && p[is].revents)
+    session_readable(fx);
+}
+
+/* ---- set-up and tear-down ------------------------------------------------ */
+
+static int listen_tcp(uint16_t *port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t al = sizeof a;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &al) < 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+static int listen_unix(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (fd < 0 || strlen(path) >= sizeof a.sun_path) {
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  memcpy(a.sun_path, path, strlen(path) + 1);
+  unlink(path);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 2) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void setup_world(impcert_fx *fx) {
+  const struct fixture_setup *s = fx->setup;
+  fx->flash_dir = ic_asprintf("%s/flash", s->dir);
+  fx->jig_path = ic_asprintf("%s/jig.sock", s->dir);
+  fx->log_path = ic_asprintf("%s/dut.log", s->dir);
+  if (!fx->flash_dir || !fx->jig_path || !fx->log_path)
+    end_now(fx, IMPCERT_ERROR, "harness out of memory");
+  if (mkdir(fx->flash_dir, 0755) < 0 && errno != EEXIST)
+    end_now(fx, IMPCERT_ERROR, "%s: %s", fx->flash_dir, strerror(errno));
+  size_t off = 0;
+  for (int i = 0; i < NPORTS; i++) {
+    fx->listen_fd[i] = listen_tcp(&fx->port[i]);
+    if (fx->listen_fd[i] < 0)
+      end_now(fx, IMPCERT_ERROR, "cannot listen on 127.0.0.1: %s",
+              strerror(errno));
+    off += (size_t)snprintf(fx->ports_text + off, sizeof fx->ports_text - off,
+                            "%s%u", i ? "," : "", fx->port[i]);
+  }
+  fx->jig_listen = listen_unix(fx->jig_path);
+  if (fx->jig_listen < 0)
+    end_now(fx, IMPCERT_ERROR, "%s: cannot listen: %s", fx->jig_path,
+            strerror(errno));
+  fx->env = (struct dut_env){.bindir = s->bindir,
+                             .flash = fx->flash_dir,
+                             .server_name = TLS_SERVER_NAME,
+                             .server_addr = "127.0.0.1",
+                             .ports = fx->ports_text,
+                             .ca = s->ca_path,
+                             .jig = fx->jig_path,
+                             .board = s->prof->board};
+  if (s->pcap_path) {
+    struct ic_diag d;
+    fx->cap = capture_start(s->pcap_path, fx->port, NPORTS, &d);
+    if (!fx->cap)
+      note(fx, "harness", "no capture: %s", d.msg);
+  }
+  note(fx, "harness", "cloud on 127.0.0.1 ports %s, jig %s", fx->ports_text,
+       fx->jig_path);
+}
+
+static void teardown(impcert_fx *fx) {
+  dut_kill(&fx->dut);
+  session_drop(fx, "end of test");
+  jig_drop(fx, "end of test");
+  for (int i = 0; i < NPORTS; i++)
+    if (fx->listen_fd[i] >= 0)
+      close(fx->listen_fd[i]);
+  if (fx->jig_listen >= 0)
+    close(fx->jig_listen);
+  if (fx->cap)
+    capture_stop(fx->cap);
+  for (size_t i = 0; i < fx->wq_len; i++)
+    wiremsg_free(fx->wq[i]);
+  for (size_t i = 0; i < fx->jq_len; i++)
+    jigmsg_free(fx->jq[i]);
+  frame_reader_fini(&fx->wire_rd);
+  frame_reader_fini(&fx->jig_rd);
+  ic_free(fx->flash_dir);
+  ic_free(fx->jig_path);
+  ic_free(fx->log_path);
+  ic_free(fx->sni);
+}
+
+void fixture_run(const struct fixture_setup *s, struct fixture_outcome *out) {
+  /* volatile: read after longjmp. */
+  impcert_fx *volatile fx = ic_calloc(1, sizeof *fx);
+  memset(out, 0, sizeof *out);
+  if (!fx) {
+    out->verdict = IMPCERT_ERROR;
+    out->message = ic_strdup("harness out of memory");
+    return;
+  }
+  fx->setup = s;
+  fx->t0 = now_ms();
+  fx->jig_listen = fx->jig_fd = -1;
+  fx->boot_state = -1;
+  for (int i = 0; i < NPORTS; i++)
+    fx->listen_fd[i] = -1;
+  frame_reader_init(&fx->wire_rd, FRAME_WIRE_MAX);
+  frame_reader_init(&fx->jig_rd, FRAME_JIG_MAX);
+  if (setjmp(fx->end) == 0) {
+    setup_world(fx);
+    s->tc->run(fx);
+  }
+  teardown(fx);
+  out->verdict = fx->verdict;
+  out->message = fx->message.s;
+  out->details = fx->details.s;
+  out->transcript = fx->transcript.s;
+  ic_free(fx);
+}
+
+/* ---- SDK: the device ------------------------------------------------------ */
+
+IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx) {
+  if (dut_alive(&fx->dut))
+    return 0;
+  struct ic_diag d;
+  if (dut_start(&fx->dut, fx->setup->prof, &fx->env, fx->log_path, &d) < 0)
+    end_now(fx, IMPCERT_ERROR, "cannot power on the DUT: %s", d.msg);
+  note(fx, "power", "DUT powered on (pid %d)%s", (int)fx->dut.pid,
+       fx->powered_once ? "" : " with a fresh flash folder");
+  fx->powered_once = true;
+  return 0;
+}
+
+IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx) {
+  dut_kill(&fx->dut);
+  note(fx, "power", "DUT power cut");
+  jig_drop(fx, "power off");
+  fx->led = NULL;
+  fx->boot_state = -1;
+}
+
+IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx) {
+  return dut_alive(&fx->dut);
+}
+
+/* A DUT that died by itself is an error for any test that waits on it. */
+static void check_dut(impcert_fx *fx) {
+  if (fx->powered_once && fx->dut.pid > 0 && !dut_alive(&fx->dut) &&
+      fx->dut.exited) {
+    char how[64];
+    end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
+                               "output", dut_describe(&fx->dut, how, sizeof how));
+  }
+}
+
+/* ---- SDK: the jig -------------------------------------------------------- */
+
+static bool needs_jig(impcert_fx *fx) {
+  return fx->setup->prof && profile_has(fx->setup->prof, "jig");
+}
+
+IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
+                                       const char *password,
+                                       const char *plan_id,
+                                       const char *token) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "BlinkUp needs the jig, and the profile does "
+                               "not declare capability 'jig'");
+  long long deadline = now_ms() + fx->setup->prof->startup_ms;
+  while (fx->jig_fd < 0 && now_ms() < deadline) {
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+  if (fx->jig_fd < 0)
+    end_now(fx, IMPCERT_ERROR, "the DUT did not connect to the jig within "
+                               "%u ms", fx->setup->prof->startup_ms);
+  Impjig__BlinkUp b = IMPJIG__BLINK_UP__INIT;
+  b.ssid = (char *)ssid;
+  b.password = (char *)password;
+  b.plan_id = (char *)plan_id;
+  b.enrollment_token = (char *)token;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_BLINKUP;
+  e.blinkup = &b;
+  if (jig_send(fx, &e.base) < 0)
+    end_now(fx, IMPCERT_ERROR, "could not send BlinkUp over the jig");
+  return 0;
+}
+
+IMPCERT_EXPORT const Impjig__JigEnvelope *
+impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
+                 unsigned timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  for (;;) {
+    while (fx->jq_next < fx->jq_len) {
+      Impjig__JigEnvelope *m = fx->jq[fx->jq_next++];
+      if (m->msg_case == kind)
+        return m;
+    }
+    if (now_ms() >= deadline)
+      return NULL;
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+}
+
+IMPCERT_EXPORT bool impcert_jig_wait_state(impcert_fx *fx, int state,
+                                           unsigned timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  while (fx->boot_state != state && now_ms() < deadline) {
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+  return fx->boot_state == state;
+}
+
+IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx) {
+  return fx->led;
+}
+
+/* ---- SDK: the cloud ------------------------------------------------------ */
+
+IMPCERT_EXPORT void impcert_cloud_use_cert(impcert_fx *fx,
+                                           enum impcert_cert which) {
+  fx->next_cert = which;
+}
+
+IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
+                                                         unsigned timeout_ms) {
+  session_drop(fx, "cloud accepts a new session");
+  long long deadline = now_ms() + timeout_ms;
+  while (now_ms() < deadline) {
+    check_dut(fx);
+    struct pollfd p[NPORTS];
+    for (int i = 0; i < NPORTS; i++)
+      p[i] = (struct pollfd){fx->listen_fd[i], POLLIN, 0};
+    /* Keep the jig flowing while the device dials. */
+    pump(fx, now_ms());
+    if (poll(p, NPORTS, 10) <= 0)
+      continue;
+    for (int i = 0; i < NPORTS; i++) {
+      if (!(p[i].revents & POLLIN))
+        continue;
+      int fd = accept4(fx->listen_fd[i], NULL, NULL, SOCK_CLOEXEC);
+      if (fd < 0)
+        continue;
+      note(fx, "cloud", "TCP connection on port %u (%s certificate)",
+           fx->port[i],
+           fx->next_cert == IMPCERT_CERT_GOOD    ? "good"
+           : fx->next_cert == IMPCERT_CERT_ROGUE ? "rogue CA"
+                                                 : "wrong name");
+      long long left = deadline - now_ms();
+      struct ic_diag d;
+      bool refused;
+      ic_free(fx->sni);
+      fx->sni = NULL;
+      fx->sess = tls_accept(fx->setup->creds, (enum tls_cert_kind)fx->next_cert,
+                            fd, left > 0 ? (unsigned)left : 1,
+                            fx->setup->keylog_path, &fx->sni, &refused, &d);
+      if (fx->sni)
+        note(fx, "cloud", "SNI: %s", fx->sni);
+      if (fx->sess) {
+        note(fx, "cloud", "TLS session established");
+        return IMPCERT_SESSION_OK;
+      }
+      note(fx, "cloud", "%s", d.msg);
+      return refused ? IMPCERT_SESSION_REFUSED : IMPCERT_SESSION_TIMEOUT;
+    }
+  }
+  note(fx, "cloud", "no connection within %u ms", timeout_ms);
+  return IMPCERT_SESSION_TIMEOUT;
+}
+
+IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx) {
+  return fx->sni;
+}
+
+IMPCERT_EXPORT void impcert_cloud_close(impcert_fx *fx) {
+  session_drop(fx, "closed by the cloud");
+}
+
+IMPCERT_EXPORT const Impwire__Envelope *impcert_next_frame(impcert_fx *fx,
+                                                           unsigned timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  for (;;) {
+    if (fx->wq_next < fx->wq_len)
+      return fx->wq[fx->wq_next++];
+    if (!fx->sess || now_ms() >= deadline)
+      return NULL;
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+}
+
+IMPCERT_EXPORT const Impwire__Envelope *
+impcert_expect_at(impcert_fx *fx, Impwire__Envelope__MsgCase kind,
+                  unsigned timeout_ms, const char *file, int line) {
+  long long deadline = now_ms() + timeout_ms;
+  for (;;) {
+    long long left = deadline - now_ms();
+    const Impwire__Envelope *m =
+        impcert_next_frame(fx, left > 0 ? (unsigned)left : 0);
+    if (!m)
+      end_now(fx, IMPCERT_FAIL, "%s:%d: expected %s within %u ms, got %s",
+              file, line, wiremsg_case_name(kind), timeout_ms,
+              fx->sess ? "nothing" : "the session closed");
+    if (m->msg_case == kind)
+      return m;
+    if (m->msg_case == IMPWIRE__ENVELOPE__MSG_LOG)
+      continue;
+    end_now(fx, IMPCERT_FAIL, "%s:%d: expected %s, got %s", file, line,
+            wiremsg_case_name(kind), wiremsg_case_name(m->msg_case));
+  }
+}
+
+IMPCERT_EXPORT bool impcert_cloud_wait_closed(impcert_fx *fx,
+                                              unsigned timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  while (fx->sess && now_ms() < deadline) {
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+  return fx->sess == NULL;
+}
+
+IMPCERT_EXPORT int impcert_send(impcert_fx *fx, const Impwire__Envelope *msg) {
+  if (!fx->sess) {
+    note(fx, "C->D", "(not sent, no session) %s", wiremsg_kind_name(&msg->base));
+    return -1;
+  }
+  size_t n;
+  uint8_t *f = wiremsg_frame(&msg->base, FRAME_WIRE_MAX, &n);
+  if (!f)
+    end_now(fx, IMPCERT_ERROR, "cannot frame %s (too large or no memory)",
+            wiremsg_kind_name(&msg->base));
+  note_msg(fx, "C->D", &msg->base);
+  struct ic_diag d;
+  int r = tls_write(fx->sess, f, n, 5000, &d);
+  ic_free(f);
+  if (r < 0)
+    session_drop(fx, d.msg);
+  return r;
+}
+
+IMPCERT_EXPORT int impcert_send_activation_result(impcert_fx *fx,
+                                                  bool activated) {
+  Impwire__ActivationResult a = IMPWIRE__ACTIVATION_RESULT__INIT;
+  a.activated = activated;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_ACTIVATION_RESULT;
+  e.activation_result = &a;
+  return impcert_send(fx, &e);
+}
+
+IMPCERT_EXPORT int impcert_send_answer(impcert_fx *fx, bool match,
+                                       const char *code, bool erase) {
+  uint8_t hash[32];
+  Impwire__CloudAnswer a = IMPWIRE__CLOUD_ANSWER__INIT;
+  a.match = match;
+  if (code) {
+    tls_sha256(code, strlen(code), hash);
+    a.has_code = a.has_code_hash = 1;
+    a.code.data = (uint8_t *)code;
+    a.code.len = strlen(code);
+    a.code_hash.data = hash;
+    a.code_hash.len = sizeof hash;
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  a.has_rtc_unix_ms = 1;
+  a.rtc_unix_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+  if (erase)
+    a.has_erase_credentials = a.erase_credentials = 1;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER;
+  e.cloud_answer = &a;
+  return impcert_send(fx, &e);
+}
+
+IMPCERT_EXPORT int impcert_send_reload(impcert_fx *fx) {
+  Impwire__Reload r = IMPWIRE__RELOAD__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_RELOAD;
+  e.reload = &r;
+  return impcert_send(fx, &e);
+}
+
+/* ---- SDK: checks and verdicts ----------------------------------------- */
+
+IMPCERT_EXPORT bool impcert_check_at(impcert_fx *fx, bool cond,
+                                     const char *file, int line,
+                                     const char *fmt, ...) {
+  if (cond)
+    return true;
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  sb_add(&fx->details, "%s:%d: check failed: %s\n", file, line, text);
+  if (fx->verdict == IMPCERT_PASS) {
+    fx->verdict = IMPCERT_FAIL;
+    sb_add(&fx->message, "%s:%d: check failed: %s", file, line, text);
+  }
+  note(fx, "check", "%s:%d: failed: %s", file, line, text);
+  return false;
+}
+
+IMPCERT_EXPORT void impcert_end_at(impcert_fx *fx, enum impcert_verdict v,
+                                   const char *file, int line,
+                                   const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (v == IMPCERT_FAIL)
+    sb_add(&fx->details, "%s:%d: %s\n", file, line, text);
+  end_now(fx, v, "%s:%d: %s", file, line, text);
+}
+
+IMPCERT_EXPORT void impcert_note(impcert_fx *fx, const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  note(fx, "test", "%s", text);
+}
+
+IMPCERT_EXPORT void impcert_sha256(const void *data, size_t n,
+                                   uint8_t out[32]) {
+  tls_sha256(data, n, out);
+}

@@ -1,0 +1,40 @@
+/*
+** fixture.h: the per-case world behind the SDK's impcert_fx: DUT process,
+** cloud listeners and session, jig socket, transcript and verdict.
+** Runs inside the case's child process; the runner owns everything else.
+*/
+#ifndef IMPCERT_FIXTURE_H
+#define IMPCERT_FIXTURE_H
+
+#include <impcert/impcert.h>
+
+#include "diag.h"
+#include "profile.h"
+#include "tls.h"
+
+/* What a case needs from the run. */
+struct fixture_setup {
+  const struct impcert_case *tc;
+  const struct profile *prof;
+  struct tls_creds *creds;
+  const char *bindir;      /* where impcert (and refimp) live */
+  const char *dir;         /* the case's private work folder */
+  const char *ca_path;     /* the CA the DUT must trust (PEM) */
+  const char *pcap_path;   /* live capture file, or NULL */
+  const char *keylog_path; /* TLS key log, or NULL */
+  bool verbose;            /* print frames as they pass */
+};
+
+/* What the case produced (strings owned by the caller, ic_free). */
+struct fixture_outcome {
+  enum impcert_verdict verdict;
+  char *message;
+  char *details;
+  char *transcript;
+};
+
+/* Run one case to its end in this process. Never returns early: a plugin
+** failure, a harness failure and a DUT failure all become an outcome. */
+void fixture_run(const struct fixture_setup *s, struct fixture_outcome *out);
+
+#endif

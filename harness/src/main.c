@@ -1,0 +1,139 @@
+/*
+** main.c: impcert's command line, the one place that exits.
+** Subcommands and options are documented once, in the table below, which
+** `--help` prints; docs/impcert.md describes them at length.
+*/
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "runner.h"
+
+#define IMPCERT_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: impcert COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  run     run the selected tests against a DUT\n"
+    "  list    list the selected tests\n"
+    "\n"
+    "options:\n"
+    "  --dut PROFILE     DUT profile (key=value file; docs/profiles.md)\n"
+    "  --plugins DIR     folder of test plugins (default: BINDIR/../plugins)\n"
+    "  --filter GLOB     only tests whose ID matches GLOB (e.g. 'BOOT-*')\n"
+    "  --junit FILE      write a JUnit XML report to FILE\n"
+    "  --capture DIR     write each test's pcap and TLS key log to DIR\n"
+    "  -j, --jobs N      run N tests at once (default 1)\n"
+    "  --json            (list) print JSON\n"
+    "  -v, --verbose     print frames as they pass\n"
+    "  -q, --quiet       print only failures and the summary\n"
+    "  -h, --help        print this help\n"
+    "  --version         print impcert's version\n"
+    "\n"
+    "exit status: 0 all selected tests passed or were skipped; 1 a test\n"
+    "failed, errored or was inconclusive; 2 usage or setup error.\n";
+
+/* The folder impcert runs from, so profiles can find refimp beside it. */
+static char *self_dir(void) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return ic_strdup(".");
+  buf[n] = '\0';
+  char *slash = strrchr(buf, '/');
+  if (slash)
+    *slash = '\0';
+  return ic_strdup(buf);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return IC_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+    fputs(usage, stdout);
+    return IC_EXIT_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("impcert %s (plugin ABI %d)\n", IMPCERT_VERSION,
+           IMPCERT_ABI_VERSION);
+    return IC_EXIT_OK;
+  }
+  bool is_run = !strcmp(cmd, "run"), is_list = !strcmp(cmd, "list");
+  if (!is_run && !is_list) {
+    fprintf(stderr, "impcert: unknown command '%s' (try --help)\n", cmd);
+    return IC_EXIT_USAGE;
+  }
+  static const struct option longopts[] = {
+      {"dut", required_argument, NULL, 'D'},
+      {"plugins", required_argument, NULL, 'P'},
+      {"filter", required_argument, NULL, 'F'},
+      {"junit", required_argument, NULL, 'J'},
+      {"capture", required_argument, NULL, 'C'},
+      {"jobs", required_argument, NULL, 'j'},
+      {"json", no_argument, NULL, 'S'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  struct run_opts o = {.jobs = 1};
+  bool json = false;
+  int c;
+  optind = 2;
+  while ((c = getopt_long(argc, argv, "j:vqh", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'D': o.profile = optarg; break;
+    case 'P': o.plugin_dir = optarg; break;
+    case 'F': o.filter = optarg; break;
+    case 'J': o.junit = optarg; break;
+    case 'C': o.capture_dir = optarg; break;
+    case 'S': json = true; break;
+    case 'v': o.verbose = true; break;
+    case 'q': o.quiet = true; break;
+    case 'h': fputs(usage, stdout); return IC_EXIT_OK;
+    case 'j': {
+      char *end;
+      long n = strtol(optarg, &end, 10);
+      if (*end || n < 1 || n > 64) {
+        fprintf(stderr, "impcert: -j wants a number from 1 to 64, not '%s'\n",
+                optarg);
+        return IC_EXIT_USAGE;
+      }
+      o.jobs = (int)n;
+      break;
+    }
+    default:
+      fprintf(stderr, "impcert: see 'impcert --help'\n");
+      return IC_EXIT_USAGE;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "impcert: unexpected argument '%s'\n", argv[optind]);
+    return IC_EXIT_USAGE;
+  }
+  char *bindir = self_dir();
+  char *plugdir = NULL;
+  if (!bindir)
+    return IC_EXIT_USAGE;
+  o.bindir = bindir;
+  if (!o.plugin_dir)
+    o.plugin_dir = plugdir = ic_asprintf("%s/../plugins", bindir);
+  int rc;
+  if (is_list)
+    rc = runner_list(&o, json);
+  else if (!o.profile) {
+    fprintf(stderr, "impcert: run needs --dut PROFILE\n");
+    rc = IC_EXIT_USAGE;
+  } else
+    rc = runner_run(&o);
+  ic_free(plugdir);
+  ic_free(bindir);
+  return rc;
+}

@@ -1,0 +1,213 @@
+/*
+** profile.c: reads and checks DUT profiles (docs/profiles.md).
+*/
+#include "profile.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s))
+    s++;
+  char *e = s + strlen(s);
+  while (e > s && isspace((unsigned char)e[-1]))
+    *--e = '\0';
+  return s;
+}
+
+/* Parse a positive number of milliseconds. */
+static int parse_ms(const char *v, unsigned *out) {
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul(v, &end, 10);
+  if (errno || end == v || *end || n == 0 || n > 86400000UL)
+    return -1;
+  *out = (unsigned)n;
+  return 0;
+}
+
+static int valid_cap(const char *c) {
+  if (!*c)
+    return 0;
+  for (; *c; c++)
+    if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) &&
+        *c != '-' && *c != ':' && !isupper((unsigned char)*c))
+      return 0;
+  return 1;
+}
+
+/* Split a comma-separated capability list into p->caps. */
+static int set_caps(struct profile *p, char *v, const char *where,
+                    struct ic_diag *d) {
+  for (char *tok = strtok(v, ","); tok; tok = strtok(NULL, ",")) {
+    char *c = trim(tok);
+    if (!valid_cap(c))
+      return ic_fail(d, "%s: bad capability name '%s'", where, c);
+    if (profile_has(p, c))
+      continue;
+    if (p->ncaps == PROFILE_MAX_CAPS)
+      return ic_fail(d, "%s: more than %d capabilities", where,
+                     PROFILE_MAX_CAPS);
+    if (!(p->caps[p->ncaps] = ic_strdup(c)))
+      return ic_fail(d, "%s: out of memory", where);
+    p->ncaps++;
+  }
+  return 0;
+}
+
+/* Store one key's value; where is "file:line" for messages. */
+static int set_key(struct profile *p, const char *key, char *val,
+                   const char *where, struct ic_diag *d) {
+  char **str = NULL;
+  if (!strcmp(key, "name"))
+    str = &p->name;
+  else if (!strcmp(key, "command"))
+    str = &p->command;
+  else if (!strcmp(key, "wrapper"))
+    str = &p->wrapper;
+  else if (!strcmp(key, "board"))
+    str = &p->board;
+  if (str) {
+    if (*str)
+      return ic_fail(d, "%s: '%s' given twice", where, key);
+    if (!(*str = ic_strdup(val)))
+      return ic_fail(d, "%s: out of memory", where);
+    return 0;
+  }
+  if (!strcmp(key, "capabilities"))
+    return set_caps(p, val, where, d);
+  if (!strcmp(key, "time")) {
+    if (!strcmp(val, "real"))
+      p->time = PROFILE_TIME_REAL;
+    else if (!strcmp(val, "virtual"))
+      p->time = PROFILE_TIME_VIRTUAL;
+    else
+      return ic_fail(d, "%s: time must be 'real' or 'virtual', not '%s'",
+                     where, val);
+    return 0;
+  }
+  if (!strcmp(key, "startup_timeout_ms") || !strcmp(key, "test_timeout_ms")) {
+    unsigned *ms = key[0] == 's' ? &p->startup_ms : &p->test_timeout_ms;
+    if (parse_ms(val, ms) < 0)
+      return ic_fail(d, "%s: %s must be a number of milliseconds from 1 to "
+                        "86400000, not '%s'", where, key, val);
+    return 0;
+  }
+  return ic_fail(d, "%s: unknown key '%s' (see docs/profiles.md)", where,
+                 key);
+}
+
+/* The placeholders a command template may use (docs/profiles.md). */
+static const char *const placeholders[] = {
+    "bindir", "flash", "server_name", "server_addr", "ports",
+    "ca",     "jig",   "board",       NULL};
+
+static int check_template(const char *cmd, const char *where,
+                          struct ic_diag *d) {
+  for (const char *s = cmd; (s = strchr(s, '{')); s++) {
+    const char *e = strchr(s, '}');
+    if (!e)
+      return ic_fail(d, "%s: unclosed '{' in command", where);
+    size_t n = (size_t)(e - s - 1);
+    int ok = 0;
+    for (int i = 0; placeholders[i]; i++)
+      if (strlen(placeholders[i]) == n && !strncmp(placeholders[i], s + 1, n))
+        ok = 1;
+    if (!ok)
+      return ic_fail(d, "%s: unknown placeholder {%.*s} in command", where,
+                     (int)n, s + 1);
+  }
+  return 0;
+}
+
+int profile_load(const char *path, struct profile *p, struct ic_diag *d) {
+  memset(p, 0, sizeof *p);
+  p->startup_ms = 5000;
+  p->test_timeout_ms = 30000;
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return ic_fail(d, "%s: %s", path, strerror(errno));
+  char line[4096], where[512];
+  int lineno = 0, rc = 0, cmd_line = 0;
+  while (rc == 0 && fgets(line, sizeof line, f)) {
+    lineno++;
+    snprintf(where, sizeof where, "%s:%d", path, lineno);
+    if (!strchr(line, '\n') && !feof(f)) {
+      rc = ic_fail(d, "%s: line longer than %zu bytes", where,
+                   sizeof line - 1);
+      break;
+    }
+    char *s = trim(line);
+    if (!*s || *s == '#')
+      continue;
+    char *eq = strchr(s, '=');
+    if (!eq) {
+      rc = ic_fail(d, "%s: expected 'key = value', got '%s'", where, s);
+      break;
+    }
+    *eq = '\0';
+    char *key = trim(s), *val = trim(eq + 1);
+    if (!*val) {
+      rc = ic_fail(d, "%s: '%s' has no value", where, key);
+      break;
+    }
+    if (!strcmp(key, "command"))
+      cmd_line = lineno;
+    rc = set_key(p, key, val, where, d);
+  }
+  fclose(f);
+  if (rc == 0 && !p->command)
+    rc = ic_fail(d, "%s: no 'command' key: impcert cannot start the DUT",
+                 path);
+  if (rc == 0) {
+    snprintf(where, sizeof where, "%s:%d", path, cmd_line);
+    rc = check_template(p->command, where, d);
+  }
+  if (rc == 0 && !p->name)
+    p->name = ic_strdup("unnamed");
+  if (rc == 0 && !p->board)
+    p->board = ic_strdup("imp001");
+  if (rc == 0 && !(p->path = ic_strdup(path)))
+    rc = ic_fail(d, "out of memory");
+  if (rc != 0)
+    profile_fini(p);
+  return rc;
+}
+
+void profile_fini(struct profile *p) {
+  ic_free(p->path);
+  ic_free(p->name);
+  ic_free(p->command);
+  ic_free(p->wrapper);
+  ic_free(p->board);
+  for (int i = 0; i < p->ncaps; i++)
+    ic_free(p->caps[i]);
+  memset(p, 0, sizeof *p);
+}
+
+bool profile_has(const struct profile *p, const char *cap) {
+  for (int i = 0; i < p->ncaps; i++)
+    if (!strcmp(p->caps[i], cap))
+      return true;
+  return false;
+}
+
+bool profile_missing(const struct profile *p, const char *needs, char *out,
+                     size_t n) {
+  const char *s = needs ? needs : "";
+  while (*s) {
+    while (*s == ',' || *s == ' ')
+      s++;
+    size_t len = strcspn(s, ", ");
+    if (len) {
+      snprintf(out, n, "%.*s", (int)len, s);
+      if (!profile_has(p, out))
+        return true;
+    }
+    s += len;
+  }
+  return false;
+}

@@ -1,0 +1,43 @@
+/*
+** profile.h: DUT profiles, the key=value files that say how to start a
+** device and what it declares (docs/profiles.md explains every key).
+** Owns parsing and checking; knows nothing of running the device.
+*/
+#ifndef IMPCERT_PROFILE_H
+#define IMPCERT_PROFILE_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+
+#define PROFILE_MAX_CAPS 64
+
+enum profile_time { PROFILE_TIME_REAL, PROFILE_TIME_VIRTUAL };
+
+struct profile {
+  char *path;                 /* the file it came from */
+  char *name;
+  char *command;              /* template with {placeholders} */
+  char *wrapper;              /* prefix command, e.g. qemu-arm ..., or NULL */
+  char *board;
+  char *caps[PROFILE_MAX_CAPS];
+  int ncaps;
+  enum profile_time time;
+  unsigned startup_ms;        /* how long a DUT may take to first act */
+  unsigned test_timeout_ms;   /* default per-test limit */
+};
+
+/* Parse the profile at path. Returns 0, or -1 with d naming the file, the
+** line and what is wrong. On error p holds nothing to free. */
+int profile_load(const char *path, struct profile *p, struct ic_diag *d);
+void profile_fini(struct profile *p);
+
+/* True if the profile declares capability `cap`. */
+bool profile_has(const struct profile *p, const char *cap);
+
+/* The first capability of the comma-separated list `needs` that the
+** profile does not declare, copied into out (size n); false if none. */
+bool profile_missing(const struct profile *p, const char *needs, char *out,
+                     size_t n);
+
+#endif

@@ -1,0 +1,494 @@
+/*
+** runner.c: case selection, one child process per case (its own process
+** group, so a DUT it started dies with it), deadlines, results.
+*/
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "fixture.h"
+#include "junit.h"
+#include "plugin.h"
+#include "profile.h"
+#include "result.h"
+#include "tls.h"
+
+/* One selected case and, once run, its result. */
+struct slot {
+  const struct plugin *plugin;
+  const struct impcert_case *tc;
+  struct ic_case_result res;
+  char *dir;          /* private work folder */
+  pid_t pid;          /* child while running */
+  int done_fd;        /* read end: EOF when the child is gone */
+  long long started, deadline;
+  bool finished;
+};
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- selection ------------------------------------------------------------ */
+
+static int select_cases(const struct plugin *ps, int np, const char *filter,
+                        struct slot **out, int *n) {
+  int cap = 0;
+  *out = NULL;
+  *n = 0;
+  for (int i = 0; i < np; i++)
+    cap += (int)ps[i].info->ncases;
+  struct slot *s = ic_calloc((size_t)(cap ? cap : 1), sizeof *s);
+  if (!s)
+    return -1;
+  for (int i = 0; i < np; i++)
+    for (size_t k = 0; k < ps[i].info->ncases; k++) {
+      const struct impcert_case *tc = &ps[i].info->cases[k];
+      if (filter && fnmatch(filter, tc->id, 0) != 0)
+        continue;
+      s[*n].plugin = &ps[i];
+      s[*n].tc = tc;
+      s[*n].done_fd = -1;
+      (*n)++;
+    }
+  *out = s;
+  return 0;
+}
+
+/* ---- the child's report, passed back through a file ------------------------ */
+
+static void put_field(FILE *f, const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  fprintf(f, "%zu\n", n);
+  if (n)
+    fwrite(s, 1, n, f);
+  fputc('\n', f);
+}
+
+static char *get_field(FILE *f) {
+  size_t n;
+  if (fscanf(f, "%zu", &n) != 1 || fgetc(f) != '\n' || n > (64u << 20))
+    return NULL;
+  char *s = ic_malloc(n + 1);
+  if (!s)
+    return NULL;
+  if (fread(s, 1, n, f) != n) {
+    ic_free(s);
+    return NULL;
+  }
+  s[n] = '\0';
+  fgetc(f);
+  return s;
+}
+
+/* Read a whole small file (the DUT's output), or NULL. */
+static char *slurp(const char *path, size_t max) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  char *s = ic_malloc(max + 1);
+  size_t n = s ? fread(s, 1, max, f) : 0;
+  fclose(f);
+  if (s)
+    s[n] = '\0';
+  return s;
+}
+
+/* ---- one case in a child ------------------------------------------------------ */
+
+struct run_ctx {
+  const struct run_opts *o;
+  struct profile prof;
+  struct tls_creds *creds;
+  char workdir[64];
+  char *ca_path;
+};
+
+static char *capture_file(const struct run_ctx *rc, const struct slot *s,
+                          const char *ext) {
+  if (!rc->o->capture_dir)
+    return NULL;
+  return ic_asprintf("%s/%s.%s", rc->o->capture_dir, s->tc->id, ext);
+}
+
+static _Noreturn void child_main(const struct run_ctx *rc, struct slot *s) {
+  setpgid(0, 0);
+  signal(SIGPIPE, SIG_IGN);
+  char *pcap = capture_file(rc, s, "pcap");
+  char *keys = capture_file(rc, s, "keys");
+  if (keys)
+    unlink(keys);
+  struct fixture_setup fs = {.tc = s->tc,
+                             .prof = &rc->prof,
+                             .creds = rc->creds,
+                             .bindir = rc->o->bindir,
+                             .dir = s->dir,
+                             .ca_path = rc->ca_path,
+                             .pcap_path = pcap,
+                             .keylog_path = keys,
+                             .verbose = rc->o->verbose};
+  struct fixture_outcome out;
+  fixture_run(&fs, &out);
+  char *path = ic_asprintf("%s/result", s->dir);
+  FILE *f = path ? fopen(path, "w") : NULL;
+  if (!f)
+    _exit(3);
+  fprintf(f, "%d\n", (int)out.verdict);
+  put_field(f, out.message);
+  put_field(f, out.details);
+  put_field(f, out.transcript);
+  _exit(fclose(f) == 0 ? 0 : 3);
+}
+
+static int start_case(struct run_ctx *rc, struct slot *s, int index) {
+  s->dir = ic_asprintf("%s/%03d-%s", rc->workdir, index + 1, s->tc->id);
+  if (!s->dir || mkdir(s->dir, 0755) < 0)
+    return -1;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -1;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    /* p[1] stays open (not inherited by exec) until this child exits. */
+    child_main(rc, s);
+  }
+  setpgid(pid, pid);
+  close(p[1]);
+  s->pid = pid;
+  s->done_fd = p[0];
+  s->started = now_ms();
+  unsigned limit = s->tc->timeout_ms ? s->tc->timeout_ms
+                                     : rc->prof.test_timeout_ms;
+  s->deadline = s->started + limit;
+  return 0;
+}
+
+/* Collect a finished (or killed) child's result. */
+static void finish_case(struct run_ctx *rc, struct slot *s, bool timed_out) {
+  int st = 0;
+  if (timed_out)
+    kill(-s->pid, SIGKILL);
+  while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  kill(-s->pid, SIGKILL); /* anything the case left behind */
+  close(s->done_fd);
+  s->done_fd = -1;
+  struct ic_case_result *r = &s->res;
+  r->seconds = (double)(now_ms() - s->started) / 1000.0;
+  char *path = ic_asprintf("%s/result", s->dir);
+  FILE *f = path && !timed_out ? fopen(path, "r") : NULL;
+  ic_free(path);
+  int v;
+  if (f && fscanf(f, "%d\n", &v) == 1 && v >= 0 && v <= 4) {
+    r->verdict = (enum impcert_verdict)v;
+    r->message = get_field(f);
+    r->details = get_field(f);
+    r->transcript = get_field(f);
+  } else {
+    r->verdict = IMPCERT_ERROR;
+    if (timed_out)
+      r->message = ic_asprintf("timed out after %.0f ms: the test and its DUT "
+                               "were killed", r->seconds * 1000);
+    else if (WIFSIGNALED(st))
+      r->message = ic_asprintf("the test process crashed (signal %d): a bug "
+                               "in the plugin or the harness",
+                               WTERMSIG(st));
+    else
+      r->message = ic_strdup("the test process ended without a result");
+  }
+  if (f)
+    fclose(f);
+  char *log = ic_asprintf("%s/dut.log", s->dir);
+  r->dut_output = log ? slurp(log, 1 << 20) : NULL;
+  ic_free(log);
+  r->capture_path = capture_file(rc, s, "pcap");
+  s->finished = true;
+}
+
+/* ---- terminal output ---------------------------------------------------------- */
+
+static const char *verdict_word(enum impcert_verdict v) {
+  switch (v) {
+  case IMPCERT_PASS:
+    return "PASS";
+  case IMPCERT_FAIL:
+    return "FAIL";
+  case IMPCERT_SKIP:
+    return "SKIP";
+  case IMPCERT_ERROR:
+    return "ERROR";
+  case IMPCERT_INCONCLUSIVE:
+    return "INCONCLUSIVE";
+  }
+  return "?";
+}
+
+static void print_line(const struct run_opts *o, int done, int total,
+                       const struct slot *s) {
+  const struct ic_case_result *r = &s->res;
+  bool tty = isatty(1);
+  const char *col = "", *off = "";
+  if (tty) {
+    off = "\033[0m";
+    col = r->verdict == IMPCERT_PASS   ? "\033[32m"
+          : r->verdict == IMPCERT_SKIP ? "\033[33m"
+                                       : "\033[31m";
+  }
+  if (!o->quiet || r->verdict != IMPCERT_PASS)
+    printf("[%3d/%d] %-12s %s%-5s%s %6.0f ms  %s\n", done, total, s->tc->id,
+           col, verdict_word(r->verdict), off, r->seconds * 1000,
+           r->verdict == IMPCERT_PASS ? s->tc->title
+                                      : (r->message ? r->message : ""));
+  if (r->verdict != IMPCERT_PASS && r->verdict != IMPCERT_SKIP &&
+      r->details && *r->details && !o->quiet)
+    printf("%s", r->details);
+  fflush(stdout);
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+static int load_all(const struct run_opts *o, struct run_ctx *rc,
+                    struct plugin **ps, int *np) {
+  struct ic_diag d;
+  int nbad;
+  if (profile_load(o->profile, &rc->prof, &d) < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
+    return -1;
+  }
+  if (plugin_load_dir(o->plugin_dir, ps, np, &nbad, &d) < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
+    profile_fini(&rc->prof);
+    return -1;
+  }
+  if (nbad) {
+    fprintf(stderr, "impcert: %d plugin(s) refused; fix or remove them\n",
+            nbad);
+    plugin_unload_all(*ps, *np);
+    profile_fini(&rc->prof);
+    return -1;
+  }
+  return 0;
+}
+
+/* Skip a case the profile cannot serve, without starting anything. */
+static bool skip_if_missing(const struct run_ctx *rc, struct slot *s) {
+  char cap[128];
+  if (!profile_missing(&rc->prof, s->tc->needs, cap, sizeof cap))
+    return false;
+  s->res.verdict = IMPCERT_SKIP;
+  s->res.message = ic_asprintf("DUT profile does not declare capability "
+                               "'%s'", cap);
+  s->finished = true;
+  return true;
+}
+
+static void run_all(struct run_ctx *rc, struct slot *slots, int n) {
+  const struct run_opts *o = rc->o;
+  int next = 0, running = 0, done = 0;
+  while (done < n) {
+    while (running < o->jobs && next < n) {
+      struct slot *s = &slots[next];
+      if (skip_if_missing(rc, s)) {
+        print_line(o, ++done, n, s);
+        next++;
+        continue;
+      }
+      if (start_case(rc, s, next) < 0) {
+        s->res.verdict = IMPCERT_ERROR;
+        s->res.message = ic_asprintf("cannot start the test: %s",
+                                     strerror(errno));
+        s->finished = true;
+        print_line(o, ++done, n, s);
+      } else
+        running++;
+      next++;
+    }
+    if (!running)
+      continue;
+    struct pollfd p[64];
+    int idx[64], np = 0;
+    long long soonest = now_ms() + 1000;
+    for (int i = 0; i < next && np < 64; i++)
+      if (slots[i].done_fd >= 0) {
+        p[np] = (struct pollfd){slots[i].done_fd, POLLIN, 0};
+        idx[np++] = i;
+        if (slots[i].deadline < soonest)
+          soonest = slots[i].deadline;
+      }
+    long long wait = soonest - now_ms();
+    poll(p, (nfds_t)np, wait > 0 ? (int)wait : 0);
+    for (int k = 0; k < np; k++) {
+      struct slot *s = &slots[idx[k]];
+      bool gone = p[k].revents != 0;
+      bool late = !gone && now_ms() >= s->deadline;
+      if (gone || late) {
+        finish_case(rc, s, late);
+        running--;
+        print_line(o, ++done, n, s);
+      }
+    }
+  }
+}
+
+static int summarize(const struct run_opts *o, struct run_ctx *rc,
+                     struct slot *slots, int n, time_t started) {
+  int count[5] = {0};
+  for (int i = 0; i < n; i++)
+    count[slots[i].res.verdict]++;
+  if (o->junit) {
+    struct ic_case_result *rs = ic_calloc((size_t)(n ? n : 1), sizeof *rs);
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    struct ic_run_info info = {.profile = o->profile,
+                               .firmware = "",
+                               .seed = 0,
+                               .hostname = host,
+                               .started = started};
+    struct ic_diag d;
+    for (int i = 0; rs && i < n; i++) {
+      rs[i] = slots[i].res;
+      rs[i].suite = slots[i].plugin->info->name;
+      rs[i].id = slots[i].tc->id;
+      rs[i].title = slots[i].tc->title;
+      rs[i].reqs = slots[i].tc->reqs;
+    }
+    if (!rs || junit_write(o->junit, &info, rs, (size_t)n, &d) < 0) {
+      fprintf(stderr, "impcert: cannot write the JUnit report: %s\n",
+              rs ? d.msg : "out of memory");
+      ic_free(rs);
+      return IC_EXIT_USAGE;
+    }
+    ic_free(rs);
+    if (!o->quiet)
+      printf("impcert: JUnit report in %s\n", o->junit);
+  }
+  (void)rc;
+  int bad = count[IMPCERT_FAIL] + count[IMPCERT_ERROR] +
+            count[IMPCERT_INCONCLUSIVE];
+  printf("impcert: %d tests: %d pass, %d fail, %d error, %d inconclusive, "
+         "%d skip\n",
+         n, count[IMPCERT_PASS], count[IMPCERT_FAIL], count[IMPCERT_ERROR],
+         count[IMPCERT_INCONCLUSIVE], count[IMPCERT_SKIP]);
+  printf("%d passed, %d failed, %d skipped\n", count[IMPCERT_PASS], bad,
+         count[IMPCERT_SKIP]);
+  return bad ? IC_EXIT_FAILED : IC_EXIT_OK;
+}
+
+/* Remove the run's work folder (per-case flash, sockets, logs). */
+static void remove_tree(const char *dir) {
+  char *cmd = ic_asprintf("rm -rf '%s'", dir);
+  if (cmd && system(cmd) != 0)
+    fprintf(stderr, "impcert: could not remove %s\n", dir);
+  ic_free(cmd);
+}
+
+int runner_run(const struct run_opts *o) {
+  struct run_ctx rc = {.o = o};
+  struct plugin *ps;
+  int np;
+  if (load_all(o, &rc, &ps, &np) < 0)
+    return IC_EXIT_USAGE;
+  struct slot *slots;
+  int n, rcode = IC_EXIT_USAGE;
+  struct ic_diag d;
+  if (select_cases(ps, np, o->filter, &slots, &n) < 0) {
+    fprintf(stderr, "impcert: out of memory\n");
+    goto out_plugins;
+  }
+  if (n == 0) {
+    fprintf(stderr, "impcert: no test matches '%s'\n",
+            o->filter ? o->filter : "*");
+    goto out_slots;
+  }
+  if (o->capture_dir && mkdir(o->capture_dir, 0755) < 0 && errno != EEXIST) {
+    fprintf(stderr, "impcert: %s: %s\n", o->capture_dir, strerror(errno));
+    goto out_slots;
+  }
+  snprintf(rc.workdir, sizeof rc.workdir, "/tmp/impcert-XXXXXX");
+  if (!mkdtemp(rc.workdir)) {
+    fprintf(stderr, "impcert: cannot make a work folder: %s\n",
+            strerror(errno));
+    goto out_slots;
+  }
+  rc.ca_path = ic_asprintf("%s/ca.pem", rc.workdir);
+  if (!rc.ca_path || !(rc.creds = tls_creds_create(rc.ca_path, &d))) {
+    fprintf(stderr, "impcert: %s\n", rc.ca_path ? d.msg : "out of memory");
+    remove_tree(rc.workdir);
+    goto out_slots;
+  }
+  if (!o->quiet)
+    printf("impcert: %d tests against %s (%s), %d at a time\n", n,
+           rc.prof.name, o->profile, o->jobs);
+  time_t started = time(NULL);
+  run_all(&rc, slots, n);
+  rcode = summarize(o, &rc, slots, n, started);
+  tls_creds_destroy(rc.creds);
+  remove_tree(rc.workdir);
+out_slots:
+  for (int i = 0; i < n; i++) {
+    result_fini(&slots[i].res);
+    ic_free(slots[i].dir);
+  }
+  ic_free(slots);
+  ic_free(rc.ca_path);
+out_plugins:
+  plugin_unload_all(ps, np);
+  profile_fini(&rc.prof);
+  return rcode;
+}
+
+int runner_list(const struct run_opts *o, bool json) {
+  struct plugin *ps;
+  int np, nbad;
+  struct ic_diag d;
+  if (plugin_load_dir(o->plugin_dir, &ps, &np, &nbad, &d) < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
+    return IC_EXIT_USAGE;
+  }
+  struct slot *slots;
+  int n;
+  if (select_cases(ps, np, o->filter, &slots, &n) < 0) {
+    plugin_unload_all(ps, np);
+    return IC_EXIT_USAGE;
+  }
+  if (json)
+    printf("[");
+  for (int i = 0; i < n; i++) {
+    const struct impcert_case *tc = slots[i].tc;
+    if (json)
+      printf("%s\n {\"id\": \"%s\", \"suite\": \"%s\", \"title\": \"%s\", "
+             "\"requirements\": \"%s\", \"tags\": \"%s\", \"needs\": \"%s\"}",
+             i ? "," : "", tc->id, slots[i].plugin->info->name, tc->title,
+             tc->reqs ? tc->reqs : "", tc->tags ? tc->tags : "",
+             tc->needs ? tc->needs : "");
+    else
+      printf("%-12s %-8s %-40s [%s]\n", tc->id, slots[i].plugin->info->name,
+             tc->title, tc->reqs ? tc->reqs : "");
+  }
+  if (json)
+    printf("\n]\n");
+  ic_free(slots);
+  plugin_unload_all(ps, np);
+  return nbad ? IC_EXIT_USAGE : IC_EXIT_OK;
+}
