@@ -13,6 +13,8 @@
 #include "diag.h"
 #include "runner.h"
 
+#include <impcert/impcert.h>
+
 #define IMPCERT_VERSION "0.1.0"
 
 static const char usage[] =
