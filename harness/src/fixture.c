@@ -669,6 +669,18 @@ IMPCERT_EXPORT int impcert_send(impcert_fx *fx, const Impwire__Envelope *msg) {
   return r;
 }
 
+IMPCERT_EXPORT int impcert_send_raw(impcert_fx *fx, const void *data,
+                                    size_t n) {
+  if (!fx->sess)
+    return -1;
+  note(fx, "C->D", "raw %zu bytes", n);
+  struct ic_diag d;
+  int r = tls_write(fx->sess, data, n, 5000, &d);
+  if (r < 0)
+    session_drop(fx, d.msg);
+  return r;
+}
+
 IMPCERT_EXPORT int impcert_send_activation_result(impcert_fx *fx,
                                                   bool activated) {
   Impwire__ActivationResult a = IMPWIRE__ACTIVATION_RESULT__INIT;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <impcert/constants.h>
 #include <impcert/jig.pb-c.h>
 #include <impcert/wire.pb-c.h>
 
@@ -158,6 +159,11 @@ IMPCERT_EXPORT bool impcert_cloud_wait_closed(impcert_fx *fx,
 /* Send one message to the device. Returns 0, or -1 if the session is
 ** gone (recorded in the transcript). */
 IMPCERT_EXPORT int impcert_send(impcert_fx *fx, const Impwire__Envelope *msg);
+
+/* Send raw bytes on the session as they are (malformed-frame tests).
+** Returns 0, or -1 if the session is gone. */
+IMPCERT_EXPORT int impcert_send_raw(impcert_fx *fx, const void *data,
+                                    size_t n);
 
 /* Conveniences for the cloud's side of the boot conversation. */
 IMPCERT_EXPORT int impcert_send_activation_result(impcert_fx *fx,

@@ -1,0 +1,327 @@
+/*
+** boot.c: conformance tests of the boot conversation (seeds/003, "Message
+** Sequence"), the four boot states, TLS checks and framing robustness.
+** Requirement IDs are those of specs/requirements.md.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include <impcert/impcert.h>
+
+#define PLAN "plan-0001-impcert"
+#define TOKEN "token-5f2e9c1a"
+#define CODE "server.log(\"hello from impcert\");"
+#define WAIT 8000 /* ms for the DUT to act; generous for emulated DUTs */
+
+static const uint8_t zero_hash[32];
+
+/* Power on, BlinkUp and accept the first session; returns with the TLS
+** session up and nothing read. A DUT that never connects is an error:
+** nothing after it can be judged. */
+static void blinkup_and_connect(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, "impcert-lab", "secret-pass", PLAN, TOKEN);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_ERROR_NOW(fx, "the DUT did not open a session after BlinkUp");
+}
+
+/* Steps 1-3 with a successful activation; returns the CodeHash. */
+static const Impwire__CodeHash *activate(impcert_fx *fx) {
+  blinkup_and_connect(fx);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  return impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+}
+
+/* Power-cycle and run steps 2-3 of the next cold boot. */
+static const Impwire__Envelope *reboot_state(impcert_fx *fx) {
+  impcert_dut_power_off(fx);
+  impcert_dut_power_on(fx);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "an activated DUT did not connect after power-on");
+  return impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+}
+
+static bool hash_is(const Impwire__CodeHash *h, const uint8_t want[32]) {
+  return h->sha256.len == 32 && memcmp(h->sha256.data, want, 32) == 0;
+}
+
+static bool all_hex(const char *s, size_t n) {
+  if (strlen(s) != n)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("0123456789abcdef", s[i]))
+      return false;
+  return true;
+}
+
+/* BOOT-001: Pending Activation sends the BlinkUp credentials first. */
+static void activation_request(impcert_fx *fx) {
+  blinkup_and_connect(fx);
+  const Impwire__Envelope *e =
+      impcert_next_frame(fx, WAIT);
+  IMPCERT_REQUIRE(fx, e != NULL);
+  IMPCERT_CHECK_MSG(fx, e->msg_case == IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST,
+                    "the first frame must be ActivationRequest");
+  if (e->msg_case != IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST)
+    return;
+  IMPCERT_CHECK(fx, strcmp(e->activation_request->plan_id, PLAN) == 0);
+  IMPCERT_CHECK(fx,
+                strcmp(e->activation_request->enrollment_token, TOKEN) == 0);
+}
+
+/* BOOT-002, WAKE-009: the device state after BlinkUp. */
+static void device_state(impcert_fx *fx) {
+  blinkup_and_connect(fx);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, all_hex(s->mac, 12), "mac '%s' is not 12 hex digits",
+                    s->mac);
+  IMPCERT_CHECK_MSG(fx, all_hex(s->device_id, 16),
+                    "device_id '%s' is not 16 hex digits", s->device_id);
+  IMPCERT_CHECK_MSG(fx, s->imp_type[0] == 'i' && s->imp_type[1] == 'm' &&
+                            s->imp_type[2] == 'p',
+                    "imp_type '%s' is not an imp type", s->imp_type);
+  IMPCERT_CHECK(fx, s->os_version[0] != '\0');
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_BLINKUP,
+                    "wake reason after BlinkUp is %u, not "
+                    "WAKEREASON_BLINKUP (%d)",
+                    s->wake_reason, IMPCERT_WAKEREASON_BLINKUP);
+}
+
+/* BOOT-003: no code yet means a hash of 32 zero bytes. */
+static void empty_hash(impcert_fx *fx) {
+  const Impwire__CodeHash *h = activate(fx);
+  IMPCERT_CHECK_MSG(fx, hash_is(h, zero_hash),
+                    "a device with no code must send 32 zero bytes "
+                    "(got %zu bytes)", h->sha256.len);
+}
+
+/* BOOT-004, WAKE-001: deployed code is stored and its hash reported. */
+static void deploy_stores_code(impcert_fx *fx) {
+  uint8_t want[32];
+  impcert_sha256(CODE, strlen(CODE), want);
+  activate(fx);
+  impcert_send_answer(fx, false, CODE, false);
+  IMPCERT_REQUIRE(fx, impcert_jig_wait_state(
+                          fx, IMPJIG__BOOT_STATE__STATE__ACTIVATED_WITH_CODE,
+                          WAIT));
+  const Impwire__DeviceState *s = reboot_state(fx)->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_POWER_ON,
+                    "wake reason after power-on is %u, not "
+                    "WAKEREASON_POWER_ON", s->wake_reason);
+  const Impwire__CodeHash *h =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+  IMPCERT_CHECK_MSG(fx, hash_is(h, want),
+                    "after a deployment the device must report the SHA-256 "
+                    "the cloud sent");
+}
+
+/* BOOT-005: unchanged code: same hash on every boot, "match" needs no code. */
+static void match_keeps_code(impcert_fx *fx) {
+  uint8_t want[32];
+  impcert_sha256(CODE, strlen(CODE), want);
+  activate(fx);
+  impcert_send_answer(fx, false, CODE, false);
+  for (int boot = 0; boot < 2; boot++) {
+    reboot_state(fx);
+    const Impwire__CodeHash *h =
+        impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+    IMPCERT_CHECK_MSG(fx, hash_is(h, want),
+                      "boot %d after deployment reported another hash",
+                      boot + 2);
+    impcert_send_answer(fx, true, NULL, false);
+    IMPCERT_CHECK_MSG(fx, impcert_jig_wait_state(
+                              fx, IMPJIG__BOOT_STATE__STATE__ACTIVATED_WITH_CODE,
+                              WAIT),
+                      "a matched device must be Activated with code");
+  }
+  IMPCERT_CHECK_MSG(fx, !impcert_cloud_wait_closed(fx, 500),
+                    "the device closed the session after a match");
+}
+
+/* BOOT-006: a rejected device erases its credentials and stops. */
+static void erase_credentials(impcert_fx *fx) {
+  blinkup_and_connect(fx);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, false);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, false, CODE, true);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wait_state(
+                            fx, IMPJIG__BOOT_STATE__STATE__UNACTIVATED, WAIT),
+                    "the device did not return to Unactivated");
+  const Impjig__Led *led = impcert_jig_led(fx);
+  IMPCERT_CHECK_MSG(fx, led && led->colour == IMPJIG__LED__COLOUR__ORANGE &&
+                            led->flashing,
+                    "an Unactivated device must flash its LED orange");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the device kept the session open after the erase");
+  /* Credentials are gone for good: after a power cycle it stays put. */
+  impcert_dut_power_off(fx);
+  impcert_dut_power_on(fx);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wait_state(
+                            fx, IMPJIG__BOOT_STATE__STATE__UNACTIVATED, WAIT),
+                    "after a power cycle the device is not Unactivated");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 1500) ==
+                            IMPCERT_SESSION_TIMEOUT,
+                    "an erased device connected to the cloud");
+}
+
+/* BOOT-007: a factory-fresh device flashes orange and does not connect. */
+static void unactivated_waits(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  IMPCERT_REQUIRE(fx, impcert_jig_wait_state(
+                          fx, IMPJIG__BOOT_STATE__STATE__UNACTIVATED, WAIT));
+  const Impjig__JigEnvelope *e =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_LED, WAIT);
+  IMPCERT_REQUIRE(fx, e != NULL);
+  IMPCERT_CHECK(fx, e->led->colour == IMPJIG__LED__COLOUR__ORANGE);
+  IMPCERT_CHECK(fx, e->led->flashing);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 1500) ==
+                            IMPCERT_SESSION_TIMEOUT,
+                    "an Unactivated device connected to the cloud");
+}
+
+/* SEC-001: a server whose certificate the factory CA did not sign gets no
+** application data; the device then reaches the genuine server. */
+static void rogue_ca_refused(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_ROGUE);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  enum impcert_session s = impcert_cloud_accept(fx, WAIT);
+  IMPCERT_CHECK_MSG(fx, s == IMPCERT_SESSION_REFUSED,
+                    "the device accepted a certificate from an unknown CA "
+                    "(session result %d)", (int)s);
+  if (s == IMPCERT_SESSION_OK)
+    IMPCERT_CHECK_MSG(fx, impcert_next_frame(fx, 1000) == NULL,
+                      "the device sent data to an unverified server");
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_GOOD);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+}
+
+/* SEC-002: the device names the server it wants (SNI). */
+static void sends_sni(impcert_fx *fx) {
+  blinkup_and_connect(fx);
+  const char *sni = impcert_cloud_sni(fx);
+  IMPCERT_CHECK_MSG(fx, sni && strcmp(sni, "cloud.impcert.test") == 0,
+                    "SNI was '%s', expected the provisioned host name "
+                    "'cloud.impcert.test'", sni ? sni : "(none)");
+}
+
+/* SEC-003: a certificate from the right CA for another name is refused. */
+static void wrong_name_refused(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_WRONG_NAME);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  enum impcert_session s = impcert_cloud_accept(fx, WAIT);
+  IMPCERT_CHECK_MSG(fx, s == IMPCERT_SESSION_REFUSED,
+                    "the device accepted a certificate for another host "
+                    "name (session result %d)", (int)s);
+}
+
+/* SEC-004: code whose hash does not match is refused; old code kept. */
+static void bad_code_hash(impcert_fx *fx) {
+  activate(fx);
+  uint8_t wrong[32];
+  impcert_sha256("something else", 14, wrong);
+  Impwire__CloudAnswer a = IMPWIRE__CLOUD_ANSWER__INIT;
+  a.has_code = a.has_code_hash = 1;
+  a.code.data = (uint8_t *)CODE;
+  a.code.len = strlen(CODE);
+  a.code_hash.data = wrong;
+  a.code_hash.len = 32;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER;
+  e.cloud_answer = &a;
+  impcert_send(fx, &e);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the device kept the session after a bad code hash");
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "the device did not reconnect");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  const Impwire__CodeHash *h =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+  IMPCERT_CHECK_MSG(fx, hash_is(h, zero_hash),
+                    "the device stored code whose hash did not match");
+}
+
+/* WIRE-002: a length over the maximum closes the session; no crash. */
+static void oversized_frame(impcert_fx *fx) {
+  activate(fx);
+  uint32_t n = IMPCERT_WIRE_MAX_FRAME + 1;
+  uint8_t hdr[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+                    (uint8_t)n};
+  impcert_send_raw(fx, hdr, sizeof hdr);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the device did not close the session on an oversized "
+                    "frame");
+  IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the device died");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK,
+                    "the device did not reconnect afterwards");
+}
+
+/* WIRE-003: a frame that is not an Envelope closes the session; no crash. */
+static void garbage_frame(impcert_fx *fx) {
+  activate(fx);
+  static const uint8_t junk[] = {0, 0, 0, 6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  impcert_send_raw(fx, junk, sizeof junk);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the device did not close the session on a garbage "
+                    "frame");
+  IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the device died");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK,
+                    "the device did not reconnect afterwards");
+}
+
+/* BOOT-008, WAKE-004: a reload goes back to step 2 with NEW_SQUIRREL. */
+static void reload_restarts(impcert_fx *fx) {
+  activate(fx);
+  impcert_send_answer(fx, false, CODE, false);
+  impcert_send_reload(fx);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_NEW_SQUIRREL,
+                    "wake reason after a reload is %u, not "
+                    "WAKEREASON_NEW_SQUIRREL", s->wake_reason);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+}
+
+static const struct impcert_case cases[] = {
+    {"BOOT-001", "Pending Activation sends plan ID and enrollment token",
+     "BOOT-001", "boot,smoke", "jig", 0, activation_request},
+    {"BOOT-002", "device state carries identity and WAKEREASON_BLINKUP",
+     "BOOT-002,WAKE-009", "boot", "jig", 0, device_state},
+    {"BOOT-003", "no code: the code hash is 32 zero bytes", "BOOT-003",
+     "boot,smoke", "jig", 0, empty_hash},
+    {"BOOT-004", "deployed code is stored and its SHA-256 reported",
+     "BOOT-004,WAKE-001", "boot", "jig,jig-power", 0, deploy_stores_code},
+    {"BOOT-005", "unchanged code survives reboots and a match needs no code",
+     "BOOT-005", "boot", "jig,jig-power", 0, match_keeps_code},
+    {"BOOT-006", "erase-credentials returns the device to Unactivated",
+     "BOOT-006,BOOT-007", "boot", "jig,jig-power", 0, erase_credentials},
+    {"BOOT-007", "an Unactivated device flashes orange and stays offline",
+     "BOOT-007,BOOT-008", "boot", "jig", 0, unactivated_waits},
+    {"BOOT-008", "a reload restarts at step 2 with WAKEREASON_NEW_SQUIRREL",
+     "BOOT-008,WAKE-004", "boot", "jig", 0, reload_restarts},
+    {"SEC-001", "a server the factory CA did not sign is refused", "SEC-001",
+     "security,tls", "jig", 0, rogue_ca_refused},
+    {"SEC-002", "the device sends the server host name as SNI", "SEC-002",
+     "security,tls", "jig", 0, sends_sni},
+    {"SEC-003", "a certificate for another host name is refused", "SEC-003",
+     "security,tls", "jig", 0, wrong_name_refused},
+    {"SEC-004", "code whose hash does not match is refused", "SEC-004",
+     "security", "jig", 0, bad_code_hash},
+    {"WIRE-002", "an oversized frame closes the session, device survives",
+     "WIRE-002", "wire,robustness", "jig", 0, oversized_frame},
+    {"WIRE-003", "an undecodable frame closes the session, device survives",
+     "WIRE-003", "wire,robustness", "jig", 0, garbage_frame},
+};
+
+IMPCERT_PLUGIN("boot", cases)
