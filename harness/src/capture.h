@@ -21,7 +21,14 @@ struct capture *capture_start(const char *path, const uint16_t *ports,
                               int nports, struct ic_diag *d);
 
 /* Stop, flush every packet seen so far to the file, close it, free c.
-** Returns the number of packets written. NULL is ignored. */
+** Returns the number of packets written, or -1 if the capture loop or the
+** file failed or the kernel dropped packets (the file then holds what was
+** written, a valid but incomplete capture). NULL is
+** ignored (returns 0). Same as capture_finish(c, NULL). */
 long capture_stop(struct capture *c);
+
+/* capture_stop that also says why it returned -1: d names the file and
+** the libpcap or I/O error. */
+long capture_finish(struct capture *c, struct ic_diag *d);
 
 #endif
