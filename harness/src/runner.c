@@ -458,6 +458,21 @@ out_plugins:
   return rcode;
 }
 
+/* Print s as a JSON string. */
+static void json_str(const char *s) {
+  putchar('"');
+  for (s = s ? s : ""; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c < 0x20)
+      printf("\\u%04x", c);
+    else
+      putchar(c);
+  }
+  putchar('"');
+}
+
 int runner_list(const struct run_opts *o, bool json) {
   struct plugin *ps;
   int np, nbad;
@@ -476,13 +491,18 @@ int runner_list(const struct run_opts *o, bool json) {
     printf("[");
   for (int i = 0; i < n; i++) {
     const struct impcert_case *tc = slots[i].tc;
-    if (json)
-      printf("%s\n {\"id\": \"%s\", \"suite\": \"%s\", \"title\": \"%s\", "
-             "\"requirements\": \"%s\", \"tags\": \"%s\", \"needs\": \"%s\"}",
-             i ? "," : "", tc->id, slots[i].plugin->info->name, tc->title,
-             tc->reqs ? tc->reqs : "", tc->tags ? tc->tags : "",
-             tc->needs ? tc->needs : "");
-    else
+    if (json) {
+      const char *keys[] = {"id", "suite", "title", "requirements", "tags",
+                            "needs"};
+      const char *vals[] = {tc->id,   slots[i].plugin->info->name,
+                            tc->title, tc->reqs, tc->tags, tc->needs};
+      printf("%s\n {", i ? "," : "");
+      for (int k = 0; k < 6; k++) {
+        printf("%s\"%s\": ", k ? ", " : "", keys[k]);
+        json_str(vals[k]);
+      }
+      printf("}");
+    } else
       printf("%-12s %-8s %-40s [%s]\n", tc->id, slots[i].plugin->info->name,
              tc->title, tc->reqs ? tc->reqs : "");
   }
