@@ -1,0 +1,563 @@
+/*
+** boot.c: seeds/003 as a state machine [BOOT-*], the boot conversation of
+** wire.md [CONV-*], BlinkUp from the jig [BLINKUP-*], connection retries
+** [NET-PORTS]. Sections: reporting, identity, connecting, conversation,
+** frames at any time, the jig, the step function.
+*/
+#include "core/boot.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/ident.h"
+#include "hal/hal.h"
+
+static const char *const state_names[] = {
+    "Unactivated", "Pending Activation", "Activated: No Squirrel",
+    "Activated: Has Squirrel"};
+
+enum boot_state boot_state_of(const struct boot *b) {
+  const struct store_config *c = &b->store.cfg;
+  if (!c->plan_id[0] || !c->token[0])
+    return BOOT_UNACTIVATED;
+  if (!c->activated)
+    return BOOT_PENDING_ACTIVATION;
+  return store_has_code(&b->store) ? BOOT_ACTIVATED_WITH_CODE
+                                   : BOOT_ACTIVATED_NO_CODE;
+}
+
+/* ---- reporting: BootState and Led to the jig, on change --------------- */
+
+/* The BlinkUp status LED for the current state and phase. */
+static struct boot_led wanted_led(const struct boot *b) {
+  struct boot_led led = {IMPJIG__LED__COLOUR__GREEN, true};
+  if (boot_state_of(b) == BOOT_UNACTIVATED) {
+    /* [BOOT-UNACT-LED] seeds/003: flashing orange while Unactivated */
+    led.colour = IMPJIG__LED__COLOUR__ORANGE;
+  } else if (b->phase == BOOT_PHASE_CONNECT) {
+    if (b->round_failed)
+      led.colour = IMPJIG__LED__COLOUR__RED;
+  } else {
+    led.flashing = false; /* connected: solid green */
+  }
+  return led;
+}
+
+/* Send BootState and Led if they changed (always the first time). */
+static void report(struct boot *b) {
+  enum boot_state st = boot_state_of(b);
+  struct boot_led led = wanted_led(b);
+  if (!b->reported || st != b->state_sent) {
+    if (b->reported)
+      rf_log("state: %s -> %s", state_names[b->state_sent],
+             state_names[st]);
+    else
+      rf_log("state: %s", state_names[st]);
+    jig_send_boot_state(&b->jig, (Impjig__BootState__State)st);
+    b->state_sent = st;
+  }
+  if (!b->reported || led.colour != b->led_sent.colour ||
+      led.flashing != b->led_sent.flashing) {
+    jig_send_led(&b->jig, led.colour, led.flashing);
+    b->led_sent = led;
+  }
+  b->reported = true;
+}
+
+static void save_config(struct boot *b, const struct store_config *c,
+                        const char *what) {
+  struct rf_diag d = {""};
+  enum rf_status st = store_save_config(&b->store, c, &d);
+  if (st != RF_OK)
+    rf_log("could not store %s: %s: %s", what, rf_status_text(st), d.msg);
+}
+
+/* ---- identity and boot count ------------------------------------------ */
+
+/* [IDENT-*] The MAC and device ID are fixed at the first boot. */
+static void fix_identity(struct boot *b, struct store_config *c) {
+  char mac[13];
+  if (c->mac[0]) {
+    if (b->cfg.mac && ident_parse_mac(b->cfg.mac, mac) &&
+        strcmp(mac, c->mac) != 0)
+      rf_log("--mac %s ignored: factory MAC %s is already stored", mac,
+             c->mac);
+  } else {
+    if (!(b->cfg.mac && ident_parse_mac(b->cfg.mac, mac)) &&
+        ident_default_mac(mac) != RF_OK)
+      rf_log("no entropy for a default MAC; using %s", mac);
+    memcpy(c->mac, mac, sizeof(mac));
+    ident_device_id(c->mac, c->device_id);
+    rf_log("factory identity: mac %s device_id %s", c->mac, c->device_id);
+  }
+  if (!c->device_id[0])
+    ident_device_id(c->mac, c->device_id);
+}
+
+/* ---- connecting ---------------------------------------------------------- */
+
+static void start_conversation(struct boot *b, uint64_t now);
+
+/* Back to connecting after a lost session: wait BOOT_RETRY_MS, start at
+** the first port. */
+static void session_lost(struct boot *b, uint64_t now, const char *why) {
+  session_close(&b->sess, why);
+  b->phase = BOOT_PHASE_CONNECT;
+  b->port_ix = 0;
+  b->connect_at = now + BOOT_RETRY_MS;
+  rf_log("reconnecting in %u ms", BOOT_RETRY_MS);
+  report(b);
+}
+
+/* Start connecting now from the first port (cold start of the link). */
+static void connect_now(struct boot *b, uint64_t now) {
+  b->phase = BOOT_PHASE_CONNECT;
+  b->port_ix = 0;
+  b->connect_at = now;
+  b->round_failed = false;
+}
+
+/* [NET-PORTS] Try the next port; after the last, back off and restart. */
+static void try_port(struct boot *b, uint64_t now) {
+  struct rf_diag d = {""};
+  struct hal_endpoint ep = {b->cfg.server_name, b->cfg.server_addr,
+                            b->cfg.ports[b->port_ix]};
+  rf_log("connecting to %s (%s) port %u", ep.host, ep.addr, ep.port);
+  enum rf_status st = session_open(&b->sess, &ep, &d);
+  if (st == RF_OK) {
+    rf_log("connected to %s port %u", ep.host, ep.port);
+    b->round_failed = false;
+    start_conversation(b, now);
+    return;
+  }
+  rf_log("port %u failed: %s", ep.port, d.msg);
+  if (st == RF_ESTOP)
+    return;
+  if (++b->port_ix == b->cfg.nports) {
+    b->port_ix = 0;
+    b->connect_at = now + BOOT_RETRY_MS;
+    b->round_failed = true;
+    rf_log("all %zu ports failed; retrying in %u ms", b->cfg.nports,
+           BOOT_RETRY_MS);
+    report(b);
+  }
+}
+
+/* ---- the conversation (wire.md, steps 1-5) ------------------------------ */
+
+static bool send_env(struct boot *b, const Impwire__Envelope *env,
+                     uint64_t now) {
+  struct rf_diag d = {""};
+  enum rf_status st = session_send(&b->sess, env, &d);
+  if (st == RF_OK)
+    return true;
+  rf_log("send failed: %s: %s", rf_status_text(st), d.msg);
+  session_lost(b, now, "send failed");
+  return false;
+}
+
+/* Steps 2 and 3: DeviceState, then CodeHash; then wait for step 4. */
+static void send_state_and_hash(struct boot *b, uint64_t now) {
+  const struct store_config *c = &b->store.cfg;
+  static const uint8_t zero[32];
+  Impwire__DeviceState ds = IMPWIRE__DEVICE_STATE__INIT;
+  Impwire__CodeHash ch = IMPWIRE__CODE_HASH__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  ds.mac = (char *)c->mac;
+  ds.device_id = (char *)c->device_id;
+  ds.imp_type = (char *)b->cfg.board;
+  ds.os_version = (char *)b->cfg.os_version;
+  ds.wake_reason = b->wake_reason;
+  ds.boot_count = c->boot_count;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_DEVICE_STATE;
+  env.device_state = &ds;
+  if (!send_env(b, &env, now))
+    return;
+  /* [CONV-HASH-ZERO] 32 zero bytes when there is no code */
+  ch.sha256.len = 32;
+  ch.sha256.data = (uint8_t *)(store_has_code(&b->store)
+                                   ? b->store.code_hash
+                                   : zero);
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_CODE_HASH;
+  env.code_hash = &ch;
+  if (!send_env(b, &env, now))
+    return;
+  b->phase = BOOT_PHASE_WAIT_ANSWER;
+}
+
+static void start_conversation(struct boot *b, uint64_t now) {
+  const struct store_config *c = &b->store.cfg;
+  b->phase = BOOT_PHASE_WAIT_ANSWER;
+  report(b);
+  if (boot_state_of(b) != BOOT_PENDING_ACTIVATION) {
+    send_state_and_hash(b, now);
+    return;
+  }
+  /* Step 1, only while Pending Activation */
+  Impwire__ActivationRequest ar = IMPWIRE__ACTIVATION_REQUEST__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  ar.plan_id = (char *)c->plan_id;
+  ar.enrollment_token = (char *)c->token;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST;
+  env.activation_request = &ar;
+  if (send_env(b, &env, now))
+    b->phase = BOOT_PHASE_WAIT_ACTIVATION;
+}
+
+static void on_activation_result(struct boot *b,
+                                 const Impwire__ActivationResult *r,
+                                 uint64_t now) {
+  if (r->activated) {
+    struct store_config c = b->store.cfg;
+    c.activated = true;
+    save_config(b, &c, "the activated flag");
+    rf_log("activated");
+  } else {
+    rf_log("activation refused: %s", r->reason ? r->reason : "(no reason)");
+  }
+  report(b);
+  /* the conversation continues either way (seeds/003 step 1) */
+  send_state_and_hash(b, now);
+}
+
+/* erase_credentials: back to Unactivated, no step 5. */
+static void erase_and_wait(struct boot *b) {
+  struct rf_diag d = {""};
+  rf_log("the cloud asked to erase credentials");
+  if (b->hooks.code_stop)
+    b->hooks.code_stop(b->hooks.ctx);
+  if (store_erase_credentials(&b->store, &d) != RF_OK)
+    rf_log("could not erase credentials: %s", d.msg);
+  session_close(&b->sess, "credentials erased");
+  b->phase = BOOT_PHASE_WAIT_BLINKUP;
+  report(b);
+  rf_log("unactivated: waiting for BlinkUp%s",
+         b->jig.up ? "" : " (no jig: idle)");
+}
+
+/* [SEC-CODEHASH] Check and store new code. False: session closed. */
+static bool take_code(struct boot *b, const Impwire__CloudAnswer *a,
+                      uint64_t now) {
+  struct rf_diag d = {""};
+  uint8_t h[32];
+  char got[65], want[65];
+  if (!a->has_code_hash || a->code_hash.len != 32) {
+    rf_log("code refused: code_hash missing or not 32 bytes; "
+           "keeping old code");
+    session_lost(b, now, "bad code_hash");
+    return false;
+  }
+  hal_sha256(a->code.data, a->code.len, h);
+  if (memcmp(h, a->code_hash.data, 32) != 0) {
+    rf_hex(a->code_hash.data, 32, got);
+    rf_hex(h, 32, want);
+    rf_log("code hash mismatch: code_hash %s, SHA-256 of code %s; "
+           "keeping old code", got, want);
+    session_lost(b, now, "code hash mismatch");
+    return false;
+  }
+  enum rf_status st =
+      store_save_code(&b->store, a->code.data, a->code.len, h, &d);
+  if (st != RF_OK) {
+    rf_log("code not stored: %s: %s; keeping old code", rf_status_text(st),
+           d.msg);
+    session_lost(b, now, "code not stored");
+    return false;
+  }
+  rf_log("code stored (%zu bytes); no interpreter yet", a->code.len);
+  return true;
+}
+
+/* Keep RTC and configparams in memory for the application. */
+static void keep_answer_data(struct boot *b, const Impwire__CloudAnswer *a,
+                             uint64_t now) {
+  if (a->has_rtc_unix_ms) {
+    b->rtc_set = true;
+    b->rtc_unix_ms = a->rtc_unix_ms;
+    b->rtc_at = now;
+    rf_log("RTC set to %llu ms", (unsigned long long)a->rtc_unix_ms);
+  }
+  rf_free(b->configparams);
+  b->configparams = NULL;
+  b->configparams_len = 0;
+  if (a->configparams) {
+    size_t n = protobuf_c_message_get_packed_size(&a->configparams->base);
+    b->configparams = rf_malloc(n);
+    if (b->configparams) {
+      protobuf_c_message_pack(&a->configparams->base, b->configparams);
+      b->configparams_len = n;
+    } else {
+      rf_log("no memory to keep configparams (%zu bytes)", n);
+    }
+  }
+}
+
+/* Step 5: hand the code to the interpreter, when there is one. */
+static void start_code(struct boot *b, const Impwire__CloudAnswer *a) {
+  struct rf_diag d = {""};
+  uint32_t n = store_code_len(&b->store);
+  if (!store_has_code(&b->store))
+    return;
+  if (!b->hooks.code_start)
+    return;
+  uint8_t *code = rf_malloc(n);
+  if (!code) {
+    rf_log("no memory to load %u bytes of code", n);
+    return;
+  }
+  if (store_read_code(&b->store, code, n, &d) == RF_OK)
+    b->hooks.code_start(b->hooks.ctx, code, n, a->configparams);
+  else
+    rf_log("code not started: %s", d.msg);
+  rf_free(code);
+}
+
+static void on_answer(struct boot *b, const Impwire__CloudAnswer *a,
+                      uint64_t now) {
+  if (a->has_erase_credentials && a->erase_credentials) {
+    erase_and_wait(b);
+    return;
+  }
+  if (!a->match && a->has_code) {
+    if (!take_code(b, a, now))
+      return;
+  } else if (a->has_code) {
+    rf_log("code sent with match=true; ignored");
+  } else if (!a->match) {
+    rf_log("no match and no code in the answer; nothing new to run");
+  } else if (store_has_code(&b->store)) {
+    rf_log("code current (%u bytes); no interpreter yet",
+           store_code_len(&b->store));
+  }
+  keep_answer_data(b, a, now);
+  b->phase = BOOT_PHASE_ONLINE;
+  report(b);
+  start_code(b, a);
+}
+
+/* ---- frames at any time -------------------------------------------------- */
+
+static void on_server_list(struct boot *b, const Impwire__ServerList *sl) {
+  struct store_config c = b->store.cfg;
+  if (sl->n_hosts > STORE_HOSTS_MAX) {
+    rf_log("ServerList of %zu hosts exceeds %d; ignored", sl->n_hosts,
+           STORE_HOSTS_MAX);
+    return;
+  }
+  for (size_t i = 0; i < sl->n_hosts; i++) {
+    size_t n = strlen(sl->hosts[i]);
+    if (n == 0 || n > STORE_HOST_MAX) {
+      rf_log("ServerList host %zu has length %zu (1..%d); list ignored",
+             i + 1, n, STORE_HOST_MAX);
+      return;
+    }
+    memcpy(c.hosts[i], sl->hosts[i], n + 1);
+  }
+  c.nhosts = sl->n_hosts;
+  save_config(b, &c, "the server list");
+  rf_log("server list stored (%zu hosts)", c.nhosts);
+}
+
+static void on_reload(struct boot *b, uint64_t now) {
+  if (b->phase != BOOT_PHASE_ONLINE && b->phase != BOOT_PHASE_WAIT_ANSWER) {
+    rf_log("Reload before the activation result; ignored");
+    return;
+  }
+  /* seeds/003: tear the VM down, go back to step 2 on this session */
+  if (b->hooks.code_stop)
+    b->hooks.code_stop(b->hooks.ctx);
+  b->wake_reason = BOOT_WAKE_NEW_SQUIRREL;
+  rf_log("reload: back to step 2 (wake reason %u)", b->wake_reason);
+  send_state_and_hash(b, now);
+}
+
+static void unexpected(const Impwire__Envelope *env, const char *why) {
+  rf_log("%s from the cloud %s; ignored", frame_msg_name(&env->base), why);
+}
+
+static void on_frame(struct boot *b, const Impwire__Envelope *env,
+                     uint64_t now) {
+  switch (env->msg_case) {
+  case IMPWIRE__ENVELOPE__MSG_ACTIVATION_RESULT:
+    if (b->phase == BOOT_PHASE_WAIT_ACTIVATION)
+      on_activation_result(b, env->activation_result, now);
+    else
+      unexpected(env, "when no activation was asked");
+    break;
+  case IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER:
+    if (b->phase == BOOT_PHASE_WAIT_ANSWER)
+      on_answer(b, env->cloud_answer, now);
+    else
+      unexpected(env, "outside step 4");
+    break;
+  case IMPWIRE__ENVELOPE__MSG_RELOAD:
+    on_reload(b, now);
+    break;
+  case IMPWIRE__ENVELOPE__MSG_SERVER_LIST:
+    on_server_list(b, env->server_list);
+    break;
+  case IMPWIRE__ENVELOPE__MSG_NEW_OS:
+    rf_log("NewOs %s%s: OS updates not supported yet; ignored",
+           env->new_os->version,
+           env->new_os->has_forced && env->new_os->forced ? " (forced)"
+                                                          : "");
+    break;
+  case IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE:
+  case IMPWIRE__ENVELOPE__MSG_ACK:
+    if (b->hooks.app_frame && b->phase == BOOT_PHASE_ONLINE)
+      b->hooks.app_frame(b->hooks.ctx, env);
+    else
+      unexpected(env, "with no application running");
+    break;
+  case IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST:
+  case IMPWIRE__ENVELOPE__MSG_DEVICE_STATE:
+  case IMPWIRE__ENVELOPE__MSG_CODE_HASH:
+  case IMPWIRE__ENVELOPE__MSG_LOG:
+  case IMPWIRE__ENVELOPE__MSG_RESTART:
+    unexpected(env, "(a device-to-cloud message)");
+    break;
+  case IMPWIRE__ENVELOPE__MSG__NOT_SET:
+  case _IMPWIRE__ENVELOPE__MSG__CASE_IS_INT_SIZE:
+    unexpected(env, "(no message set)"); /* frame_decode refuses these */
+    break;
+  }
+}
+
+/* Read and handle what the cloud sent. */
+static uint64_t poll_session(struct boot *b, uint64_t now) {
+  for (int i = 0; i < 64; i++) {
+    struct rf_diag d = {""};
+    Impwire__Envelope *env;
+    enum rf_status st = session_poll(&b->sess, &env, &d);
+    if (st == RF_EAGAIN)
+      return UINT64_MAX;
+    if (st != RF_OK) {
+      /* [WIRE-FRAME-*] bad frames and lost sessions close with a reason */
+      session_lost(b, now, st == RF_ECLOSED ? "the cloud closed the session"
+                                            : d.msg);
+      return now;
+    }
+    on_frame(b, env, now);
+    frame_free(&env->base);
+    if (!session_is_open(&b->sess))
+      return now;
+  }
+  return now; /* more may be waiting: let the jig have a turn first */
+}
+
+/* ---- the jig ------------------------------------------------------------- */
+
+static bool blinkup_ok(const Impjig__BlinkUp *bu) {
+  const char *bad = NULL;
+  if (!bu->plan_id[0] || strlen(bu->plan_id) > STORE_PLAN_MAX)
+    bad = "plan_id empty or too long";
+  else if (!bu->enrollment_token[0] ||
+           strlen(bu->enrollment_token) > STORE_TOKEN_MAX)
+    bad = "enrollment_token empty or too long";
+  else if (bu->ssid && strlen(bu->ssid) > STORE_SSID_MAX)
+    bad = "ssid longer than 32 bytes";
+  else if (bu->password && strlen(bu->password) > STORE_PASSWORD_MAX)
+    bad = "password longer than 64 bytes";
+  if (bad)
+    rf_log("BlinkUp refused: %s", bad);
+  return !bad;
+}
+
+/* [BLINKUP-*] Store what BlinkUp delivered, Pending Activation, cold-start
+** the connection with WAKEREASON_BLINKUP. */
+static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
+                       uint64_t now) {
+  if (!blinkup_ok(bu))
+    return;
+  struct store_config c = b->store.cfg;
+  snprintf(c.ssid, sizeof(c.ssid), "%s", bu->ssid ? bu->ssid : "");
+  snprintf(c.password, sizeof(c.password), "%s",
+           bu->password ? bu->password : "");
+  snprintf(c.plan_id, sizeof(c.plan_id), "%s", bu->plan_id);
+  snprintf(c.token, sizeof(c.token), "%s", bu->enrollment_token);
+  c.activated = false;
+  save_config(b, &c, "the BlinkUp credentials");
+  rf_log("BlinkUp: credentials stored (ssid \"%s\", plan %s)", c.ssid,
+         c.plan_id);
+  if (b->hooks.code_stop)
+    b->hooks.code_stop(b->hooks.ctx);
+  session_close(&b->sess, "BlinkUp: starting over");
+  b->wake_reason = BOOT_WAKE_BLINKUP;
+  connect_now(b, now);
+  report(b);
+}
+
+static void poll_jig(struct boot *b, uint64_t now) {
+  Impjig__JigEnvelope *je;
+  while (jig_poll(&b->jig, &je) == RF_OK) {
+    if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BLINKUP)
+      on_blinkup(b, je->blinkup, now);
+    else
+      rf_log("jig: %s is not for the device; ignored",
+             frame_msg_name(&je->base));
+    frame_free(&je->base);
+  }
+}
+
+/* ---- the step function ---------------------------------------------------- */
+
+enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
+                         const struct boot_hooks *hooks, uint64_t now,
+                         struct rf_diag *d) {
+  struct rf_diag note = {""};
+  memset(b, 0, sizeof(*b));
+  b->cfg = *cfg;
+  if (hooks)
+    b->hooks = *hooks;
+  session_init(&b->sess);
+  enum rf_status st = store_open(&b->store, &note, d);
+  if (st != RF_OK)
+    return st;
+  if (note.msg[0])
+    rf_log("%s (%u corrupt copies; the other copy is used)", note.msg,
+           b->store.corrupt);
+  struct store_config c = b->store.cfg;
+  fix_identity(b, &c);
+  c.boot_count++;
+  if ((st = store_save_config(&b->store, &c, d)) != RF_OK)
+    return st;
+  b->wake_reason = BOOT_WAKE_POWER_ON;
+  rf_log("boot %u: mac %s device_id %s board %s os %s", c.boot_count,
+         c.mac, c.device_id, cfg->board, cfg->os_version);
+  /* [JIG-HELLO] Hello, then BootState and Led */
+  jig_open(&b->jig, cfg->board, cfg->os_version);
+  if (boot_state_of(b) == BOOT_UNACTIVATED) {
+    b->phase = BOOT_PHASE_WAIT_BLINKUP;
+    rf_log("unactivated: waiting for BlinkUp%s",
+           b->jig.up ? "" : " (no jig: idle)");
+  } else {
+    connect_now(b, now);
+  }
+  report(b);
+  return RF_OK;
+}
+
+uint64_t boot_step(struct boot *b, uint64_t now) {
+  poll_jig(b, now);
+  switch (b->phase) {
+  case BOOT_PHASE_WAIT_BLINKUP:
+    return UINT64_MAX;
+  case BOOT_PHASE_CONNECT:
+    if (now < b->connect_at)
+      return b->connect_at;
+    try_port(b, now);
+    return now;
+  case BOOT_PHASE_WAIT_ACTIVATION:
+  case BOOT_PHASE_WAIT_ANSWER:
+  case BOOT_PHASE_ONLINE:
+    return poll_session(b, now);
+  }
+  return UINT64_MAX;
+}
+
+void boot_fini(struct boot *b) {
+  session_close(&b->sess, "shutting down");
+  jig_close(&b->jig, "shutting down");
+  rf_free(b->configparams);
+  b->configparams = NULL;
+}

@@ -1,0 +1,131 @@
+/*
+** boot.h: the boot state machine of seeds/003 and the cloud conversation
+** of wire.md: the four states, BlinkUp, connecting port by port, steps 1-5
+** and the messages that may come at any time. Owns the device's runtime
+** state; flash is store.c's, frames are session.c's and jig.c's, running
+** Squirrel is api/'s (through struct boot_hooks). Never reads a clock:
+** every call gets "now" from the main loop.
+*/
+#ifndef REFIMP_CORE_BOOT_H
+#define REFIMP_CORE_BOOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/jig.h"
+#include "core/rf.h"
+#include "core/session.h"
+#include "core/store.h"
+#include "wire.pb-c.h"
+
+#define BOOT_MAX_PORTS 8
+#define BOOT_RETRY_MS 1000u  /* back-off after the last port (wire.md) */
+
+/* Wake reasons, hardware.wakereason() (research/imp-api.md 1.5). */
+enum boot_wake {
+  BOOT_WAKE_POWER_ON = 0,
+  BOOT_WAKE_TIMER = 1,
+  BOOT_WAKE_SW_RESET = 2,
+  BOOT_WAKE_PIN = 3,
+  BOOT_WAKE_NEW_SQUIRREL = 4,
+  BOOT_WAKE_SQUIRREL_ERROR = 5,
+  BOOT_WAKE_NEW_FIRMWARE = 6,
+  BOOT_WAKE_SNOOZE = 7,
+  BOOT_WAKE_HW_RESET = 8,
+  BOOT_WAKE_BLINKUP = 9,
+  BOOT_WAKE_SW_RESTART = 10,
+  BOOT_WAKE_POWER_RESTORED = 11
+};
+
+/* The four states of seeds/003 (same numbers as impjig.BootState). */
+enum boot_state {
+  BOOT_UNACTIVATED = 0,
+  BOOT_PENDING_ACTIVATION = 1,
+  BOOT_ACTIVATED_NO_CODE = 2,
+  BOOT_ACTIVATED_WITH_CODE = 3
+};
+
+/* Where the conversation is. */
+enum boot_phase {
+  BOOT_PHASE_WAIT_BLINKUP,    /* Unactivated: no session, BlinkUp awaited */
+  BOOT_PHASE_CONNECT,         /* next port at connect_at */
+  BOOT_PHASE_WAIT_ACTIVATION, /* step 1 sent */
+  BOOT_PHASE_WAIT_ANSWER,     /* steps 2 and 3 sent */
+  BOOT_PHASE_ONLINE           /* step 5 done: application traffic */
+};
+
+/* What main() learnt from the command line. Strings are not copied: they
+** must outlive the struct boot. */
+struct boot_config {
+  const char *server_name;   /* SNI and certificate name */
+  const char *server_addr;   /* numeric address */
+  uint16_t ports[BOOT_MAX_PORTS];
+  size_t nports;
+  const char *board;         /* "imp001" ... "impC001" */
+  const char *os_version;
+  const char *mac;           /* 12 hex digits, or NULL for the default */
+};
+
+/* Hooks api/ installs to run the application; any member may be NULL. */
+struct boot_hooks {
+  void *ctx;
+  /* Step 5: run this code (configparams may be NULL). */
+  void (*code_start)(void *ctx, const uint8_t *code, size_t n,
+                     const Impwire__Value *configparams);
+  /* Tear the VM down (reload, BlinkUp, erase). */
+  void (*code_stop)(void *ctx);
+  /* AgentMessage or Ack from the cloud, once online. */
+  void (*app_frame)(void *ctx, const Impwire__Envelope *env);
+};
+
+struct boot_led {
+  Impjig__Led__Colour colour;
+  bool flashing;
+};
+
+struct boot {
+  struct boot_config cfg;
+  struct boot_hooks hooks;
+  struct store store;
+  struct jig jig;
+  struct session sess;
+  enum boot_phase phase;
+  uint32_t wake_reason;        /* enum boot_wake */
+  size_t port_ix;              /* next port to try */
+  uint64_t connect_at;
+  bool round_failed;           /* every port failed since last success */
+  bool reported;               /* state and LED were sent once */
+  enum boot_state state_sent;
+  struct boot_led led_sent;
+  bool rtc_set;
+  uint64_t rtc_unix_ms, rtc_at; /* RTC = rtc_unix_ms + (now - rtc_at) */
+  uint8_t *configparams;       /* packed impwire.Value, or NULL */
+  size_t configparams_len;
+};
+
+/*
+** Power on: open the store, fix the factory identity at first boot, count
+** the boot, connect the jig (Hello, BootState, Led), and choose the first
+** phase. wake reason WAKEREASON_POWER_ON. hooks may be NULL.
+** Returns RF_OK, or RF_EIO when the flash cannot be read or written
+** (d says where).
+*/
+enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
+                         const struct boot_hooks *hooks, uint64_t now,
+                         struct rf_diag *d);
+
+/*
+** Do everything that is due at `now`. Returns the next deadline:
+** <= now means call again at once, UINT64_MAX means only an event (frame,
+** jig message) can make progress.
+*/
+uint64_t boot_step(struct boot *b, uint64_t now);
+
+/* The state of seeds/003 as the store says. */
+enum boot_state boot_state_of(const struct boot *b);
+
+/* Close the session and the jig, free memory. */
+void boot_fini(struct boot *b);
+
+#endif

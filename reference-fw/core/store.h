@@ -1,0 +1,126 @@
+/*
+** store.h: refimp's persistent configuration on (simulated) flash.
+** Owns the flash layout, the record format (CRC32 + sequence number, two
+** copies A/B), crash-safe updates and credential erase. Knows nothing of
+** the wire protocol or of Squirrel values. Flash is reached only through
+** hal_flash_read/write/sync.
+*/
+#ifndef REFIMP_CORE_STORE_H
+#define REFIMP_CORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rf.h"
+
+/* ---- layout (docs/refimp.md, "Store layout") -----------------------------
+** Every area is two slots, A then B; a slot is a 64-byte header and its
+** payload. Areas marked reserved are not used yet but keep their place so
+** that later work (user configuration, nv table) changes no offsets. */
+#define STORE_FLASH_SIZE 0x100000u  /* 1 MiB */
+#define STORE_HDR_SIZE 64u
+#define STORE_CONFIG_OFF 0x000000u  /* config A, B: 4 KiB each */
+#define STORE_CONFIG_SLOT 0x1000u
+#define STORE_USERCONF_OFF 0x002000u /* reserved: user config A, B */
+#define STORE_USERCONF_SLOT 0x2000u  /* 4 KiB data + header, rounded */
+#define STORE_NV_OFF 0x006000u       /* reserved: nv table A, B */
+#define STORE_NV_SLOT 0x2000u
+#define STORE_CODE_OFF 0x00a000u     /* code A, B */
+#define STORE_CODE_SLOT (0x1000u + STORE_CODE_MAX)
+#define STORE_CODE_MAX 0x40000u      /* 256 KiB of application code */
+#define STORE_END (STORE_CODE_OFF + 2 * STORE_CODE_SLOT)
+
+/* Record kinds (in each header). Never renumbered. */
+enum store_kind {
+  STORE_KIND_CONFIG = 1,
+  STORE_KIND_CODE = 2,
+  STORE_KIND_USERCONF = 3, /* reserved */
+  STORE_KIND_NV = 4        /* reserved */
+};
+
+#define STORE_SSID_MAX 32
+#define STORE_PASSWORD_MAX 64
+#define STORE_PLAN_MAX 128
+#define STORE_TOKEN_MAX 128
+#define STORE_HOST_MAX 253
+#define STORE_HOSTS_MAX 8
+
+/* The configuration record: factory identity, credentials, server list,
+** boot count. Strings are NUL-terminated; "" means absent. */
+struct store_config {
+  char mac[13];        /* 12 lower-case hex digits */
+  char device_id[17];  /* 16 lower-case hex digits */
+  char ssid[STORE_SSID_MAX + 1];
+  char password[STORE_PASSWORD_MAX + 1];
+  char plan_id[STORE_PLAN_MAX + 1];
+  char token[STORE_TOKEN_MAX + 1];
+  bool activated;
+  uint32_t boot_count;
+  size_t nhosts;
+  char hosts[STORE_HOSTS_MAX][STORE_HOST_MAX + 1];
+};
+
+/* Where the current copy of an area is. */
+struct store_slot {
+  int slot;       /* 0 = A, 1 = B, -1 = none valid */
+  uint32_t seq;
+  uint32_t len;
+};
+
+struct store {
+  struct store_config cfg;   /* the current configuration */
+  struct store_slot cfg_at;
+  struct store_slot code_at;
+  uint8_t code_hash[32];     /* valid when code_at.slot >= 0 */
+  unsigned corrupt;          /* corrupt copies seen by store_open */
+};
+
+/*
+** Read both copies of each area and keep the newest valid one. A copy that
+** fails its check is counted in s->corrupt and named in note->msg (which
+** is left empty otherwise); the other copy is used. Erased slots are not
+** corruption. With no valid configuration, s->cfg is all empty (factory
+** state). Returns RF_OK or RF_EIO (flash unreadable; d says where).
+*/
+enum rf_status store_open(struct store *s, struct rf_diag *note,
+                          struct rf_diag *d);
+
+/*
+** Replace the configuration with *c: written to the slot not holding the
+** current copy, with the next sequence number, then synced. A power cut at
+** any byte leaves the old or the new configuration. Returns RF_OK,
+** RF_ENOSPC (c does not fit a slot), RF_EIO (s is unchanged).
+*/
+enum rf_status store_save_config(struct store *s,
+                                 const struct store_config *c,
+                                 struct rf_diag *d);
+
+/* Erase ssid, password, plan ID, token and the activated flag; keep the
+** factory identity, server list, boot count and code. Same returns as
+** store_save_config. */
+enum rf_status store_erase_credentials(struct store *s, struct rf_diag *d);
+
+/* True if application code is stored. */
+bool store_has_code(const struct store *s);
+
+/* Length of the stored code (0 if none). */
+uint32_t store_code_len(const struct store *s);
+
+/*
+** Store code (n <= STORE_CODE_MAX bytes) and its SHA-256 crash-safely, as
+** store_save_config does. Returns RF_OK, RF_ENOSPC, RF_EIO.
+*/
+enum rf_status store_save_code(struct store *s, const uint8_t *code,
+                               size_t n, const uint8_t hash[32],
+                               struct rf_diag *d);
+
+/* Copy the stored code into buf (cap bytes). RF_OK, RF_EINVAL (no code or
+** cap too small), RF_EIO, RF_ECORRUPT (it changed on flash since open). */
+enum rf_status store_read_code(const struct store *s, uint8_t *buf,
+                               size_t cap, struct rf_diag *d);
+
+/* CRC-32 (IEEE 802.3), exposed for tests. */
+uint32_t store_crc32(uint32_t crc, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+** net.c: the cloud connection: TCP, then TLS >= 1.2 with OpenSSL, the
+** server's chain checked against the CA file and its name against the host
+** [NET-*, SEC-*]. The only file of refimp that includes OpenSSL, hence
+** also the home of hal_sha256.
+*/
+#include "hal/posix/hal_posix.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "hal/posix/posix_internal.h"
+
+#define NET_CONNECT_MS 5000
+#define NET_HANDSHAKE_MS 10000
+#define NET_SEND_MS 10000
+
+struct hal_conn {
+  int fd;
+  SSL *ssl;
+};
+
+/* GLOBAL: the TLS context (factory CA) and the open connection that
+** hal_wait_event watches. Main thread only. */
+static struct {
+  SSL_CTX *ctx;
+  struct hal_conn *open;
+} net = {NULL, NULL};
+
+void hal_sha256(const void *data, size_t n, uint8_t out[32]) {
+  unsigned len = 32;
+  if (!EVP_Digest(data, n, out, &len, EVP_sha256(), NULL))
+    memset(out, 0, 32); /* cannot happen with the built-in provider */
+}
+
+/* OpenSSL's most recent error as text ("" if none). */
+static void ssl_reason(char *buf, size_t cap) {
+  unsigned long e = ERR_peek_last_error();
+  buf[0] = '\0';
+  if (e)
+    ERR_error_string_n(e, buf, cap);
+  ERR_clear_error();
+}
+
+enum hal_status hal_posix_net_init(const char *ca_file, char *why,
+                                   size_t why_cap) {
+  char reason[200];
+  hal_posix_net_fini();
+  net.ctx = SSL_CTX_new(TLS_client_method());
+  if (!net.ctx) {
+    ssl_reason(reason, sizeof(reason));
+    snprintf(why, why_cap, "TLS context: %s", reason);
+    return HAL_EIO;
+  }
+  /* [SEC-TLS12] TLS 1.2 or later */
+  SSL_CTX_set_min_proto_version(net.ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(net.ctx, SSL_VERIFY_PEER, NULL);
+  /* a TCP close without close_notify counts as a close, not an error */
+  SSL_CTX_set_options(net.ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  if (access(ca_file, R_OK) != 0) {
+    snprintf(why, why_cap, "--ca %s: %s", ca_file, strerror(errno));
+    hal_posix_net_fini();
+    return HAL_EIO;
+  }
+  if (SSL_CTX_load_verify_locations(net.ctx, ca_file, NULL) != 1) {
+    ssl_reason(reason, sizeof(reason));
+    snprintf(why, why_cap, "--ca %s: cannot load: %s", ca_file, reason);
+    hal_posix_net_fini();
+    return HAL_EIO;
+  }
+  STACK_OF(X509_OBJECT) *objs =
+      X509_STORE_get0_objects(SSL_CTX_get_cert_store(net.ctx));
+  if (!objs || sk_X509_OBJECT_num(objs) == 0) {
+    snprintf(why, why_cap, "--ca %s: no certificate in the file", ca_file);
+    hal_posix_net_fini();
+    return HAL_EIO;
+  }
+  return HAL_OK;
+}
+
+void hal_posix_net_fini(void) {
+  if (net.open)
+    hal_conn_close(net.open);
+  SSL_CTX_free(net.ctx);
+  net.ctx = NULL;
+}
+
+int posix_net_fd(void) {
+  return net.open ? net.open->fd : -1;
+}
+
+bool posix_net_pending(void) {
+  return net.open && SSL_pending(net.open->ssl) > 0;
+}
+
+/* TCP connect with a deadline; returns the socket (non-blocking) or -1. */
+static int tcp_connect(const struct hal_endpoint *ep, char *why,
+                       size_t why_cap, enum hal_status *st) {
+  struct addrinfo hints, *ai = NULL;
+  char port[8];
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  snprintf(port, sizeof(port), "%u", ep->port);
+  int rc = getaddrinfo(ep->addr, port, &hints, &ai);
+  if (rc != 0) {
+    snprintf(why, why_cap, "address %s: %s", ep->addr, gai_strerror(rc));
+    *st = HAL_EINVAL;
+    return -1;
+  }
+  int fd = socket(ai->ai_family,
+                  ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    snprintf(why, why_cap, "socket: %s", strerror(errno));
+    freeaddrinfo(ai);
+    *st = HAL_EIO;
+    return -1;
+  }
+  rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+  freeaddrinfo(ai);
+  if (rc != 0 && errno == EINPROGRESS) {
+    int w = posix_wait_fd(fd, POLLOUT, NET_CONNECT_MS);
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (w <= 0) {
+      snprintf(why, why_cap, "TCP connect: %s",
+               w == 0 ? "timed out" : "interrupted");
+      *st = w == 0 ? HAL_ETIMEOUT : HAL_ESTOP;
+      close(fd);
+      return -1;
+    }
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    rc = err ? -1 : 0;
+    errno = err;
+  }
+  if (rc != 0) {
+    snprintf(why, why_cap, "TCP connect: %s", strerror(errno));
+    *st = HAL_EIO;
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Wait as SSL asks after a WANT_READ / WANT_WRITE; 1 ready, else 0/-1. */
+static int ssl_wait(struct hal_conn *c, int err, int timeout_ms) {
+  short ev = err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+  return posix_wait_fd(c->fd, ev, timeout_ms);
+}
+
+/* The handshake failed: say why, and whether the certificate was it. */
+static enum hal_status handshake_failed(struct hal_conn *c, int err,
+                                        char *why, size_t why_cap) {
+  char reason[200];
+  long vr = SSL_get_verify_result(c->ssl);
+  ssl_reason(reason, sizeof(reason));
+  if (vr != X509_V_OK) {
+    snprintf(why, why_cap, "TLS handshake: certificate refused: %s (%s)",
+             X509_verify_cert_error_string(vr), reason);
+    return HAL_ECERT;
+  }
+  if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN)
+    snprintf(why, why_cap, "TLS handshake: connection closed (%s)",
+             reason[0] ? reason : errno ? strerror(errno) : "EOF");
+  else
+    snprintf(why, why_cap, "TLS handshake failed: %s",
+             reason[0] ? reason : "unknown reason");
+  return HAL_EIO;
+}
+
+static enum hal_status tls_start(struct hal_conn *c,
+                                 const struct hal_endpoint *ep, char *why,
+                                 size_t why_cap) {
+  char reason[200];
+  c->ssl = SSL_new(net.ctx);
+  if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
+    ssl_reason(reason, sizeof(reason));
+    snprintf(why, why_cap, "TLS setup: %s", reason);
+    return HAL_ENOMEM;
+  }
+  /* [SEC-SNI] the host name as SNI; [SEC-NAME] and as the name to check */
+  X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+  X509_VERIFY_PARAM_set_hostflags(param,
+                                  X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (SSL_set_tlsext_host_name(c->ssl, ep->host) != 1 ||
+      X509_VERIFY_PARAM_set1_host(param, ep->host, 0) != 1) {
+    ssl_reason(reason, sizeof(reason));
+    snprintf(why, why_cap, "TLS setup for host %s: %s", ep->host, reason);
+    return HAL_EINVAL;
+  }
+  ERR_clear_error();
+  for (;;) {
+    int rc = SSL_connect(c->ssl);
+    if (rc == 1)
+      return HAL_OK;
+    int err = SSL_get_error(c->ssl, rc);
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+      return handshake_failed(c, err, why, why_cap);
+    int w = ssl_wait(c, err, NET_HANDSHAKE_MS);
+    if (w <= 0) {
+      snprintf(why, why_cap, "TLS handshake: %s",
+               w == 0 ? "timed out" : "interrupted");
+      return w == 0 ? HAL_ETIMEOUT : HAL_ESTOP;
+    }
+  }
+}
+
+enum hal_status hal_conn_open(const struct hal_endpoint *ep,
+                              struct hal_conn **out, char *why,
+                              size_t why_cap) {
+  enum hal_status st = HAL_EIO;
+  *out = NULL;
+  if (!net.ctx) {
+    snprintf(why, why_cap, "no TLS context (CA not loaded)");
+    return HAL_EINVAL;
+  }
+  struct hal_conn *c = calloc(1, sizeof(*c));
+  if (!c) {
+    snprintf(why, why_cap, "out of memory");
+    return HAL_ENOMEM;
+  }
+  c->fd = tcp_connect(ep, why, why_cap, &st);
+  if (c->fd < 0) {
+    free(c);
+    return st;
+  }
+  if ((st = tls_start(c, ep, why, why_cap)) != HAL_OK) {
+    /* no application data was sent: the handshake never completed */
+    SSL_free(c->ssl);
+    close(c->fd);
+    free(c);
+    return st;
+  }
+  net.open = c;
+  *out = c;
+  return HAL_OK;
+}
+
+enum hal_status hal_conn_send(struct hal_conn *c, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ERR_clear_error();
+    int chunk = n > 1 << 30 ? 1 << 30 : (int)n;
+    int rc = SSL_write(c->ssl, p, chunk);
+    if (rc > 0) {
+      p += rc;
+      n -= (size_t)rc;
+      continue;
+    }
+    int err = SSL_get_error(c->ssl, rc);
+    if (err == SSL_ERROR_ZERO_RETURN)
+      return HAL_ECLOSED;
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+      return HAL_EIO;
+    if (ssl_wait(c, err, NET_SEND_MS) != 1)
+      return HAL_EIO;
+  }
+  return HAL_OK;
+}
+
+enum hal_status hal_conn_recv(struct hal_conn *c, void *buf, size_t cap,
+                              size_t *got) {
+  *got = 0;
+  ERR_clear_error();
+  errno = 0;
+  int rc = SSL_read(c->ssl, buf, cap > 1 << 30 ? 1 << 30 : (int)cap);
+  if (rc > 0) {
+    *got = (size_t)rc;
+    return HAL_OK;
+  }
+  switch (SSL_get_error(c->ssl, rc)) {
+  case SSL_ERROR_WANT_READ:
+  case SSL_ERROR_WANT_WRITE:
+    return HAL_EAGAIN;
+  case SSL_ERROR_ZERO_RETURN:
+    return HAL_ECLOSED;
+  case SSL_ERROR_SYSCALL:
+    return errno == ECONNRESET || errno == 0 ? HAL_ECLOSED : HAL_EIO;
+  default:
+    return HAL_EIO;
+  }
+}
+
+void hal_conn_close(struct hal_conn *c) {
+  if (!c)
+    return;
+  if (net.open == c)
+    net.open = NULL;
+  (void)SSL_shutdown(c->ssl); /* best effort; the socket is non-blocking */
+  SSL_free(c->ssl);
+  close(c->fd);
+  ERR_clear_error();
+  free(c);
+}

@@ -1,0 +1,235 @@
+/*
+** main.c: refimp's main: the command line, the POSIX board's setup, the
+** main loop (hal_now_ms once per turn, boot_step, hal_wait_event) and the
+** one place that exits. Exit status: 0 clean stop (SIGTERM/SIGINT, --help,
+** --version), 1 the board failed (flash, jig socket), 2 usage error.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/boot.h"
+#include "core/ident.h"
+#include "hal/hal.h"
+#include "hal/posix/hal_posix.h"
+
+#define REFIMP_VERSION "0.1"
+#define DEFAULT_OS_VERSION "38.0 refimp " REFIMP_VERSION
+#define DEFAULT_BOARD "imp001"
+
+enum exit_code { EXIT_CLEAN = 0, EXIT_BOARD = 1, EXIT_USAGE = 2 };
+
+/* Every option, once: parsing and --help both read this table. */
+enum opt_id {
+  OPT_FLASH, OPT_SERVER_NAME, OPT_SERVER_ADDR, OPT_PORTS, OPT_CA, OPT_JIG,
+  OPT_BOARD, OPT_MAC, OPT_OS_VERSION, OPT_HELP, OPT_VERSION, OPT_COUNT
+};
+
+struct opt {
+  const char *name;
+  const char *arg;      /* NULL: a flag */
+  bool required;
+  const char *help;
+};
+
+static const struct opt opts[OPT_COUNT] = {
+    [OPT_FLASH] = {"--flash", "DIR", true,
+                   "flash folder (DIR/flash.bin); created if missing, "
+                   "empty = factory state"},
+    [OPT_SERVER_NAME] = {"--server-name", "HOST", true,
+                         "server name: TLS SNI and certificate name"},
+    [OPT_SERVER_ADDR] = {"--server-addr", "ADDR", true,
+                         "numeric IPv4 or IPv6 address to connect to"},
+    [OPT_PORTS] = {"--ports", "P1[,P2,...]", true,
+                   "ports to try in order (at most 8)"},
+    [OPT_CA] = {"--ca", "FILE", true,
+                "CA certificate(s) (PEM) the server is checked against"},
+    [OPT_JIG] = {"--jig", "SOCKETPATH", false,
+                 "Unix socket of the test jig (default: no jig)"},
+    [OPT_BOARD] = {"--board", "TYPE", false,
+                   "imp001 imp002 imp003 imp004m imp005 impC001 "
+                   "(default " DEFAULT_BOARD ")"},
+    [OPT_MAC] = {"--mac", "12HEX", false,
+                 "factory MAC at first boot (default " IDENT_OUI
+                 " + 6 random hex digits)"},
+    [OPT_OS_VERSION] = {"--os-version", "STRING", false,
+                        "OS version reported (default \"" DEFAULT_OS_VERSION
+                        "\")"},
+    [OPT_HELP] = {"--help", NULL, false, "print this help and exit"},
+    [OPT_VERSION] = {"--version", NULL, false, "print the version and exit"},
+};
+
+static const char *const boards[] = {"imp001", "imp002",  "imp003",
+                                     "imp004m", "imp005", "impC001"};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: refimp");
+  for (int i = 0; i < OPT_COUNT; i++) {
+    const struct opt *o = &opts[i];
+    if (!o->arg)
+      continue;
+    fprintf(f, o->required ? " %s %s" : " [%s %s]", o->name, o->arg);
+  }
+  fprintf(f, " [--help] [--version]\n\n");
+  for (int i = 0; i < OPT_COUNT; i++)
+    fprintf(f, "  %-14s %-12s %s\n", opts[i].name,
+            opts[i].arg ? opts[i].arg : "", opts[i].help);
+}
+
+static int usage_error(const char *opt, const char *fmt, const char *val) {
+  fprintf(stderr, "refimp: %s: ", opt);
+  fprintf(stderr, fmt, val);
+  fprintf(stderr, "\nrefimp: try refimp --help\n");
+  return EXIT_USAGE;
+}
+
+/* "31314,993,443" into cfg->ports. */
+static bool parse_ports(const char *s, struct boot_config *cfg) {
+  cfg->nports = 0;
+  for (const char *p = s;;) {
+    char *end;
+    if (*p < '0' || *p > '9')
+      return false;
+    unsigned long v = strtoul(p, &end, 10);
+    if (v < 1 || v > 65535 || cfg->nports == BOOT_MAX_PORTS ||
+        (*end != ',' && *end != '\0'))
+      return false;
+    cfg->ports[cfg->nports++] = (uint16_t)v;
+    if (*end == '\0')
+      return true;
+    p = end + 1;
+  }
+}
+
+static bool known_board(const char *b) {
+  for (size_t i = 0; i < sizeof(boards) / sizeof(boards[0]); i++)
+    if (strcmp(b, boards[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Check each option's value; returns EXIT_CLEAN or EXIT_USAGE. */
+static int check_values(const char *const val[OPT_COUNT],
+                        struct boot_config *cfg) {
+  char mac[13];
+  for (int i = 0; i < OPT_COUNT; i++)
+    if (opts[i].required && !val[i])
+      return usage_error(opts[i].name, "%s", "missing (it is required)");
+  if (!parse_ports(val[OPT_PORTS], cfg))
+    return usage_error("--ports", "'%s' is not a list of 1 to 8 ports "
+                       "(1..65535) separated by commas", val[OPT_PORTS]);
+  if (!val[OPT_SERVER_NAME][0])
+    return usage_error("--server-name", "%s", "empty");
+  if (!val[OPT_SERVER_ADDR][0])
+    return usage_error("--server-addr", "%s", "empty");
+  if (val[OPT_BOARD] && !known_board(val[OPT_BOARD]))
+    return usage_error("--board", "unknown board '%s'", val[OPT_BOARD]);
+  if (val[OPT_MAC] && !ident_parse_mac(val[OPT_MAC], mac))
+    return usage_error("--mac", "'%s' is not 12 hex digits", val[OPT_MAC]);
+  cfg->server_name = val[OPT_SERVER_NAME];
+  cfg->server_addr = val[OPT_SERVER_ADDR];
+  cfg->board = val[OPT_BOARD] ? val[OPT_BOARD] : DEFAULT_BOARD;
+  cfg->os_version =
+      val[OPT_OS_VERSION] ? val[OPT_OS_VERSION] : DEFAULT_OS_VERSION;
+  cfg->mac = val[OPT_MAC];
+  return EXIT_CLEAN;
+}
+
+/* Fill val[] from argv ("--opt VALUE" or "--opt=VALUE"). *done is set
+** when --help or --version was handled. */
+static int parse_args(int argc, char **argv, const char *val[OPT_COUNT],
+                      bool *done) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    int id = 0;
+    while (id < OPT_COUNT &&
+           !(strlen(opts[id].name) == len &&
+             strncmp(opts[id].name, a, len) == 0))
+      id++;
+    if (id == OPT_COUNT)
+      return usage_error(a, "%s", "unknown option");
+    if (id == OPT_HELP || id == OPT_VERSION) {
+      if (id == OPT_HELP)
+        usage(stdout);
+      else
+        printf("refimp " REFIMP_VERSION "\n");
+      *done = true;
+      return EXIT_CLEAN;
+    }
+    if (eq)
+      val[id] = eq + 1;
+    else if (i + 1 < argc)
+      val[id] = argv[++i];
+    else
+      return usage_error(opts[id].name, "%s", "needs a value");
+  }
+  return EXIT_CLEAN;
+}
+
+/* Set up the board; EXIT_CLEAN, or the exit code with a message. */
+static int board_init(const char *const val[OPT_COUNT]) {
+  char why[512] = "";
+  if (hal_posix_signals_init(why, sizeof(why)) != HAL_OK) {
+    fprintf(stderr, "refimp: %s\n", why);
+    return EXIT_BOARD;
+  }
+  if (hal_posix_net_init(val[OPT_CA], why, sizeof(why)) != HAL_OK) {
+    fprintf(stderr, "refimp: %s\n", why);
+    return EXIT_USAGE; /* the --ca value is unusable */
+  }
+  if (hal_posix_flash_open(val[OPT_FLASH], why, sizeof(why)) != HAL_OK) {
+    fprintf(stderr, "refimp: %s\n", why);
+    return EXIT_BOARD;
+  }
+  hal_posix_jig_config(val[OPT_JIG]);
+  return EXIT_CLEAN;
+}
+
+static void board_fini(void) {
+  hal_posix_net_fini();
+  hal_posix_flash_close();
+}
+
+int main(int argc, char **argv) {
+  const char *val[OPT_COUNT] = {NULL};
+  struct boot_config cfg;
+  struct rf_diag d = {""};
+  bool done = false;
+  int rc;
+  memset(&cfg, 0, sizeof(cfg));
+  if ((rc = parse_args(argc, argv, val, &done)) != EXIT_CLEAN || done)
+    return rc;
+  if ((rc = check_values(val, &cfg)) != EXIT_CLEAN)
+    return rc;
+  if ((rc = board_init(val)) != EXIT_CLEAN) {
+    board_fini();
+    return rc;
+  }
+  /* the boot struct is large (store, buffers): keep it off the stack */
+  struct boot *b = rf_malloc(sizeof(*b));
+  if (!b) {
+    fprintf(stderr, "refimp: out of memory\n");
+    board_fini();
+    return EXIT_BOARD;
+  }
+  if (boot_init(b, &cfg, NULL, hal_now_ms(), &d) != RF_OK) {
+    fprintf(stderr, "refimp: boot failed: %s\n", d.msg);
+    boot_fini(b);
+    rf_free(b);
+    board_fini();
+    return EXIT_BOARD;
+  }
+  while (!hal_posix_stop_requested()) {
+    uint64_t now = hal_now_ms();
+    uint64_t next = boot_step(b, now);
+    if (next > now)
+      hal_wait_event(next);
+  }
+  rf_log("stop requested: shutting down");
+  boot_fini(b);
+  rf_free(b);
+  board_fini();
+  return EXIT_CLEAN;
+}
