@@ -23,6 +23,7 @@ static const char usage[] =
     "commands:\n"
     "  run     run the selected tests against a DUT\n"
     "  list    list the selected tests\n"
+    "  trace   list each requirement of specs/ with the tests covering it\n"
     "\n"
     "options:\n"
     "  --dut PROFILE     DUT profile (key=value file; docs/profiles.md)\n"
@@ -31,7 +32,10 @@ static const char usage[] =
     "  --junit FILE      write a JUnit XML report to FILE\n"
     "  --capture DIR     write each test's pcap and TLS key log to DIR\n"
     "  -j, --jobs N      run N tests at once (default 1)\n"
-    "  --json            (list) print JSON\n"
+    "  --json            (list, trace) print JSON\n"
+    "  --requirements F  (trace) the catalogue (default specs/requirements.md)\n"
+    "  --strict          (trace) exit 1 if a requirement is uncovered\n"
+    "  --shard K/N       run only the K-th of N deterministic slices (1-based)\n"
     "  -v, --verbose     print frames as they pass\n"
     "  -q, --quiet       print only failures and the summary\n"
     "  -h, --help        print this help\n"
@@ -69,7 +73,8 @@ int main(int argc, char **argv) {
     return IC_EXIT_OK;
   }
   bool is_run = !strcmp(cmd, "run"), is_list = !strcmp(cmd, "list");
-  if (!is_run && !is_list) {
+  bool is_trace = !strcmp(cmd, "trace");
+  if (!is_run && !is_list && !is_trace) {
     fprintf(stderr, "impcert: unknown command '%s' (try --help)\n", cmd);
     return IC_EXIT_USAGE;
   }
@@ -81,12 +86,16 @@ int main(int argc, char **argv) {
       {"capture", required_argument, NULL, 'C'},
       {"jobs", required_argument, NULL, 'j'},
       {"json", no_argument, NULL, 'S'},
+      {"requirements", required_argument, NULL, 'R'},
+      {"strict", no_argument, NULL, 'X'},
+      {"shard", required_argument, NULL, 'K'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   struct run_opts o = {.jobs = 1};
-  bool json = false;
+  bool json = false, strict = false;
+  const char *reqs = "specs/requirements.md";
   int c;
   optind = 2;
   while ((c = getopt_long(argc, argv, "j:vqh", longopts, NULL)) != -1) {
@@ -97,6 +106,16 @@ int main(int argc, char **argv) {
     case 'J': o.junit = optarg; break;
     case 'C': o.capture_dir = optarg; break;
     case 'S': json = true; break;
+    case 'R': reqs = optarg; break;
+    case 'X': strict = true; break;
+    case 'K':
+      if (sscanf(optarg, "%d/%d", &o.shard_k, &o.shard_n) != 2 ||
+          o.shard_n < 1 || o.shard_k < 1 || o.shard_k > o.shard_n) {
+        fprintf(stderr, "impcert: --shard wants K/N with 1 <= K <= N, not "
+                        "'%s'\n", optarg);
+        return IC_EXIT_USAGE;
+      }
+      break;
     case 'v': o.verbose = true; break;
     case 'q': o.quiet = true; break;
     case 'h': fputs(usage, stdout); return IC_EXIT_OK;
@@ -130,6 +149,8 @@ int main(int argc, char **argv) {
   int rc;
   if (is_list)
     rc = runner_list(&o, json);
+  else if (is_trace)
+    rc = runner_trace(&o, reqs, json, strict);
   else if (!o.profile) {
     fprintf(stderr, "impcert: run needs --dut PROFILE\n");
     rc = IC_EXIT_USAGE;

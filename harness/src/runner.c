@@ -24,6 +24,7 @@
 #include "profile.h"
 #include "result.h"
 #include "tls.h"
+#include "trace.h"
 
 /* One selected case and, once run, its result. */
 struct slot {
@@ -45,8 +46,10 @@ static long long now_ms(void) {
 
 /* ---- selection ------------------------------------------------------------ */
 
-static int select_cases(const struct plugin *ps, int np, const char *filter,
-                        struct slot **out, int *n) {
+static int select_cases(const struct plugin *ps, int np,
+                        const struct run_opts *o, struct slot **out, int *n) {
+  const char *filter = o->filter;
+  int seen = 0;
   int cap = 0;
   *out = NULL;
   *n = 0;
@@ -59,6 +62,10 @@ static int select_cases(const struct plugin *ps, int np, const char *filter,
     for (size_t k = 0; k < ps[i].info->ncases; k++) {
       const struct impcert_case *tc = &ps[i].info->cases[k];
       if (filter && fnmatch(filter, tc->id, 0) != 0)
+        continue;
+      /* Shards deal selected cases round-robin: stable for a given
+      ** plugin set and filter, balanced whatever the plugin sizes. */
+      if (o->shard_n > 0 && seen++ % o->shard_n != o->shard_k - 1)
         continue;
       s[*n].plugin = &ps[i];
       s[*n].tc = tc;
@@ -412,7 +419,7 @@ int runner_run(const struct run_opts *o) {
   struct slot *slots;
   int n, rcode = IC_EXIT_USAGE;
   struct ic_diag d;
-  if (select_cases(ps, np, o->filter, &slots, &n) < 0) {
+  if (select_cases(ps, np, o, &slots, &n) < 0) {
     fprintf(stderr, "impcert: out of memory\n");
     goto out_plugins;
   }
@@ -483,7 +490,7 @@ int runner_list(const struct run_opts *o, bool json) {
   }
   struct slot *slots;
   int n;
-  if (select_cases(ps, np, o->filter, &slots, &n) < 0) {
+  if (select_cases(ps, np, o, &slots, &n) < 0) {
     plugin_unload_all(ps, np);
     return IC_EXIT_USAGE;
   }
@@ -511,4 +518,27 @@ int runner_list(const struct run_opts *o, bool json) {
   ic_free(slots);
   plugin_unload_all(ps, np);
   return nbad ? IC_EXIT_USAGE : IC_EXIT_OK;
+}
+
+int runner_trace(const struct run_opts *o, const char *catalogue, bool json,
+                 bool strict) {
+  struct catalogue c;
+  struct plugin *ps;
+  int np, nbad;
+  struct ic_diag d;
+  if (catalogue_load(catalogue, &c, &d) < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
+    return IC_EXIT_USAGE;
+  }
+  if (plugin_load_dir(o->plugin_dir, &ps, &np, &nbad, &d) < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
+    catalogue_fini(&c);
+    return IC_EXIT_USAGE;
+  }
+  int problems = trace_print(&c, ps, np, json);
+  plugin_unload_all(ps, np);
+  catalogue_fini(&c);
+  if (nbad)
+    return IC_EXIT_USAGE;
+  return strict && problems ? IC_EXIT_FAILED : IC_EXIT_OK;
 }

@@ -24,6 +24,7 @@ struct run_opts {
   const char *capture_dir; /* pcap + key log per test, or NULL */
   const char *bindir;      /* folder of the impcert binary ({bindir}) */
   int jobs;                /* tests at once, >= 1 */
+  int shard_k, shard_n;    /* run slice K of N (1-based); 0/0: all */
   bool verbose, quiet;
 };
 
@@ -32,5 +33,9 @@ int runner_run(const struct run_opts *o);
 
 /* `impcert list`: the selected cases, one per line (or JSON). */
 int runner_list(const struct run_opts *o, bool json);
+
+/* `impcert trace`: requirements and the tests covering them. */
+int runner_trace(const struct run_opts *o, const char *catalogue, bool json,
+                 bool strict);
 
 #endif
