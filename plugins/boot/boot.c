@@ -127,6 +127,9 @@ static void match_keeps_code(impcert_fx *fx) {
   impcert_sha256(CODE, strlen(CODE), want);
   activate(fx);
   impcert_send_answer(fx, false, CODE, false);
+  IMPCERT_REQUIRE(fx, impcert_jig_wait_state(
+                          fx, IMPJIG__BOOT_STATE__STATE__ACTIVATED_WITH_CODE,
+                          WAIT));
   for (int boot = 0; boot < 2; boot++) {
     reboot_state(fx);
     const Impwire__CodeHash *h =
