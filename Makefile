@@ -35,7 +35,9 @@ GEN_C    := $(patsubst specs/%.proto,$(GEN)/impcert/%.pb-c.c,$(PROTOS))
 GEN_H    := $(GEN_C:.c=.h)
 
 .PHONY: all deps check certify clean help unit conformance sqcheck
-all: $(BIN)/impcert $(BIN)/refimp $(BIN)/sqrun plugins
+# sqrun exists once the interpreter's runner does.
+SQRUN    := $(if $(wildcard reference-fw/sqrun.c),$(BIN)/sqrun)
+all: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins
 
 help:
 	@echo "make deps      install the Debian packages the build needs (as root)"
@@ -193,7 +195,7 @@ $(TESTBIN)/sqcases: $(SQCASE_SRC:%.c=$(OBJ)/%.o)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@
 
 # ---- running ---------------------------------------------------------------
-CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(BIN)/sqrun $(PLUGINS) \
+CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(PLUGINS) \
                  $(UNIT_BINS) $(TESTPLUGS) \
                  $(if $(SQCASE_SRC),$(TESTBIN)/sqcases)
 
