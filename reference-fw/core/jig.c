@@ -10,7 +10,17 @@
 void jig_close(struct jig *j, const char *why) {
   if (j->up) {
     hal_jig_close();
+    rf_log("jig closed: %s", why);
+  }
+  j->up = false;
+  frame_reader_fini(&j->rd);
+}
+
+/* The jig went wrong: drop it and run on without one (jig.md). */
+static void drop(struct jig *j, const char *why) {
+  if (j->up) {
     rf_log("jig dropped: %s; running without a jig", why);
+    hal_jig_close();
   }
   j->up = false;
   frame_reader_fini(&j->rd);
@@ -58,7 +68,7 @@ void jig_send(struct jig *j, const Impjig__JigEnvelope *env) {
   enum hal_status st = hal_jig_send(buf, n);
   rf_free(buf);
   if (st != HAL_OK) {
-    jig_close(j, hal_status_text(st));
+    drop(j, hal_status_text(st));
     return;
   }
   j->sent++;
@@ -97,20 +107,20 @@ enum rf_status jig_poll(struct jig *j, Impjig__JigEnvelope **out) {
       return RF_EAGAIN;
     if (hs == HAL_ECLOSED) {
       if (frame_reader_eof(&j->rd, &d) == RF_ECLOSED)
-        jig_close(j, "the jig closed the connection");
+        drop(j, "the jig closed the connection");
       else
-        jig_close(j, d.msg);
+        drop(j, d.msg);
       break;
     }
     if (hs != HAL_OK) {
-      jig_close(j, hal_status_text(hs));
+      drop(j, hal_status_text(hs));
       break;
     }
     enum rf_status st = frame_reader_feed(&j->rd, buf, got, &used, &d);
     if (st == RF_EAGAIN)
       continue;
     if (st != RF_OK) {
-      jig_close(j, d.msg);
+      drop(j, d.msg);
       break;
     }
     uint32_t len, number;
@@ -120,7 +130,7 @@ enum rf_status jig_poll(struct jig *j, Impjig__JigEnvelope **out) {
                       number, &m, &d);
     rf_free(body);
     if (st != RF_OK) {
-      jig_close(j, d.msg);
+      drop(j, d.msg);
       break;
     }
     rf_log("jig: received frame %u: %s", number, frame_msg_name(m));
