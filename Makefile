@@ -148,6 +148,8 @@ PLUGIN_CFLAGS := -Iharness/include -I$(GEN) $(PB_CFLAGS) -fPIC
 .PHONY: plugins
 plugins: $(PLUGINS)
 
+# Keep generated and intermediate files (protobuf-c output, objects).
+.SECONDARY:
 .SECONDEXPANSION:
 $(PLUGDIR)/%.so: $$(wildcard plugins/%/*.c) $$(wildcard harness/include/impcert/*.h) $(GEN_H)
 	@mkdir -p $(@D)

@@ -21,7 +21,7 @@ rm -f /tmp/reports.$$
 
 # A JUnit reader must see every test case impcert ran.
 want=$("$B/bin/impcert" list --plugins "$B/plugins" | wc -l)
-got=$(python3 - "$XML" <<'PY'
+got=$(/usr/bin/python3 - "$XML" <<'PY'
 import sys
 from junitparser import JUnitXml
 xml = JUnitXml.fromfile(sys.argv[1])
