@@ -493,12 +493,10 @@ static int write_file(FILE *f, const struct ic_run_info *run,
     xmlOutputBufferClose(out);
     return ENOMEM;
   }
-  errno = 0;
   int err = write_doc(&j, run, rs, n);
-  int saved = errno;
-  xmlFreeTextWriter(j.w); /* frees out too */
-  if (err == EIO && ferror(f) && saved)
-    err = saved;
+  xmlFreeTextWriter(j.w); /* frees out too; f stays open */
+  if (err == EIO && ferror(f) && errno)
+    err = errno; /* the cause of the failed fwrite, e.g. ENOSPC */
   return err;
 }
 
@@ -522,22 +520,23 @@ int junit_write(const char *path, const struct ic_run_info *run,
     ic_free(tmp);
     return -1;
   }
+  errno = 0;
   int err = write_file(f, run, results, n);
   const char *what = "writing";
-  if (!err && (fflush(f) != 0 || ferror(f)))
-    err = errno ? errno : EIO, what = "writing";
+  if (!err && (fflush(f) != 0 || ferror(f))) /* an earlier flush failed */
+    err = errno ? errno : EIO;
   if (!err && fsync(fileno(f)) != 0 && errno != EINVAL)
     err = errno, what = "syncing";
   if (fclose(f) != 0 && !err)
-    err = errno ? errno : EIO, what = "closing";
-  if (!err && rename(tmp, path) != 0)
-    err = errno, what = "renaming to";
+    err = errno, what = "closing";
   if (err) {
-    if (!strcmp(what, "renaming to"))
-      ic_fail(d, "junit: cannot rename %s to %s: %s", tmp, path,
-              strerror(err));
-    else
-      ic_fail(d, "junit: %s %s failed: %s", what, tmp, strerror(err));
+    ic_fail(d, "junit: %s %s failed: %s", what, tmp, strerror(err));
+  } else if (rename(tmp, path) != 0) {
+    err = errno;
+    ic_fail(d, "junit: cannot rename %s to %s: %s", tmp, path,
+            strerror(err));
+  }
+  if (err) {
     unlink(tmp);
     ic_free(tmp);
     return -1;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -486,6 +488,31 @@ static void test_alloc_failures(void) {
   remove_dir(dir, "a.xml");
 }
 
+/* A write that fails half way (file size limit, as on a full disk) gives
+** -1 naming the file and the cause, and leaves no partial report. */
+static void test_write_error(void) {
+  char dir[64], path[96], tmp[128];
+  make_dir(dir);
+  snprintf(path, sizeof path, "%s/f.xml", dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  struct rlimit old, small;
+  CU_ASSERT_FATAL(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  small = old;
+  small.rlim_cur = 300;
+  void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+  CU_ASSERT_FATAL(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  struct ic_diag d = {""};
+  int rc = junit_write(path, &run_info, sample, NSAMPLE, &d);
+  setrlimit(RLIMIT_FSIZE, &old);
+  signal(SIGXFSZ, prev);
+  CU_ASSERT_EQUAL(rc, -1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, tmp));
+  CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "too large"));
+  CU_ASSERT_EQUAL(access(tmp, F_OK), -1);
+  CU_ASSERT_EQUAL(access(path, F_OK), -1);
+  remove_dir(dir, "f.xml");
+}
+
 static void test_result_helpers(void) {
   CU_ASSERT_STRING_EQUAL(result_verdict_name(IMPCERT_PASS), "pass");
   CU_ASSERT_STRING_EQUAL(result_verdict_name(IMPCERT_FAIL), "fail");
@@ -517,6 +544,7 @@ static const struct cu_test junit_tests[] = {
     {"duplicate IDs get unique names", test_duplicate_ids},
     {"times, NULL fields, unknown verdict", test_times_and_nulls},
     {"every allocation failure is clean", test_alloc_failures},
+    {"a failing write leaves no report", test_write_error},
     {"result_fini and verdict names", test_result_helpers},
     {NULL, NULL}};
 
