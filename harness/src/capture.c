@@ -187,15 +187,18 @@ long capture_finish(struct capture *c, struct ic_diag *d) {
   long n = c->packets;
   struct pcap_stat st;
   unsigned dropped = pcap_stats(c->p, &st) == 0 ? st.ps_drop : 0;
+  errno = 0;
   int bad_file = pcap_dump_flush(c->dump) != 0;
   bad_file |= ferror(pcap_dump_file(c->dump)) != 0;
+  int file_errno = errno ? errno : EIO;
   pcap_dump_close(c->dump);
   pcap_close(c->p);
   if (c->failed) {
     ic_fail(d, "capture: %s: capture loop failed: %s", c->path, c->err);
     n = -1;
   } else if (bad_file) {
-    ic_fail(d, "capture: %s: writing failed: %s", c->path, strerror(errno));
+    ic_fail(d, "capture: %s: writing failed: %s", c->path,
+            strerror(file_errno));
     n = -1;
   } else if (dropped) {
     ic_fail(d, "capture: %s: incomplete, the kernel dropped %u packets "
