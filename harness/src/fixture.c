@@ -66,6 +66,7 @@ struct impcert_fx {
   int boot_state;
 
   struct capture *cap;
+  char *firmware; /* first DeviceState.os_version */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -243,6 +244,8 @@ static void wire_record(impcert_fx *fx, Impwire__Envelope *m) {
             QMAX);
   }
   fx->wq[fx->wq_len++] = m;
+  if (m->msg_case == IMPWIRE__ENVELOPE__MSG_DEVICE_STATE && !fx->firmware)
+    fx->firmware = ic_strdup(m->device_state->os_version);
 }
 
 static void session_readable(impcert_fx *fx) {
@@ -401,8 +404,9 @@ static void teardown(impcert_fx *fx) {
       close(fx->listen_fd[i]);
   if (fx->jig_listen >= 0)
     close(fx->jig_listen);
-  if (fx->cap)
-    capture_stop(fx->cap);
+  struct ic_diag d;
+  if (fx->cap && capture_finish(fx->cap, &d) < 0)
+    note(fx, "harness", "capture incomplete: %s", d.msg);
   for (size_t i = 0; i < fx->wq_len; i++)
     wiremsg_free(fx->wq[i]);
   for (size_t i = 0; i < fx->jq_len; i++)
@@ -441,6 +445,7 @@ void fixture_run(const struct fixture_setup *s, struct fixture_outcome *out) {
   out->message = fx->message.s;
   out->details = fx->details.s;
   out->transcript = fx->transcript.s;
+  out->firmware = fx->firmware;
   ic_free(fx);
 }
 

@@ -31,6 +31,7 @@ struct fixture_outcome {
   char *message;
   char *details;
   char *transcript;
+  char *firmware;    /* os_version of the first DeviceState seen, or NULL */
 };
 
 /* Run one case to its end in this process. Never returns early: a plugin

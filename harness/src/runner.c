@@ -36,6 +36,7 @@ struct slot {
   int done_fd;        /* read end: EOF when the child is gone */
   long long started, deadline;
   bool finished;
+  char *firmware;     /* what the DUT reported as its OS version */
 };
 
 static long long now_ms(void) {
@@ -125,11 +126,16 @@ struct run_ctx {
   char *ca_path;
 };
 
+/* Absolute, so a report read from elsewhere still finds the file. */
 static char *capture_file(const struct run_ctx *rc, const struct slot *s,
                           const char *ext) {
   if (!rc->o->capture_dir)
     return NULL;
-  return ic_asprintf("%s/%s.%s", rc->o->capture_dir, s->tc->id, ext);
+  char *dir = realpath(rc->o->capture_dir, NULL);
+  char *p = ic_asprintf("%s/%s.%s", dir ? dir : rc->o->capture_dir,
+                        s->tc->id, ext);
+  free(dir);
+  return p;
 }
 
 static _Noreturn void child_main(const struct run_ctx *rc, struct slot *s) {
@@ -158,6 +164,7 @@ static _Noreturn void child_main(const struct run_ctx *rc, struct slot *s) {
   put_field(f, out.message);
   put_field(f, out.details);
   put_field(f, out.transcript);
+  put_field(f, out.firmware);
   _exit(fclose(f) == 0 ? 0 : 3);
 }
 
@@ -212,6 +219,7 @@ static void finish_case(struct run_ctx *rc, struct slot *s, bool timed_out) {
     r->message = get_field(f);
     r->details = get_field(f);
     r->transcript = get_field(f);
+    s->firmware = get_field(f);
   } else {
     r->verdict = IMPCERT_ERROR;
     if (timed_out)
@@ -363,12 +371,16 @@ static int summarize(const struct run_opts *o, struct run_ctx *rc,
   int count[5] = {0};
   for (int i = 0; i < n; i++)
     count[slots[i].res.verdict]++;
+  const char *firmware = "";
+  for (int i = 0; i < n && !*firmware; i++)
+    if (slots[i].firmware)
+      firmware = slots[i].firmware;
   if (o->junit) {
     struct ic_case_result *rs = ic_calloc((size_t)(n ? n : 1), sizeof *rs);
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
     struct ic_run_info info = {.profile = o->profile,
-                               .firmware = "",
+                               .firmware = firmware,
                                .seed = 0,
                                .hostname = host,
                                .started = started};
@@ -456,6 +468,7 @@ out_slots:
   for (int i = 0; i < n; i++) {
     result_fini(&slots[i].res);
     ic_free(slots[i].dir);
+    ic_free(slots[i].firmware);
   }
   ic_free(slots);
   ic_free(rc.ca_path);
