@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <libxml/xmlIO.h>
 #include <libxml/xmlwriter.h>
 
@@ -543,4 +545,74 @@ int junit_write(const char *path, const struct ic_run_info *run,
   }
   ic_free(tmp);
   return 0;
+}
+
+/* ---- merging shard reports -------------------------------------------- */
+
+static int is_element(const xmlNode *n, const char *name) {
+  return n->type == XML_ELEMENT_NODE &&
+         xmlStrcmp(n->name, (const xmlChar *)name) == 0;
+}
+
+/* Copy the suites of one input under root, numbering ids from *next_id. */
+static int merge_one(const char *path, xmlDoc *out, xmlNode *root,
+                     unsigned *next_id, struct ic_diag *d) {
+  xmlDoc *in = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                           XML_PARSE_NOWARNING);
+  if (!in) {
+    const xmlError *e = xmlGetLastError();
+    return ic_fail(d, "merge: %s: not well-formed XML%s%s", path,
+                   e && e->message ? ": " : "",
+                   e && e->message ? e->message : "");
+  }
+  xmlNode *top = xmlDocGetRootElement(in);
+  int rc = 0;
+  if (!top || (!is_element(top, "testsuites") && !is_element(top, "testsuite")))
+    rc = ic_fail(d, "merge: %s: root element is not <testsuites> or "
+                    "<testsuite>", path);
+  for (xmlNode *s = is_element(top, "testsuite") ? top : top->children;
+       rc == 0 && s; s = s == top ? NULL : s->next) {
+    if (!is_element(s, "testsuite"))
+      continue;
+    xmlNode *copy = xmlDocCopyNode(s, out, 1);
+    char id[32];
+    snprintf(id, sizeof id, "%u", (*next_id)++);
+    if (!copy || !xmlSetProp(copy, (const xmlChar *)"id", (const xmlChar *)id) ||
+        !xmlAddChild(root, copy)) {
+      xmlFreeNode(copy);
+      rc = ic_fail(d, "merge: out of memory");
+    }
+  }
+  xmlFreeDoc(in);
+  return rc;
+}
+
+int junit_merge(const char *const *inputs, int n, const char *out,
+                struct ic_diag *d) {
+  if (n < 1)
+    return ic_fail(d, "merge: no input reports");
+  xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+  xmlNode *root = doc ? xmlNewNode(NULL, (const xmlChar *)"testsuites") : NULL;
+  if (!root) {
+    xmlFreeDoc(doc);
+    return ic_fail(d, "merge: out of memory");
+  }
+  xmlDocSetRootElement(doc, root);
+  unsigned next_id = 0;
+  int rc = 0;
+  for (int i = 0; rc == 0 && i < n; i++)
+    rc = merge_one(inputs[i], doc, root, &next_id, d);
+  char *tmp = rc == 0 ? ic_asprintf("%s.tmp", out) : NULL;
+  if (rc == 0 && !tmp)
+    rc = ic_fail(d, "merge: out of memory");
+  if (rc == 0 && xmlSaveFormatFileEnc(tmp, doc, "UTF-8", 1) < 0)
+    rc = ic_fail(d, "merge: cannot write %s", tmp);
+  if (rc == 0 && rename(tmp, out) != 0)
+    rc = ic_fail(d, "merge: cannot rename %s to %s: %s", tmp, out,
+                 strerror(errno));
+  if (rc != 0 && tmp)
+    unlink(tmp);
+  ic_free(tmp);
+  xmlFreeDoc(doc);
+  return rc;
 }

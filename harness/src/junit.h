@@ -25,4 +25,12 @@ int junit_write(const char *path, const struct ic_run_info *run,
 ** writer applies it to every string it writes. NULL on ENOMEM. */
 char *junit_clean_text(const char *s, size_t n);
 
+/* `impcert merge`: join the reports inputs[0..n) (shards of one run) into
+** one file at out: every <testsuite> of every input, in input order, with
+** its `id` renumbered so ids stay unique. Each input must be a report with
+** a <testsuites> or <testsuite> root. Returns 0, or -1 with d naming the
+** input and what is wrong with it; out is then left untouched. */
+int junit_merge(const char *const *inputs, int n, const char *out,
+                struct ic_diag *d);
+
 #endif

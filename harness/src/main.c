@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "junit.h"
 #include "runner.h"
 
 #include <impcert/impcert.h>
@@ -24,6 +25,7 @@ static const char usage[] =
     "  run     run the selected tests against a DUT\n"
     "  list    list the selected tests\n"
     "  trace   list each requirement of specs/ with the tests covering it\n"
+    "  merge   join shard reports: impcert merge A.xml B.xml ... -o ALL.xml\n"
     "\n"
     "options:\n"
     "  --dut PROFILE     DUT profile (key=value file; docs/profiles.md)\n"
@@ -57,6 +59,39 @@ static char *self_dir(void) {
   return ic_strdup(buf);
 }
 
+/* impcert merge IN... -o OUT */
+static int merge_main(int argc, char **argv) {
+  const char *out = NULL;
+  const char **in = ic_calloc((size_t)argc + 1, sizeof *in);
+  int n = 0;
+  if (!in)
+    return IC_EXIT_USAGE;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc)
+      out = argv[++i];
+    else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "impcert: merge: unknown option '%s'\n", argv[i]);
+      ic_free(in);
+      return IC_EXIT_USAGE;
+    } else
+      in[n++] = argv[i];
+  }
+  if (!out || n == 0) {
+    fprintf(stderr, "usage: impcert merge A.xml B.xml ... -o ALL.xml\n");
+    ic_free(in);
+    return IC_EXIT_USAGE;
+  }
+  struct ic_diag d;
+  int rc = junit_merge(in, n, out, &d);
+  ic_free(in);
+  if (rc < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
+    return IC_EXIT_USAGE;
+  }
+  printf("impcert: merged %d reports into %s\n", n, out);
+  return IC_EXIT_OK;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage, stderr);
@@ -74,6 +109,8 @@ int main(int argc, char **argv) {
   }
   bool is_run = !strcmp(cmd, "run"), is_list = !strcmp(cmd, "list");
   bool is_trace = !strcmp(cmd, "trace");
+  if (!strcmp(cmd, "merge"))
+    return merge_main(argc - 2, argv + 2);
   if (!is_run && !is_list && !is_trace) {
     fprintf(stderr, "impcert: unknown command '%s' (try --help)\n", cmd);
     return IC_EXIT_USAGE;
