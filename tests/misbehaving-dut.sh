@@ -44,6 +44,13 @@ run missing 1 "cannot run '/nonexistent/firmware'"
 printf 'command = x\nbogus = 1\n' >"$T/badkey.conf"
 run badkey 2 "badkey.conf:2: unknown key 'bogus'"
 
+# --until-fail stops after the first failing round.
+"$B/bin/impcert" run --dut "$T/crash.conf" --plugins "$B/plugins" \
+  --filter BOOT-001 --until-fail --repeat 5 >"$T/uf.out" 2>&1
+grep -q "round 1 failed; stopping" "$T/uf.out" &&
+  ! grep -q "round 2 of 5" "$T/uf.out" && ok "--until-fail stops at round 1" ||
+  bad "--until-fail did not stop: $(cat "$T/uf.out")"
+
 # The reports of the failing runs are still valid JUnit.
 xmllint --noout --schema specs/junit.xsd "$T/crash.xml" 2>/dev/null &&
   ok "crash.xml validates" || bad "crash.xml does not validate"

@@ -34,6 +34,9 @@ static const char usage[] =
     "  --junit FILE      write a JUnit XML report to FILE\n"
     "  --capture DIR     write each test's pcap and TLS key log to DIR\n"
     "  -j, --jobs N      run N tests at once (default 1)\n"
+    "  --repeat N        run the selection N times (default 1)\n"
+    "  --until-fail      stop after the first round with a failure\n"
+    "                    (with --repeat N: at most N rounds; else 100)\n"
     "  --json            (list, trace) print JSON\n"
     "  --requirements F  (trace) the catalogue (default specs/requirements.md)\n"
     "  --strict          (trace) exit 1 if a requirement is uncovered\n"
@@ -126,11 +129,13 @@ int main(int argc, char **argv) {
       {"requirements", required_argument, NULL, 'R'},
       {"strict", no_argument, NULL, 'X'},
       {"shard", required_argument, NULL, 'K'},
+      {"repeat", required_argument, NULL, 'N'},
+      {"until-fail", no_argument, NULL, 'U'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  struct run_opts o = {.jobs = 1};
+  struct run_opts o = {.jobs = 1, .repeat = 0};
   bool json = false, strict = false;
   const char *reqs = "specs/requirements.md";
   int c;
@@ -145,6 +150,18 @@ int main(int argc, char **argv) {
     case 'S': json = true; break;
     case 'R': reqs = optarg; break;
     case 'X': strict = true; break;
+    case 'U': o.until_fail = true; break;
+    case 'N': {
+      char *end;
+      long n = strtol(optarg, &end, 10);
+      if (*end || n < 1 || n > 10000) {
+        fprintf(stderr, "impcert: --repeat wants a number from 1 to 10000, "
+                        "not '%s'\n", optarg);
+        return IC_EXIT_USAGE;
+      }
+      o.repeat = (int)n;
+      break;
+    }
     case 'K':
       if (sscanf(optarg, "%d/%d", &o.shard_k, &o.shard_n) != 2 ||
           o.shard_n < 1 || o.shard_k < 1 || o.shard_k > o.shard_n) {
@@ -176,6 +193,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "impcert: unexpected argument '%s'\n", argv[optind]);
     return IC_EXIT_USAGE;
   }
+  if (o.until_fail && o.repeat == 0)
+    o.repeat = 100;
   char *bindir = self_dir();
   char *plugdir = NULL;
   if (!bindir)

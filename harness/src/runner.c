@@ -318,7 +318,8 @@ static bool skip_if_missing(const struct run_ctx *rc, struct slot *s) {
   return true;
 }
 
-static void run_all(struct run_ctx *rc, struct slot *slots, int n) {
+/* Run slots[0..n); base numbers their work folders across rounds. */
+static void run_all(struct run_ctx *rc, struct slot *slots, int n, int base) {
   const struct run_opts *o = rc->o;
   int next = 0, running = 0, done = 0;
   while (done < n) {
@@ -329,7 +330,7 @@ static void run_all(struct run_ctx *rc, struct slot *slots, int n) {
         next++;
         continue;
       }
-      if (start_case(rc, s, next) < 0) {
+      if (start_case(rc, s, base + next) < 0) {
         s->res.verdict = IMPCERT_ERROR;
         s->res.message = ic_asprintf("cannot start the test: %s",
                                      strerror(errno));
@@ -364,6 +365,46 @@ static void run_all(struct run_ctx *rc, struct slot *slots, int n) {
       }
     }
   }
+}
+
+/* True if any of slots[0..n) did not pass or skip. */
+static bool any_bad(const struct slot *slots, int n) {
+  for (int i = 0; i < n; i++)
+    if (slots[i].res.verdict != IMPCERT_PASS &&
+        slots[i].res.verdict != IMPCERT_SKIP)
+      return true;
+  return false;
+}
+
+/* Run the selection o->repeat times (--until-fail: until a round fails,
+** at most o->repeat rounds). Each round gets its own copy of the slots,
+** appended to *slots. Returns how many slots ran, or -1 on ENOMEM. */
+static int run_rounds(struct run_ctx *rc, struct slot **slots, int n) {
+  const struct run_opts *o = rc->o;
+  int rounds = o->repeat > 1 ? o->repeat : 1;
+  if (rounds > 1) {
+    struct slot *all = ic_realloc(*slots, (size_t)n * rounds * sizeof *all);
+    if (!all)
+      return -1;
+    for (int r = 1; r < rounds; r++)
+      for (int i = 0; i < n; i++)
+        all[r * n + i] = (struct slot){.plugin = all[i].plugin,
+                                       .tc = all[i].tc,
+                                       .done_fd = -1};
+    *slots = all;
+  }
+  int ran = 0;
+  for (int r = 0; r < rounds; r++) {
+    if (rounds > 1 && !o->quiet)
+      printf("impcert: round %d of %d\n", r + 1, rounds);
+    run_all(rc, *slots + ran, n, ran);
+    ran += n;
+    if (o->until_fail && any_bad(*slots + ran - n, n)) {
+      printf("impcert: round %d failed; stopping (--until-fail)\n", r + 1);
+      break;
+    }
+  }
+  return ran;
 }
 
 static int summarize(const struct run_opts *o, struct run_ctx *rc,
@@ -460,8 +501,10 @@ int runner_run(const struct run_opts *o) {
     printf("impcert: %d tests against %s (%s), %d at a time\n", n,
            rc.prof.name, o->profile, o->jobs);
   time_t started = time(NULL);
-  run_all(&rc, slots, n);
-  rcode = summarize(o, &rc, slots, n, started);
+  int ran = run_rounds(&rc, &slots, n);
+  rcode = ran < 0 ? IC_EXIT_USAGE : summarize(o, &rc, slots, ran, started);
+  if (ran > n)
+    n = ran; /* every round's slots are freed below */
   tls_creds_destroy(rc.creds);
   remove_tree(rc.workdir);
 out_slots:

@@ -25,6 +25,8 @@ struct run_opts {
   const char *bindir;      /* folder of the impcert binary ({bindir}) */
   int jobs;                /* tests at once, >= 1 */
   int shard_k, shard_n;    /* run slice K of N (1-based); 0/0: all */
+  int repeat;              /* rounds of the whole selection, >= 1 */
+  bool until_fail;         /* stop after the first round with a failure */
   bool verbose, quiet;
 };
 
