@@ -1,0 +1,508 @@
+/*
+** refimp_boot_test.c: the boot state machine (core/boot.h) on a fake
+** board: a scripted cloud connection and jig, a virtual clock passed to
+** boot_step, the real store on a flash file. Checks the conversation of
+** wire.md and the states of seeds/003 without TLS or real time.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "core/boot.h"
+#include "hal/hal.h"
+#include "hal/posix/hal_posix.h"
+#include "jig.pb-c.h"
+#include "wire.pb-c.h"
+
+#include "cu_main.h"
+
+/* ---- the fake board --------------------------------------------------------
+** Defines every hal_* but flash (hal/posix/flash.c is used), so the linker
+** takes no other hal/posix object from librefimp.a. */
+
+struct pipe_buf {
+  uint8_t b[1 << 19];
+  size_t len, pos;
+};
+
+struct hal_conn {
+  int unused;
+};
+
+/* GLOBAL: the fake board, a test double written by the test and the hal
+** functions below, single-threaded. */
+static struct {
+  uint64_t now;
+  uint16_t accept_port;     /* the one port that answers; 0: none */
+  bool refuse_cert;
+  bool conn_open, cloud_closed;
+  struct hal_conn conn;
+  struct pipe_buf to_dev, from_dev;
+  uint16_t tried[64];
+  size_t ntried;
+  bool jig_up;
+  struct pipe_buf jig_in, jig_out;
+  char log[1 << 16];
+} fk;
+
+const char *hal_status_text(enum hal_status st) {
+  return st == HAL_OK ? "ok" : "error";
+}
+uint64_t hal_now_ms(void) { return fk.now; }
+enum hal_status hal_wait_event(uint64_t until_ms) {
+  (void)until_ms;
+  return HAL_OK;
+}
+void hal_log(const char *msg) {
+  size_t n = strlen(fk.log);
+  snprintf(fk.log + n, sizeof(fk.log) - n, "%s\n", msg);
+}
+void *hal_mem_alloc(size_t n) { return malloc(n); }
+void hal_mem_free(void *p) { free(p); }
+void hal_sha256(const void *data, size_t n, uint8_t out[32]) {
+  SHA256(data, n, out);
+}
+enum hal_status hal_entropy(void *buf, size_t n) {
+  memset(buf, 0x42, n);
+  return HAL_OK;
+}
+
+enum hal_status hal_conn_open(const struct hal_endpoint *ep,
+                              struct hal_conn **out, char *why,
+                              size_t why_cap) {
+  *out = NULL;
+  fk.tried[fk.ntried++ % 64] = ep->port;
+  if (ep->port != fk.accept_port) {
+    snprintf(why, why_cap, "TCP connect: refused");
+    return HAL_EIO;
+  }
+  if (fk.refuse_cert) {
+    snprintf(why, why_cap, "certificate refused");
+    return HAL_ECERT;
+  }
+  fk.conn_open = true;
+  fk.cloud_closed = false;
+  fk.to_dev.len = fk.to_dev.pos = 0;
+  fk.from_dev.len = fk.from_dev.pos = 0;
+  *out = &fk.conn;
+  return HAL_OK;
+}
+
+static enum hal_status pipe_put(struct pipe_buf *p, const void *b,
+                                size_t n) {
+  if (sizeof(p->b) - p->len < n)
+    return HAL_EIO;
+  memcpy(p->b + p->len, b, n);
+  p->len += n;
+  return HAL_OK;
+}
+
+static size_t pipe_take(struct pipe_buf *p, void *b, size_t cap) {
+  size_t n = p->len - p->pos < cap ? p->len - p->pos : cap;
+  memcpy(b, p->b + p->pos, n);
+  p->pos += n;
+  return n;
+}
+
+enum hal_status hal_conn_send(struct hal_conn *c, const void *buf,
+                              size_t n) {
+  (void)c;
+  return fk.cloud_closed ? HAL_ECLOSED : pipe_put(&fk.from_dev, buf, n);
+}
+
+enum hal_status hal_conn_recv(struct hal_conn *c, void *buf, size_t cap,
+                              size_t *got) {
+  (void)c;
+  *got = pipe_take(&fk.to_dev, buf, cap);
+  if (*got)
+    return HAL_OK;
+  return fk.cloud_closed ? HAL_ECLOSED : HAL_EAGAIN;
+}
+
+void hal_conn_close(struct hal_conn *c) {
+  (void)c;
+  fk.conn_open = false;
+}
+
+enum hal_status hal_jig_open(char *why, size_t why_cap) {
+  (void)why;
+  (void)why_cap;
+  fk.jig_up = true;
+  return HAL_OK;
+}
+enum hal_status hal_jig_send(const void *buf, size_t n) {
+  return pipe_put(&fk.jig_out, buf, n);
+}
+enum hal_status hal_jig_recv(void *buf, size_t cap, size_t *got) {
+  *got = pipe_take(&fk.jig_in, buf, cap);
+  return *got ? HAL_OK : HAL_EAGAIN;
+}
+void hal_jig_close(void) { fk.jig_up = false; }
+
+/* ---- the cloud's and the jig's side ----------------------------------- */
+
+static void put_frame(struct pipe_buf *p, const ProtobufCMessage *m) {
+  size_t n = protobuf_c_message_get_packed_size(m);
+  uint8_t *b = malloc(n + 4);
+  b[0] = (uint8_t)(n >> 24);
+  b[1] = (uint8_t)(n >> 16);
+  b[2] = (uint8_t)(n >> 8);
+  b[3] = (uint8_t)n;
+  protobuf_c_message_pack(m, b + 4);
+  CU_ASSERT_FATAL(pipe_put(p, b, n + 4) == HAL_OK);
+  free(b);
+}
+
+/* The next frame the device wrote to p, or NULL. */
+static ProtobufCMessage *get_frame(struct pipe_buf *p,
+                                   const ProtobufCMessageDescriptor *desc) {
+  if (p->len - p->pos < 4)
+    return NULL;
+  const uint8_t *h = p->b + p->pos;
+  size_t n = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 |
+             h[3];
+  CU_ASSERT_FATAL(p->len - p->pos >= 4 + n);
+  ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, n, h + 4);
+  CU_ASSERT_FATAL(m != NULL);
+  p->pos += 4 + n;
+  return m;
+}
+
+/* The next cloud-bound message; must be of `kind`. */
+static Impwire__Envelope *expect(Impwire__Envelope__MsgCase kind) {
+  Impwire__Envelope *e = (Impwire__Envelope *)get_frame(
+      &fk.from_dev, &impwire__envelope__descriptor);
+  CU_ASSERT_FATAL(e != NULL);
+  CU_ASSERT_EQUAL_FATAL(e->msg_case, kind);
+  return e;
+}
+
+static void nothing_more(void) {
+  CU_ASSERT_EQUAL(fk.from_dev.len, fk.from_dev.pos);
+}
+
+static void cloud_send(Impwire__Envelope *e) {
+  put_frame(&fk.to_dev, &e->base);
+}
+
+/* The last BootState and Led the jig saw (draining its queue). */
+static int jig_state = -1, jig_led = -1, jig_flashing = -1;
+static void read_jig(void) {
+  ProtobufCMessage *m;
+  while ((m = get_frame(&fk.jig_out, &impjig__jig_envelope__descriptor))) {
+    Impjig__JigEnvelope *j = (Impjig__JigEnvelope *)m;
+    if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BOOT_STATE)
+      jig_state = (int)j->boot_state->state;
+    if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_LED) {
+      jig_led = (int)j->led->colour;
+      jig_flashing = j->led->flashing;
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+  }
+}
+
+static void blinkup(const char *plan, const char *token) {
+  Impjig__BlinkUp bu = IMPJIG__BLINK_UP__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  bu.ssid = "net";
+  bu.password = "pw";
+  bu.plan_id = (char *)plan;
+  bu.enrollment_token = (char *)token;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_BLINKUP;
+  e.blinkup = &bu;
+  put_frame(&fk.jig_in, &e.base);
+}
+
+/* Run the device until it waits for an event or a later deadline. */
+static uint64_t settle(struct boot *b) {
+  uint64_t next;
+  int guard = 0;
+  while ((next = boot_step(b, fk.now)) <= fk.now && ++guard < 1000) {
+  }
+  CU_ASSERT(guard < 1000);
+  read_jig();
+  return next;
+}
+
+static void fresh(struct boot *b, const struct boot_config *cfg) {
+  char dir[] = "/tmp/refimp_boot_XXXXXX", why[256], path[64];
+  struct rf_diag d;
+  memset(&fk, 0, sizeof(fk));
+  jig_state = jig_led = jig_flashing = -1;
+  CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+  CU_ASSERT_FATAL(hal_posix_flash_open(dir, why, sizeof(why)) == HAL_OK);
+  snprintf(path, sizeof(path), "%s/flash.bin", dir);
+  unlink(path);
+  rmdir(dir);
+  CU_ASSERT_FATAL(boot_init(b, cfg, NULL, fk.now, &d) == RF_OK);
+}
+
+static struct boot_config config(void) {
+  struct boot_config c = {"imp.test", "127.0.0.1", {31314, 993, 443}, 3,
+                          "imp003", "38.0 refimp 0.1", "0C2A69ABCDEF"};
+  return c;
+}
+
+static void answer(bool match, const char *code, const uint8_t *hash,
+                   bool erase) {
+  Impwire__CloudAnswer a = IMPWIRE__CLOUD_ANSWER__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  uint8_t h[32];
+  a.match = match;
+  if (code) {
+    a.has_code = a.has_code_hash = true;
+    a.code.data = (uint8_t *)code;
+    a.code.len = strlen(code);
+    if (!hash) {
+      SHA256((const uint8_t *)code, strlen(code), h);
+      hash = h;
+    }
+    a.code_hash.data = (uint8_t *)hash;
+    a.code_hash.len = 32;
+  }
+  if (erase)
+    a.has_erase_credentials = a.erase_credentials = true;
+  a.has_rtc_unix_ms = true;
+  a.rtc_unix_ms = 1700000000000ull;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER;
+  e.cloud_answer = &a;
+  cloud_send(&e);
+}
+
+static void activation_result(bool ok) {
+  Impwire__ActivationResult r = IMPWIRE__ACTIVATION_RESULT__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  r.activated = ok;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_ACTIVATION_RESULT;
+  e.activation_result = &r;
+  cloud_send(&e);
+}
+
+static void free_env(Impwire__Envelope *e) {
+  protobuf_c_message_free_unpacked(&e->base, NULL);
+}
+
+/* Steps 2 and 3 as they must come; returns nothing, checks fields. */
+static void expect_state_and_hash(uint32_t wake, const uint8_t *hash) {
+  static const uint8_t zero[32];
+  Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_DEVICE_STATE);
+  CU_ASSERT_STRING_EQUAL(e->device_state->mac, "0c2a69abcdef");
+  CU_ASSERT_EQUAL(strlen(e->device_state->device_id), 16u);
+  CU_ASSERT_STRING_EQUAL(e->device_state->imp_type, "imp003");
+  CU_ASSERT_STRING_EQUAL(e->device_state->os_version, "38.0 refimp 0.1");
+  CU_ASSERT_EQUAL(e->device_state->wake_reason, wake);
+  CU_ASSERT_EQUAL(e->device_state->boot_count, 1u);
+  free_env(e);
+  e = expect(IMPWIRE__ENVELOPE__MSG_CODE_HASH);
+  CU_ASSERT_EQUAL(e->code_hash->sha256.len, 32u);
+  CU_ASSERT_EQUAL(memcmp(e->code_hash->sha256.data, hash ? hash : zero, 32),
+                  0);
+  free_env(e);
+}
+
+/* Factory state to Activated with code, via BlinkUp. */
+static void activate_with_code(struct boot *b, const char *code) {
+  uint8_t h[32];
+  struct boot_config cfg = config();
+  fresh(b, &cfg);
+  CU_ASSERT_EQUAL(settle(b), UINT64_MAX);
+  CU_ASSERT_EQUAL(jig_state, BOOT_UNACTIVATED);
+  CU_ASSERT_EQUAL(jig_led, IMPJIG__LED__COLOUR__ORANGE);
+  CU_ASSERT_EQUAL(jig_flashing, 1);
+  CU_ASSERT_EQUAL(fk.ntried, 0u); /* no connection while Unactivated */
+  fk.accept_port = 993;
+  blinkup("plan-1", "token-1");
+  settle(b);
+  CU_ASSERT_EQUAL(jig_state, BOOT_PENDING_ACTIVATION);
+  CU_ASSERT_EQUAL(fk.ntried, 2u);
+  CU_ASSERT_EQUAL(fk.tried[0], 31314);
+  CU_ASSERT_EQUAL(fk.tried[1], 993);
+  Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST);
+  CU_ASSERT_STRING_EQUAL(e->activation_request->plan_id, "plan-1");
+  CU_ASSERT_STRING_EQUAL(e->activation_request->enrollment_token, "token-1");
+  free_env(e);
+  nothing_more();
+  activation_result(true);
+  settle(b);
+  CU_ASSERT_EQUAL(jig_state, BOOT_ACTIVATED_NO_CODE);
+  expect_state_and_hash(BOOT_WAKE_BLINKUP, NULL);
+  answer(false, code, NULL, false);
+  settle(b);
+  CU_ASSERT_EQUAL(jig_state, BOOT_ACTIVATED_WITH_CODE);
+  CU_ASSERT_EQUAL(jig_led, IMPJIG__LED__COLOUR__GREEN);
+  CU_ASSERT_EQUAL(jig_flashing, 0);
+  SHA256((const uint8_t *)code, strlen(code), h);
+  CU_ASSERT_EQUAL(memcmp(b->store.code_hash, h, 32), 0);
+  CU_ASSERT_TRUE(b->rtc_set);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "code stored (12 bytes)"));
+  nothing_more();
+}
+
+static void test_blinkup_to_code(void) {
+  struct boot b;
+  activate_with_code(&b, "server.log()");
+  boot_fini(&b);
+}
+
+static void test_reload(void) {
+  struct boot b;
+  uint8_t h[32];
+  activate_with_code(&b, "server.log()");
+  Impwire__Reload rl = IMPWIRE__RELOAD__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_RELOAD;
+  e.reload = &rl;
+  cloud_send(&e);
+  settle(&b);
+  SHA256((const uint8_t *)"server.log()", 12, h);
+  expect_state_and_hash(BOOT_WAKE_NEW_SQUIRREL, h);
+  CU_ASSERT_TRUE(fk.conn_open); /* the same session */
+  CU_ASSERT_EQUAL(fk.ntried, 2u);
+  boot_fini(&b);
+}
+
+static void test_hash_mismatch(void) {
+  struct boot b;
+  uint8_t bad[32] = {0}, h[32];
+  activate_with_code(&b, "server.log()");
+  SHA256((const uint8_t *)"server.log()", 12, h);
+  Impwire__Reload rl = IMPWIRE__RELOAD__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_RELOAD;
+  e.reload = &rl;
+  cloud_send(&e);
+  settle(&b);
+  expect_state_and_hash(BOOT_WAKE_NEW_SQUIRREL, h);
+  answer(false, "evil()", bad, false);
+  uint64_t next = settle(&b);
+  CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "code hash mismatch"));
+  CU_ASSERT_EQUAL(memcmp(b.store.code_hash, h, 32), 0); /* old code kept */
+  CU_ASSERT_EQUAL(next, fk.now + BOOT_RETRY_MS);
+  boot_fini(&b);
+}
+
+static void test_erase_credentials(void) {
+  struct boot b;
+  activate_with_code(&b, "server.log()");
+  Impwire__Reload rl = IMPWIRE__RELOAD__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_RELOAD;
+  e.reload = &rl;
+  cloud_send(&e);
+  settle(&b);
+  fk.from_dev.pos = fk.from_dev.len;
+  answer(false, NULL, NULL, true);
+  CU_ASSERT_EQUAL(settle(&b), UINT64_MAX); /* waits for BlinkUp */
+  CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_EQUAL(jig_state, BOOT_UNACTIVATED);
+  CU_ASSERT_EQUAL(jig_led, IMPJIG__LED__COLOUR__ORANGE);
+  CU_ASSERT_EQUAL(jig_flashing, 1);
+  CU_ASSERT_STRING_EQUAL(b.store.cfg.plan_id, "");
+  CU_ASSERT_FALSE(b.store.cfg.activated);
+  CU_ASSERT_STRING_EQUAL(b.store.cfg.mac, "0c2a69abcdef");
+  /* time passes: still no connection attempt */
+  size_t tried = fk.ntried;
+  fk.now += 60000;
+  settle(&b);
+  CU_ASSERT_EQUAL(fk.ntried, tried);
+  boot_fini(&b);
+}
+
+/* Ports in order; 1 s back-off after the last, on the virtual clock. */
+static void test_ports_and_backoff(void) {
+  struct boot b;
+  struct boot_config cfg = config();
+  fresh(&b, &cfg);
+  fk.accept_port = 0; /* nobody answers */
+  fk.now = 5000;
+  blinkup("p", "t");
+  uint64_t next = settle(&b);
+  CU_ASSERT_EQUAL(fk.ntried, 3u);
+  CU_ASSERT_EQUAL(fk.tried[0], 31314);
+  CU_ASSERT_EQUAL(fk.tried[1], 993);
+  CU_ASSERT_EQUAL(fk.tried[2], 443);
+  CU_ASSERT_EQUAL(next, 6000u);
+  CU_ASSERT_EQUAL(jig_led, IMPJIG__LED__COLOUR__RED);
+  fk.now = 5999;
+  CU_ASSERT_EQUAL(settle(&b), 6000u);
+  CU_ASSERT_EQUAL(fk.ntried, 3u);
+  fk.now = 6000;
+  fk.accept_port = 443;
+  settle(&b);
+  CU_ASSERT_EQUAL(fk.ntried, 6u);
+  CU_ASSERT_EQUAL(fk.tried[3], 31314);
+  CU_ASSERT_EQUAL(fk.tried[5], 443);
+  CU_ASSERT_TRUE(fk.conn_open);
+  CU_ASSERT_EQUAL(jig_led, IMPJIG__LED__COLOUR__GREEN);
+  CU_ASSERT_EQUAL(jig_flashing, 0);
+  Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST);
+  free_env(e);
+  /* a refused certificate is a failed port too, and nothing is sent */
+  fk.cloud_closed = true;
+  settle(&b);
+  CU_ASSERT_FALSE(fk.conn_open);
+  fk.refuse_cert = true;
+  fk.now += BOOT_RETRY_MS;
+  settle(&b);
+  CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "port 443 failed: certificate"));
+  boot_fini(&b);
+}
+
+/* A session lost while online: reconnect 1 s later at step 2. */
+static void test_session_loss(void) {
+  struct boot b;
+  uint8_t h[32];
+  activate_with_code(&b, "server.log()");
+  SHA256((const uint8_t *)"server.log()", 12, h);
+  fk.cloud_closed = true;
+  uint64_t next = settle(&b);
+  CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_EQUAL(next, fk.now + BOOT_RETRY_MS);
+  fk.now = next;
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open);
+  expect_state_and_hash(BOOT_WAKE_BLINKUP, h); /* no activation request */
+  boot_fini(&b);
+}
+
+/* Bad frames close the session with the reason; the device lives on. */
+static void test_bad_frames(void) {
+  struct boot b;
+  static const uint8_t oversize[] = {0x00, 0x04, 0x00, 0x01, 1, 2, 3};
+  static const uint8_t garbage[] = {0, 0, 0, 3, 0xff, 0xff, 0xff};
+  activate_with_code(&b, "server.log()");
+  CU_ASSERT_FATAL(pipe_put(&fk.to_dev, oversize, sizeof(oversize)) ==
+                  HAL_OK);
+  settle(&b);
+  CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_PTR_NOT_NULL(
+      strstr(fk.log, "frame 3: length 262145 exceeds maximum 262144"));
+  fk.now += BOOT_RETRY_MS;
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open);
+  CU_ASSERT_FATAL(pipe_put(&fk.to_dev, garbage, sizeof(garbage)) == HAL_OK);
+  settle(&b);
+  CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_PTR_NOT_NULL(
+      strstr(fk.log, "frame 1: 3 bytes do not decode as Envelope"));
+  boot_fini(&b);
+}
+
+static const struct cu_test boot_tests[] = {
+    {"BlinkUp, activation, code (seeds/003)", test_blinkup_to_code},
+    {"Reload: step 2 on the same session", test_reload},
+    {"code hash mismatch keeps old code", test_hash_mismatch},
+    {"erase_credentials: back to Unactivated", test_erase_credentials},
+    {"ports in order, 1 s back-off", test_ports_and_backoff},
+    {"session loss: reconnect at step 2", test_session_loss},
+    {"bad frames close the session", test_bad_frames},
+    {NULL, NULL}};
+
+static const struct cu_suite suites[] = {{"refimp boot", boot_tests}};
+
+CU_MAIN(suites)
