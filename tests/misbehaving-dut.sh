@@ -51,6 +51,21 @@ grep -q "round 1 failed; stopping" "$T/uf.out" &&
   ! grep -q "round 2 of 5" "$T/uf.out" && ok "--until-fail stops at round 1" ||
   bad "--until-fail did not stop: $(cat "$T/uf.out")"
 
+# --retries: a DUT that crashes on its first power-on in this run, then
+# works, passes on the retry and is reported FLAKY, never a silent pass.
+profile flaky "/bin/sh -c 'm={flash}/../../crashed-once; if [ -e \$m ]; then exec $(pwd)/$B/bin/refimp --flash {flash} --server-name {server_name} --server-addr {server_addr} --ports {ports} --ca {ca} --jig {jig}; else touch \$m; kill -SEGV \$\$; fi'"
+"$B/bin/impcert" run --dut "$T/flaky.conf" --plugins "$B/plugins" \
+  --filter BOOT-001 --retries 2 --junit "$T/flaky.xml" >"$T/fl.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q "BOOT-001.*FLAKY" "$T/fl.out" &&
+  grep -q "1 of the passes are flaky" "$T/fl.out" &&
+  ok "a pass after a retry is reported FLAKY" ||
+  bad "flaky: exit $rc: $(cat "$T/fl.out")"
+grep -q '<flakyError type="error" message="error: attempt 1:' "$T/flaky.xml" &&
+  xmllint --noout --schema specs/junit.xsd "$T/flaky.xml" 2>/dev/null &&
+  ok "the flaky pass carries a flakyError and validates" ||
+  bad "flaky.xml lacks flakyError or does not validate"
+
 # The reports of the failing runs are still valid JUnit.
 xmllint --noout --schema specs/junit.xsd "$T/crash.xml" 2>/dev/null &&
   ok "crash.xml validates" || bad "crash.xml does not validate"

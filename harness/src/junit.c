@@ -7,6 +7,7 @@
 #include "junit.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,6 +286,20 @@ static void write_outcome(struct jw *j, const struct ic_case_result *r) {
   const char *body = (r->details && *r->details) ? r->details : msg;
   switch (r->verdict) {
   case IMPCERT_PASS:
+    if (r->flaky && *r->flaky) {
+      /* One element per earlier attempt ("fail: ..." / "error: ..."). */
+      for (const char *l = r->flaky; *l;) {
+        size_t len = strcspn(l, "\n");
+        bool err = strncmp(l, "error", 5) == 0;
+        char *line = ic_asprintf("%.*s", (int)len, l);
+        xw_start(j, err ? "flakyError" : "flakyFailure");
+        xw_attr(j, "type", err ? "error" : "fail", NULL);
+        xw_attr(j, "message", line ? line : "", NULL);
+        xw_full_end(j);
+        ic_free(line);
+        l += len + (l[len] == '\n');
+      }
+    }
     return;
   case IMPCERT_SKIP:
     xw_start(j, "skipped");

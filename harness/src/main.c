@@ -36,6 +36,8 @@ static const char usage[] =
     "  -j, --jobs N      run N tests at once (default 1)\n"
     "  --repeat N        run the selection N times (default 1)\n"
     "  --until-fail      stop after the first round with a failure\n"
+    "  --retries N       re-run a test that did not pass up to N times; one\n"
+    "                    that then passes is reported FLAKY (flakyFailure)\n"
     "                    (with --repeat N: at most N rounds; else 100)\n"
     "  --json            (list, trace) print JSON\n"
     "  --requirements F  (trace) the catalogue (default specs/requirements.md)\n"
@@ -131,6 +133,7 @@ int main(int argc, char **argv) {
       {"shard", required_argument, NULL, 'K'},
       {"repeat", required_argument, NULL, 'N'},
       {"until-fail", no_argument, NULL, 'U'},
+      {"retries", required_argument, NULL, 'T'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
@@ -151,6 +154,17 @@ int main(int argc, char **argv) {
     case 'R': reqs = optarg; break;
     case 'X': strict = true; break;
     case 'U': o.until_fail = true; break;
+    case 'T': {
+      char *end;
+      long n = strtol(optarg, &end, 10);
+      if (*end || n < 0 || n > 100) {
+        fprintf(stderr, "impcert: --retries wants a number from 0 to 100, "
+                        "not '%s'\n", optarg);
+        return IC_EXIT_USAGE;
+      }
+      o.retries = (int)n;
+      break;
+    }
     case 'N': {
       char *end;
       long n = strtol(optarg, &end, 10);

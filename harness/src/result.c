@@ -14,8 +14,9 @@ void result_fini(struct ic_case_result *r) {
   ic_free(r->transcript);
   ic_free(r->dut_output);
   ic_free(r->capture_path);
+  ic_free(r->flaky);
   r->message = r->details = r->transcript = NULL;
-  r->dut_output = r->capture_path = NULL;
+  r->dut_output = r->capture_path = r->flaky = NULL;
 }
 
 const char *result_verdict_name(enum impcert_verdict v) {

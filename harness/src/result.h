@@ -22,6 +22,9 @@ struct ic_case_result {
   char *transcript;          /* the conversation as the harness saw it */
   char *dut_output;          /* the DUT's stdout and stderr */
   char *capture_path;        /* pcap of the case, or NULL */
+  char *flaky;               /* --retries: one line per earlier attempt,
+                                "fail: message" or "error: message"; the
+                                verdict is that of the last attempt */
 };
 
 /* Facts about the whole run that reports record. */

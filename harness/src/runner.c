@@ -36,6 +36,7 @@ struct slot {
   int done_fd;        /* read end: EOF when the child is gone */
   long long started, deadline;
   bool finished;
+  int attempt;        /* 0 for the first run, then each retry */
   char *firmware;     /* what the DUT reported as its OS version */
 };
 
@@ -169,7 +170,9 @@ static _Noreturn void child_main(const struct run_ctx *rc, struct slot *s) {
 }
 
 static int start_case(struct run_ctx *rc, struct slot *s, int index) {
-  s->dir = ic_asprintf("%s/%03d-%s", rc->workdir, index + 1, s->tc->id);
+  ic_free(s->dir);
+  s->dir = ic_asprintf("%s/%03d-%s-%d", rc->workdir, index + 1, s->tc->id,
+                       s->attempt);
   if (!s->dir || mkdir(s->dir, 0755) < 0)
     return -1;
   int p[2];
@@ -270,9 +273,13 @@ static void print_line(const struct run_opts *o, int done, int total,
           : r->verdict == IMPCERT_SKIP ? "\033[33m"
                                        : "\033[31m";
   }
-  if (!o->quiet || r->verdict != IMPCERT_PASS)
+  bool flaky = r->verdict == IMPCERT_PASS && r->flaky;
+  if (flaky && tty)
+    col = "\033[33m";
+  if (!o->quiet || r->verdict != IMPCERT_PASS || flaky)
     printf("[%3d/%d] %-12s %s%-5s%s %6.0f ms  %s\n", done, total, s->tc->id,
-           col, verdict_word(r->verdict), off, r->seconds * 1000,
+           col, flaky ? "FLAKY" : verdict_word(r->verdict), off,
+           r->seconds * 1000,
            r->verdict == IMPCERT_PASS ? s->tc->title
                                       : (r->message ? r->message : ""));
   if (r->verdict != IMPCERT_PASS && r->verdict != IMPCERT_SKIP &&
@@ -315,6 +322,38 @@ static bool skip_if_missing(const struct run_ctx *rc, struct slot *s) {
   s->res.message = ic_asprintf("DUT profile does not declare capability "
                                "'%s'", cap);
   s->finished = true;
+  return true;
+}
+
+/* --retries: if s did not pass and has retries left, log the attempt in
+** s->res.flaky and start it again. True if it was restarted. */
+static bool retry_case(struct run_ctx *rc, struct slot *s, int index) {
+  struct ic_case_result *r = &s->res;
+  if (r->verdict == IMPCERT_PASS || r->verdict == IMPCERT_SKIP ||
+      s->attempt >= rc->o->retries)
+    return false;
+  char *log = ic_asprintf("%s%s: attempt %d: %s\n", r->flaky ? r->flaky : "",
+                          r->verdict == IMPCERT_FAIL ? "fail" : "error",
+                          s->attempt + 1, r->message ? r->message : "");
+  if (!log)
+    return false;
+  if (!rc->o->quiet)
+    printf("        %-12s attempt %d %s, retrying: %s\n", s->tc->id,
+           s->attempt + 1, verdict_word(r->verdict),
+           r->message ? r->message : "");
+  result_fini(r);
+  ic_free(s->firmware);
+  s->firmware = NULL;
+  memset(r, 0, sizeof *r);
+  r->flaky = log;
+  s->attempt++;
+  s->finished = false;
+  if (start_case(rc, s, index) < 0) {
+    r->verdict = IMPCERT_ERROR;
+    r->message = ic_strdup("cannot restart the test");
+    s->finished = true;
+    return false;
+  }
   return true;
 }
 
@@ -361,7 +400,10 @@ static void run_all(struct run_ctx *rc, struct slot *slots, int n, int base) {
       if (gone || late) {
         finish_case(rc, s, late);
         running--;
-        print_line(o, ++done, n, s);
+        if (retry_case(rc, s, base + idx[k]))
+          running++;
+        else
+          print_line(o, ++done, n, s);
       }
     }
   }
@@ -446,6 +488,12 @@ static int summarize(const struct run_opts *o, struct run_ctx *rc,
   (void)rc;
   int bad = count[IMPCERT_FAIL] + count[IMPCERT_ERROR] +
             count[IMPCERT_INCONCLUSIVE];
+  int flaky = 0;
+  for (int i = 0; i < n; i++)
+    flaky += slots[i].res.verdict == IMPCERT_PASS && slots[i].res.flaky;
+  if (flaky)
+    printf("impcert: %d of the passes are flaky: they failed before passing "
+           "on a retry\n", flaky);
   printf("impcert: %d tests: %d pass, %d fail, %d error, %d inconclusive, "
          "%d skip\n",
          n, count[IMPCERT_PASS], count[IMPCERT_FAIL], count[IMPCERT_ERROR],

@@ -27,6 +27,7 @@ struct run_opts {
   int shard_k, shard_n;    /* run slice K of N (1-based); 0/0: all */
   int repeat;              /* rounds of the whole selection, >= 1 */
   bool until_fail;         /* stop after the first round with a failure */
+  int retries;             /* re-runs of a case that did not pass */
   bool verbose, quiet;
 };
 

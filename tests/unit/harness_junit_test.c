@@ -6,6 +6,10 @@
 ** tests/junit-reader.sh and prints the counts it expects.
 ** Run from the repository root (or set IMPCERT_JUNIT_XSD).
 */
+/* The tables below list results positionally up to capture_path; later
+** fields (flaky) are meant to be NULL. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
