@@ -1,8 +1,9 @@
 /*
-** boot.c: seeds/003 as a state machine [BOOT-*], the boot conversation of
-** wire.md [CONV-*], BlinkUp from the jig [BLINKUP-*], connection retries
-** [NET-PORTS]. Sections: reporting, identity, connecting, conversation,
-** frames at any time, the jig, the step function.
+** boot.c: seeds/003 as a state machine [BOOT-001..013, BOOT-026..031],
+** the boot conversation of wire.md, BlinkUp from the jig [BOOT-011,
+** BOOT-029], connection retries [NET-001, NET-003, NET-004]. Sections:
+** reporting, identity, connecting, conversation, frames at any time, the
+** jig, the step function.
 */
 #include "core/boot.h"
 
@@ -32,7 +33,7 @@ enum boot_state boot_state_of(const struct boot *b) {
 static struct boot_led wanted_led(const struct boot *b) {
   struct boot_led led = {IMPJIG__LED__COLOUR__GREEN, true};
   if (boot_state_of(b) == BOOT_UNACTIVATED) {
-    /* [BOOT-UNACT-LED] seeds/003: flashing orange while Unactivated */
+    /* [BOOT-007] seeds/003: flashing orange while Unactivated */
     led.colour = IMPJIG__LED__COLOUR__ORANGE;
   } else if (b->phase == BOOT_PHASE_CONNECT) {
     if (b->round_failed)
@@ -43,7 +44,8 @@ static struct boot_led wanted_led(const struct boot *b) {
   return led;
 }
 
-/* Send BootState and Led if they changed (always the first time). */
+/* [BOOT-008, BOOT-031] Send BootState and Led if they changed (always the
+** first time). */
 static void report(struct boot *b) {
   enum boot_state st = boot_state_of(b);
   struct boot_led led = wanted_led(b);
@@ -74,7 +76,7 @@ static void save_config(struct boot *b, const struct store_config *c,
 
 /* ---- identity and boot count ------------------------------------------ */
 
-/* [IDENT-*] The MAC and device ID are fixed at the first boot. */
+/* [HW-003] The MAC and device ID are fixed at the first boot. */
 static void fix_identity(struct boot *b, struct store_config *c) {
   char mac[13];
   if (c->mac[0]) {
@@ -94,7 +96,7 @@ static void fix_identity(struct boot *b, struct store_config *c) {
     ident_device_id(c->mac, c->device_id);
 }
 
-/* ---- connecting ---------------------------------------------------------- */
+/* ---- connecting --------------------------------------------------------- */
 
 static void start_conversation(struct boot *b, uint64_t now);
 
@@ -117,7 +119,8 @@ static void connect_now(struct boot *b, uint64_t now) {
   b->round_failed = false;
 }
 
-/* [NET-PORTS] Try the next port; after the last, back off and restart. */
+/* [NET-001, NET-003, NET-004] Try the next port; after the last, back
+** off and restart from the first. */
 static void try_port(struct boot *b, uint64_t now) {
   struct rf_diag d = {""};
   struct hal_endpoint ep = {b->cfg.server_name, b->cfg.server_addr,
@@ -156,7 +159,8 @@ static bool send_env(struct boot *b, const Impwire__Envelope *env,
   return false;
 }
 
-/* Steps 2 and 3: DeviceState, then CodeHash; then wait for step 4. */
+/* [BOOT-002, BOOT-003] Steps 2 and 3: DeviceState, then CodeHash; then
+** wait for step 4. */
 static void send_state_and_hash(struct boot *b, uint64_t now) {
   const struct store_config *c = &b->store.cfg;
   static const uint8_t zero[32];
@@ -173,7 +177,7 @@ static void send_state_and_hash(struct boot *b, uint64_t now) {
   env.device_state = &ds;
   if (!send_env(b, &env, now))
     return;
-  /* [CONV-HASH-ZERO] 32 zero bytes when there is no code */
+  /* [BOOT-003] 32 zero bytes when there is no code */
   ch.sha256.len = 32;
   ch.sha256.data = (uint8_t *)(store_has_code(&b->store)
                                    ? b->store.code_hash
@@ -193,7 +197,7 @@ static void start_conversation(struct boot *b, uint64_t now) {
     send_state_and_hash(b, now);
     return;
   }
-  /* Step 1, only while Pending Activation */
+  /* [BOOT-001, BOOT-009] Step 1, only while Pending Activation */
   Impwire__ActivationRequest ar = IMPWIRE__ACTIVATION_REQUEST__INIT;
   Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
   ar.plan_id = (char *)c->plan_id;
@@ -204,6 +208,7 @@ static void start_conversation(struct boot *b, uint64_t now) {
     b->phase = BOOT_PHASE_WAIT_ACTIVATION;
 }
 
+/* [BOOT-009, BOOT-010] */
 static void on_activation_result(struct boot *b,
                                  const Impwire__ActivationResult *r,
                                  uint64_t now) {
@@ -220,7 +225,8 @@ static void on_activation_result(struct boot *b,
   send_state_and_hash(b, now);
 }
 
-/* erase_credentials: back to Unactivated, no step 5. */
+/* [BOOT-006, BOOT-028] erase_credentials: back to Unactivated, no step 5,
+** no session until a new BlinkUp. */
 static void erase_and_wait(struct boot *b) {
   struct rf_diag d = {""};
   rf_log("the cloud asked to erase credentials");
@@ -235,7 +241,8 @@ static void erase_and_wait(struct boot *b) {
          b->jig.up ? "" : " (no jig: idle)");
 }
 
-/* [SEC-CODEHASH] Check and store new code. False: session closed. */
+/* [SEC-004, SEC-005, BOOT-004] Check and store new code. False: the
+** session was closed. */
 static bool take_code(struct boot *b, const Impwire__CloudAnswer *a,
                       uint64_t now) {
   struct rf_diag d = {""};
@@ -335,8 +342,10 @@ static void on_answer(struct boot *b, const Impwire__CloudAnswer *a,
   start_code(b, a);
 }
 
-/* ---- frames at any time -------------------------------------------------- */
+/* ---- frames at any time ------------------------------------------------- */
 
+/* [NET-007, STORE-025] The list is stored; using it to connect (NET-006)
+** is not done yet: under impcert the address is pinned by --server-addr. */
 static void on_server_list(struct boot *b, const Impwire__ServerList *sl) {
   struct store_config c = b->store.cfg;
   if (sl->n_hosts > STORE_HOSTS_MAX) {
@@ -363,7 +372,7 @@ static void on_reload(struct boot *b, uint64_t now) {
     rf_log("Reload before the activation result; ignored");
     return;
   }
-  /* seeds/003: tear the VM down, go back to step 2 on this session */
+  /* [BOOT-026, WAKE-006] tear the VM down, back to step 2 on this session */
   if (b->hooks.code_stop)
     b->hooks.code_stop(b->hooks.ctx);
   b->wake_reason = BOOT_WAKE_NEW_SQUIRREL;
@@ -371,6 +380,7 @@ static void on_reload(struct boot *b, uint64_t now) {
   send_state_and_hash(b, now);
 }
 
+/* [WIRE-008] logged and ignored; the session stays open */
 static void unexpected(const Impwire__Envelope *env, const char *why) {
   rf_log("%s from the cloud %s; ignored", frame_msg_name(&env->base), why);
 }
@@ -432,7 +442,8 @@ static uint64_t poll_session(struct boot *b, uint64_t now) {
     if (st == RF_EAGAIN)
       return UINT64_MAX;
     if (st != RF_OK) {
-      /* [WIRE-FRAME-*] bad frames and lost sessions close with a reason */
+      /* [WIRE-002..007, WIRE-016] bad frames and lost sessions close with
+      ** a reason; reconnect as for a lost connection */
       session_lost(b, now, st == RF_ECLOSED ? "the cloud closed the session"
                                             : d.msg);
       return now;
@@ -445,7 +456,7 @@ static uint64_t poll_session(struct boot *b, uint64_t now) {
   return now; /* more may be waiting: let the jig have a turn first */
 }
 
-/* ---- the jig ------------------------------------------------------------- */
+/* ---- the jig ------------------------------------------------------------ */
 
 static bool blinkup_ok(const Impjig__BlinkUp *bu) {
   const char *bad = NULL;
@@ -463,7 +474,8 @@ static bool blinkup_ok(const Impjig__BlinkUp *bu) {
   return !bad;
 }
 
-/* [BLINKUP-*] Store what BlinkUp delivered, Pending Activation, cold-start
+/* [BOOT-011, BOOT-029, WAKE-009] Store what BlinkUp delivered, Pending
+** Activation, cold-start
 ** the connection with WAKEREASON_BLINKUP. */
 static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
                        uint64_t now) {
@@ -499,7 +511,7 @@ static void poll_jig(struct boot *b, uint64_t now) {
   }
 }
 
-/* ---- the step function ---------------------------------------------------- */
+/* ---- the step function -------------------------------------------------- */
 
 enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
                          const struct boot_hooks *hooks, uint64_t now,
@@ -524,7 +536,7 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
   b->wake_reason = BOOT_WAKE_POWER_ON;
   rf_log("boot %u: mac %s device_id %s board %s os %s", c.boot_count,
          c.mac, c.device_id, cfg->board, cfg->os_version);
-  /* [JIG-HELLO] Hello, then BootState and Led */
+  /* [BOOT-030] Hello, then BootState and Led; [WAKE-001] */
   jig_open(&b->jig, cfg->board, cfg->os_version);
   if (boot_state_of(b) == BOOT_UNACTIVATED) {
     b->phase = BOOT_PHASE_WAIT_BLINKUP;

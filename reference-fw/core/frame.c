@@ -1,5 +1,5 @@
 /*
-** frame.c: length-prefixed protobuf frames [WIRE-FRAME-*]: reading them
+** frame.c: length-prefixed protobuf frames [WIRE-001..011]: reading them
 ** incrementally, refusing bad ones with the frame's number, packing.
 */
 #include "core/frame.h"
@@ -30,7 +30,7 @@ static enum rf_status start_body(struct frame_reader *r, struct rf_diag *d) {
   r->len = (uint32_t)r->hdr[0] << 24 | (uint32_t)r->hdr[1] << 16 |
            (uint32_t)r->hdr[2] << 8 | r->hdr[3];
   if (r->len > r->max) {
-    /* [WIRE-FRAME-MAX]: refuse before reading the body */
+    /* [WIRE-002]: refuse before reading the body */
     rf_diag_set(d, "frame %u: length %u exceeds maximum %u", r->number,
                 r->len, r->max);
     return RF_EPROTO;

@@ -15,7 +15,7 @@
 
 #include "core/rf.h"
 
-#define FRAME_WIRE_MAX 262144u  /* wire.md [WIRE-FRAME-*] */
+#define FRAME_WIRE_MAX 262144u  /* wire.md [WIRE-002] */
 #define FRAME_JIG_MAX 65536u    /* jig.md */
 #define FRAME_VALUE_DEPTH 32    /* wire.md "Values" */
 

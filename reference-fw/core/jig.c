@@ -1,5 +1,6 @@
 /*
-** jig.c: the jig conversation of specs/jig.md over hal_jig_*.
+** jig.c: the jig conversation of specs/jig.md over hal_jig_* [BOOT-030,
+** WIRE-019, WIRE-020].
 */
 #include "core/jig.h"
 
@@ -44,11 +45,13 @@ void jig_open(struct jig *j, const char *board, const char *os_version) {
   rf_log("jig connected");
   /* jig.md step 1: Hello first */
   Impjig__Hello hello = IMPJIG__HELLO__INIT;
-  char *features[] = {"blinkup", "led"};
+  /* Hello.features lists exactly the jig-* features offered (CAP-002,
+  ** specs/capabilities.md): none yet; BlinkUp, Led and BootState are the
+  ** jig itself. */
   hello.board = (char *)board;
   hello.os_version = (char *)os_version;
-  hello.n_features = sizeof(features) / sizeof(features[0]);
-  hello.features = features;
+  hello.n_features = 0;
+  hello.features = NULL;
   Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
   env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_HELLO;
   env.hello = &hello;

@@ -1,5 +1,6 @@
 /*
-** session.c: frames over the cloud connection [NET-*, WIRE-FRAME-*].
+** session.c: frames over the cloud connection [WIRE-001..011]; every
+** frame sent or received is logged by name.
 */
 #include "core/session.h"
 

@@ -1,8 +1,9 @@
 /*
 ** store.c: records on flash with a CRC32 and a sequence number, two copies
-** per area [STORE-*]. An update never touches the current copy: it writes
-** the other slot, payload first and header last, so a power cut at any
-** byte leaves either the old copy current or a complete new one.
+** per area [STORE-025, BOOT-005, BOOT-012]. An update never touches the
+** current copy: it writes the other slot, payload first and header last,
+** so a power cut at any byte leaves either the old copy current or a
+** complete new one.
 */
 #include "core/store.h"
 

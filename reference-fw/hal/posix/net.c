@@ -1,8 +1,8 @@
 /*
 ** net.c: the cloud connection: TCP, then TLS >= 1.2 with OpenSSL, the
 ** server's chain checked against the CA file and its name against the host
-** [NET-*, SEC-*]. The only file of refimp that includes OpenSSL, hence
-** also the home of hal_sha256.
+** [SEC-001..003, SEC-006]. The only file of refimp that includes OpenSSL,
+** hence also the home of hal_sha256.
 */
 #include "hal/posix/hal_posix.h"
 
@@ -63,7 +63,7 @@ enum hal_status hal_posix_net_init(const char *ca_file, char *why,
     snprintf(why, why_cap, "TLS context: %s", reason);
     return HAL_EIO;
   }
-  /* [SEC-TLS12] TLS 1.2 or later */
+  /* [SEC-006] TLS 1.2 or later */
   SSL_CTX_set_min_proto_version(net.ctx, TLS1_2_VERSION);
   SSL_CTX_set_verify(net.ctx, SSL_VERIFY_PEER, NULL);
   /* a TCP close without close_notify counts as a close, not an error */
@@ -189,7 +189,7 @@ static enum hal_status tls_start(struct hal_conn *c,
     snprintf(why, why_cap, "TLS setup: %s", reason);
     return HAL_ENOMEM;
   }
-  /* [SEC-SNI] the host name as SNI; [SEC-NAME] and as the name to check */
+  /* [SEC-002] the host name as SNI; [SEC-003] and as the name to check */
   X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
   X509_VERIFY_PARAM_set_hostflags(param,
                                   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
