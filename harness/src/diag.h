@@ -7,6 +7,7 @@
 #define IMPCERT_DIAG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define IC_DIAG_SIZE 512
 
@@ -33,5 +34,8 @@ void ic_alloc_fail_after(unsigned long n);
 
 /* printf into a new string the caller frees with ic_free; NULL on ENOMEM. */
 char *ic_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write s to f as a JSON string literal, quotes included (NULL: ""). */
+void ic_json_str(FILE *f, const char *s);
 
 #endif

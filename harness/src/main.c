@@ -64,6 +64,20 @@ static char *self_dir(void) {
   return ic_strdup(buf);
 }
 
+/* Parse a whole number from min to max for option `name`. */
+static int parse_count(const char *name, const char *arg, long min, long max,
+                       int *out) {
+  char *end;
+  long n = strtol(arg, &end, 10);
+  if (end == arg || *end || n < min || n > max) {
+    fprintf(stderr, "impcert: %s wants a number from %ld to %ld, not '%s'\n",
+            name, min, max, arg);
+    return -1;
+  }
+  *out = (int)n;
+  return 0;
+}
+
 /* impcert merge IN... -o OUT */
 static int merge_main(int argc, char **argv) {
   const char *out = NULL;
@@ -154,28 +168,14 @@ int main(int argc, char **argv) {
     case 'R': reqs = optarg; break;
     case 'X': strict = true; break;
     case 'U': o.until_fail = true; break;
-    case 'T': {
-      char *end;
-      long n = strtol(optarg, &end, 10);
-      if (*end || n < 0 || n > 100) {
-        fprintf(stderr, "impcert: --retries wants a number from 0 to 100, "
-                        "not '%s'\n", optarg);
+    case 'T':
+      if (parse_count("--retries", optarg, 0, 100, &o.retries) < 0)
         return IC_EXIT_USAGE;
-      }
-      o.retries = (int)n;
       break;
-    }
-    case 'N': {
-      char *end;
-      long n = strtol(optarg, &end, 10);
-      if (*end || n < 1 || n > 10000) {
-        fprintf(stderr, "impcert: --repeat wants a number from 1 to 10000, "
-                        "not '%s'\n", optarg);
+    case 'N':
+      if (parse_count("--repeat", optarg, 1, 10000, &o.repeat) < 0)
         return IC_EXIT_USAGE;
-      }
-      o.repeat = (int)n;
       break;
-    }
     case 'K':
       if (sscanf(optarg, "%d/%d", &o.shard_k, &o.shard_n) != 2 ||
           o.shard_n < 1 || o.shard_k < 1 || o.shard_k > o.shard_n) {
@@ -187,17 +187,10 @@ int main(int argc, char **argv) {
     case 'v': o.verbose = true; break;
     case 'q': o.quiet = true; break;
     case 'h': fputs(usage, stdout); return IC_EXIT_OK;
-    case 'j': {
-      char *end;
-      long n = strtol(optarg, &end, 10);
-      if (*end || n < 1 || n > 64) {
-        fprintf(stderr, "impcert: -j wants a number from 1 to 64, not '%s'\n",
-                optarg);
+    case 'j':
+      if (parse_count("-j", optarg, 1, 64, &o.jobs) < 0)
         return IC_EXIT_USAGE;
-      }
-      o.jobs = (int)n;
       break;
-    }
     default:
       fprintf(stderr, "impcert: see 'impcert --help'\n");
       return IC_EXIT_USAGE;

@@ -569,20 +569,6 @@ out_plugins:
   return rcode;
 }
 
-/* Print s as a JSON string. */
-static void json_str(const char *s) {
-  putchar('"');
-  for (s = s ? s : ""; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c < 0x20)
-      printf("\\u%04x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
-}
 
 int runner_list(const struct run_opts *o, bool json) {
   struct plugin *ps;
@@ -610,7 +596,7 @@ int runner_list(const struct run_opts *o, bool json) {
       printf("%s\n {", i ? "," : "");
       for (int k = 0; k < 6; k++) {
         printf("%s\"%s\": ", k ? ", " : "", keys[k]);
-        json_str(vals[k]);
+        ic_json_str(stdout, vals[k]);
       }
       printf("}");
     } else

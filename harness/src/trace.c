@@ -108,19 +108,6 @@ static bool list_has(const char *list, const char *item) {
   return false;
 }
 
-static void json_str(const char *s) {
-  putchar('"');
-  for (; s && *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      printf("\\%c", ch);
-    else if (ch < 0x20)
-      printf("\\u%04x", ch);
-    else
-      putchar(ch);
-  }
-  putchar('"');
-}
 
 int trace_print(const struct catalogue *c, const struct plugin *ps, int np,
                 bool json) {
@@ -152,7 +139,7 @@ int trace_print(const struct catalogue *c, const struct plugin *ps, int np,
                                                      : "uncovered");
       if (r->untestable && !hits) {
         printf(", \"why\": ");
-        json_str(r->untestable);
+        ic_json_str(stdout, r->untestable);
       }
       printf("}");
     } else if (!hits)

@@ -254,6 +254,15 @@ static void bad_code_hash(impcert_fx *fx) {
                     "the device stored code whose hash did not match");
 }
 
+/* After bad input the device closes the session, lives, and reconnects. */
+static void closes_and_recovers(impcert_fx *fx, const char *what) {
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the device did not close the session on %s", what);
+  IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the device died");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK,
+                    "the device did not reconnect after %s", what);
+}
+
 /* WIRE-002: a length over the maximum closes the session; no crash. */
 static void oversized_frame(impcert_fx *fx) {
   activate(fx);
@@ -261,12 +270,7 @@ static void oversized_frame(impcert_fx *fx) {
   uint8_t hdr[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
                     (uint8_t)n};
   impcert_send_raw(fx, hdr, sizeof hdr);
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
-                    "the device did not close the session on an oversized "
-                    "frame");
-  IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the device died");
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK,
-                    "the device did not reconnect afterwards");
+  closes_and_recovers(fx, "an oversized frame");
 }
 
 /* WIRE-003: a frame that is not an Envelope closes the session; no crash. */
@@ -274,12 +278,7 @@ static void garbage_frame(impcert_fx *fx) {
   activate(fx);
   static const uint8_t junk[] = {0, 0, 0, 6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   impcert_send_raw(fx, junk, sizeof junk);
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
-                    "the device did not close the session on a garbage "
-                    "frame");
-  IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the device died");
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK,
-                    "the device did not reconnect afterwards");
+  closes_and_recovers(fx, "a garbage frame");
 }
 
 /* BOOT-008, WAKE-004: a reload goes back to step 2 with NEW_SQUIRREL. */
