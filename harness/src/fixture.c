@@ -52,6 +52,7 @@ struct impcert_fx {
   uint16_t port[NPORTS];
   enum impcert_cert next_cert;
   struct tls_conn *sess;
+  int sess_port;          /* index of the session's port, -1 if none */
   struct frame_reader wire_rd;
   char *sni;
   Impwire__Envelope *wq[QMAX]; /* every frame received, in order */
@@ -564,7 +565,7 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
   while (now_ms() < deadline) {
     check_dut(fx);
     struct pollfd p[NPORTS];
-    for (int i = 0; i < NPORTS; i++)
+    for (int i = 0; i < NPORTS; i++) /* fd -1 (closed port) is skipped */
       p[i] = (struct pollfd){fx->listen_fd[i], POLLIN, 0};
     /* Keep the jig flowing while the device dials. */
     pump(fx, now_ms());
@@ -592,6 +593,7 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
       if (fx->sni)
         note(fx, "cloud", "SNI: %s", fx->sni);
       if (fx->sess) {
+        fx->sess_port = i;
         note(fx, "cloud", "TLS session established");
         return IMPCERT_SESSION_OK;
       }
@@ -601,6 +603,19 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
   }
   note(fx, "cloud", "no connection within %u ms", timeout_ms);
   return IMPCERT_SESSION_TIMEOUT;
+}
+
+IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index) {
+  if (index < 0 || index >= NPORTS || fx->listen_fd[index] < 0)
+    return;
+  close(fx->listen_fd[index]);
+  fx->listen_fd[index] = -1;
+  note(fx, "cloud", "port %u closed: connects there are refused",
+       fx->port[index]);
+}
+
+IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx) {
+  return fx->sess ? fx->sess_port : -1;
 }
 
 IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx) {

@@ -129,6 +129,13 @@ enum impcert_session {
 IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
                                                          unsigned timeout_ms);
 
+/* Stop listening on cloud port `index` (0, 1, 2: standing for 31314, 993,
+** 443), so the device's TCP connects there are refused. */
+IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index);
+
+/* The index (0, 1, 2) of the port the current session came in on, or -1. */
+IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx);
+
 /* The server name (SNI) the device sent in the current session, or NULL. */
 IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx);
 
