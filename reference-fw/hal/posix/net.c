@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +152,10 @@ static int tcp_connect(const struct hal_endpoint *ep, char *why,
     close(fd);
     return -1;
   }
+  /* frames go out as they are made (DeviceState then CodeHash must not
+  ** wait for a delayed ACK) */
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   return fd;
 }
 
