@@ -45,6 +45,7 @@ help:
 	@echo "make check     build, then run every unit and conformance test"
 	@echo "make certify   build, then run the suite against refimp: reports/"
 	@echo "make clean     remove $(BUILD)/ and the reports"
+	@echo "make install   install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "SAN=1          build into build-san/ with ASan + UBSan"
 
 # ---- dependencies --------------------------------------------------------
@@ -212,5 +213,42 @@ certify: $(BUILD)/.deps all
 
 clean:
 	rm -rf build build-san reports/junit.xml reports/captures
+
+# ---- install: binaries, plugins, the plugin SDK, docs, DUT profiles ------
+# Honours PREFIX and DESTDIR. impcert looks for its plugins in
+# BINDIR/../plugins, else BINDIR/../lib/impcert/plugins (this layout).
+# impcert.pc gives out-of-tree plugins their cflags; no Libs: a plugin is
+# linked -shared and resolves impcert_*, the protobuf-c descriptors and the
+# protobuf-c runtime from the impcert process when it is loaded.
+PREFIX   ?= /usr/local
+IC_VERSION := $(shell sed -n 's/^\#define IMPCERT_VERSION "\(.*\)"/\1/p' \
+                harness/src/main.c)
+INST_BIN := $(DESTDIR)$(PREFIX)/bin
+INST_PLUG := $(DESTDIR)$(PREFIX)/lib/impcert/plugins
+INST_INC := $(DESTDIR)$(PREFIX)/include/impcert
+INST_PC  := $(DESTDIR)$(PREFIX)/lib/pkgconfig
+INST_DOC := $(DESTDIR)$(PREFIX)/share/doc/impcert
+INST_SHARE := $(DESTDIR)$(PREFIX)/share/impcert
+WIRESHARK_LUA := $(wildcard tools/wireshark/impcert.lua)
+SPEC_FILES := $(shell find specs -maxdepth 1 -type f | sort)
+.PHONY: install
+
+install: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins $(GEN_H)
+	install -d $(INST_BIN) $(INST_PLUG) $(INST_INC) $(INST_PC) \
+	  $(INST_DOC)/docs $(INST_DOC)/specs $(INST_SHARE)/duts
+	install -m 755 $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(INST_BIN)/
+	install -m 644 $(PLUGINS) $(INST_PLUG)/
+	install -m 644 harness/include/impcert/*.h $(GEN_H) $(INST_INC)/
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' \
+	  'plugindir=$${prefix}/lib/impcert/plugins' '' 'Name: impcert' \
+	  'Description: plugin SDK of the impcert conformance suite' \
+	  'Version: $(IC_VERSION)' 'Requires.private: libprotobuf-c' \
+	  'Cflags: -I$${includedir}' 'Libs:' > $(INST_PC)/impcert.pc
+	install -m 644 README.md $(INST_DOC)/
+	install -m 644 docs/*.md $(INST_DOC)/docs/
+	install -m 644 $(SPEC_FILES) $(INST_DOC)/specs/
+	install -m 644 harness/duts/*.conf $(INST_SHARE)/duts/
+	$(if $(WIRESHARK_LUA),install -d $(INST_SHARE)/wireshark && \
+	  install -m 644 $(WIRESHARK_LUA) $(INST_SHARE)/wireshark/)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -29,7 +29,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --dut PROFILE     DUT profile (key=value file; docs/profiles.md)\n"
-    "  --plugins DIR     folder of test plugins (default: BINDIR/../plugins)\n"
+    "  --plugins DIR     folder of test plugins (default: BINDIR/../plugins,\n"
+    "                    else BINDIR/../lib/impcert/plugins)\n"
     "  --filter GLOB     only tests whose ID matches GLOB (e.g. 'BOOT-*')\n"
     "  --junit FILE      write a JUnit XML report to FILE\n"
     "  --capture DIR     write each test's pcap and TLS key log to DIR\n"
@@ -109,6 +110,22 @@ static int merge_main(int argc, char **argv) {
   }
   printf("impcert: merged %d reports into %s\n", n, out);
   return IC_EXIT_OK;
+}
+
+/* The default plugin folder: BINDIR/../plugins in a build tree, else
+** BINDIR/../lib/impcert/plugins as `make install` lays it out; if neither
+** exists, the first, so the error names the build-tree folder. */
+static char *default_plugin_dir(const char *bindir) {
+  char *dir = ic_asprintf("%s/../plugins", bindir);
+  if (!dir || access(dir, F_OK) == 0)
+    return dir;
+  char *inst = ic_asprintf("%s/../lib/impcert/plugins", bindir);
+  if (!inst || access(inst, F_OK) != 0) {
+    ic_free(inst);
+    return dir;
+  }
+  ic_free(dir);
+  return inst;
 }
 
 int main(int argc, char **argv) {
@@ -208,7 +225,7 @@ int main(int argc, char **argv) {
     return IC_EXIT_USAGE;
   o.bindir = bindir;
   if (!o.plugin_dir)
-    o.plugin_dir = plugdir = ic_asprintf("%s/../plugins", bindir);
+    o.plugin_dir = plugdir = default_plugin_dir(bindir);
   int rc;
   if (is_list)
     rc = runner_list(&o, json);
