@@ -15,7 +15,7 @@ endif
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES := gcc make pkg-config libcunit1-dev libpcap-dev libssl-dev \
                 libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
-                libxml2-utils tshark python3-junitparser
+                libxml2-utils tshark python3-junitparser chromium
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -209,10 +209,11 @@ certify: $(BUILD)/.deps all
 	@mkdir -p reports
 	$(BIN)/impcert run --dut harness/duts/refimp-native.conf \
 	  --plugins $(PLUGDIR) --junit reports/junit.xml \
-	  --capture reports/captures
+	  --html reports/report.html --capture reports/captures
 
 clean:
-	rm -rf build build-san reports/junit.xml reports/captures
+	rm -rf build build-san reports/junit.xml reports/report.html \
+	  reports/captures
 
 # ---- install: binaries, plugins, the plugin SDK, docs, DUT profiles ------
 # Honours PREFIX and DESTDIR. impcert looks for its plugins in

@@ -33,6 +33,7 @@ static const char usage[] =
     "                    else BINDIR/../lib/impcert/plugins)\n"
     "  --filter GLOB     only tests whose ID matches GLOB (e.g. 'BOOT-*')\n"
     "  --junit FILE      write a JUnit XML report to FILE\n"
+    "  --html FILE       write a self-contained HTML report to FILE\n"
     "  --capture DIR     write each test's pcap and TLS key log to DIR\n"
     "  -j, --jobs N      run N tests at once (default 1)\n"
     "  --repeat N        run the selection N times (default 1)\n"
@@ -156,6 +157,7 @@ int main(int argc, char **argv) {
       {"plugins", required_argument, NULL, 'P'},
       {"filter", required_argument, NULL, 'F'},
       {"junit", required_argument, NULL, 'J'},
+      {"html", required_argument, NULL, 'H'},
       {"capture", required_argument, NULL, 'C'},
       {"jobs", required_argument, NULL, 'j'},
       {"json", no_argument, NULL, 'S'},
@@ -180,6 +182,7 @@ int main(int argc, char **argv) {
     case 'P': o.plugin_dir = optarg; break;
     case 'F': o.filter = optarg; break;
     case 'J': o.junit = optarg; break;
+    case 'H': o.html = optarg; break;
     case 'C': o.capture_dir = optarg; break;
     case 'S': json = true; break;
     case 'R': reqs = optarg; break;

@@ -22,6 +22,7 @@
 #include "junit.h"
 #include "plugin.h"
 #include "profile.h"
+#include "report.h"
 #include "result.h"
 #include "tls.h"
 #include "trace.h"
@@ -458,7 +459,7 @@ static int summarize(const struct run_opts *o, struct run_ctx *rc,
   for (int i = 0; i < n && !*firmware; i++)
     if (slots[i].firmware)
       firmware = slots[i].firmware;
-  if (o->junit) {
+  if (o->junit || o->html) {
     struct ic_case_result *rs = ic_calloc((size_t)(n ? n : 1), sizeof *rs);
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
@@ -475,15 +476,24 @@ static int summarize(const struct run_opts *o, struct run_ctx *rc,
       rs[i].title = slots[i].tc->title;
       rs[i].reqs = slots[i].tc->reqs;
     }
-    if (!rs || junit_write(o->junit, &info, rs, (size_t)n, &d) < 0) {
+    if (!rs || (o->junit &&
+                junit_write(o->junit, &info, rs, (size_t)n, &d) < 0)) {
       fprintf(stderr, "impcert: cannot write the JUnit report: %s\n",
               rs ? d.msg : "out of memory");
       ic_free(rs);
       return IC_EXIT_USAGE;
     }
+    if (o->html &&
+        report_write_html(o->html, &info, rs, (size_t)n, &d) < 0) {
+      fprintf(stderr, "impcert: cannot write the HTML report: %s\n", d.msg);
+      ic_free(rs);
+      return IC_EXIT_USAGE;
+    }
     ic_free(rs);
-    if (!o->quiet)
+    if (!o->quiet && o->junit)
       printf("impcert: JUnit report in %s\n", o->junit);
+    if (!o->quiet && o->html)
+      printf("impcert: HTML report in %s\n", o->html);
   }
   (void)rc;
   int bad = count[IMPCERT_FAIL] + count[IMPCERT_ERROR] +

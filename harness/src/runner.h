@@ -21,6 +21,7 @@ struct run_opts {
   const char *plugin_dir;  /* folder of *.so plugins */
   const char *filter;      /* glob on test IDs, or NULL */
   const char *junit;       /* JUnit XML path, or NULL */
+  const char *html;        /* HTML report path, or NULL */
   const char *capture_dir; /* pcap + key log per test, or NULL */
   const char *bindir;      /* folder of the impcert binary ({bindir}) */
   int jobs;                /* tests at once, >= 1 */
