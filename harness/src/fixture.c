@@ -547,6 +547,20 @@ IMPCERT_EXPORT bool impcert_jig_wait_state(impcert_fx *fx, int state,
   return fx->boot_state == state;
 }
 
+static bool led_is(const Impjig__Led *led, int colour, bool flashing) {
+  return led && (int)led->colour == colour && !led->flashing == !flashing;
+}
+
+IMPCERT_EXPORT bool impcert_jig_wait_led(impcert_fx *fx, int colour,
+                                         bool flashing, unsigned timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  while (!led_is(fx->led, colour, flashing) && now_ms() < deadline) {
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+  return led_is(fx->led, colour, flashing);
+}
+
 IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx) {
   return fx->led;
 }

@@ -158,9 +158,8 @@ static void erase_credentials(impcert_fx *fx) {
   IMPCERT_CHECK_MSG(fx, impcert_jig_wait_state(
                             fx, IMPJIG__BOOT_STATE__STATE__UNACTIVATED, WAIT),
                     "the device did not return to Unactivated");
-  const Impjig__Led *led = impcert_jig_led(fx);
-  IMPCERT_CHECK_MSG(fx, led && led->colour == IMPJIG__LED__COLOUR__ORANGE &&
-                            led->flashing,
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wait_led(fx, IMPJIG__LED__COLOUR__ORANGE,
+                                              true, WAIT),
                     "an Unactivated device must flash its LED orange");
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
                     "the device kept the session open after the erase");

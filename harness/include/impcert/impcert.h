@@ -102,6 +102,11 @@ impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
 IMPCERT_EXPORT bool impcert_jig_wait_state(impcert_fx *fx, int state,
                                            unsigned timeout_ms);
 
+/* Wait up to timeout_ms until the LED the DUT last reported has `colour`
+** (IMPJIG__LED__COLOUR__*) and `flashing`. True if it does. */
+IMPCERT_EXPORT bool impcert_jig_wait_led(impcert_fx *fx, int colour,
+                                         bool flashing, unsigned timeout_ms);
+
 /* The last LED state the DUT reported, or NULL if none yet. */
 IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx);
 
