@@ -1081,14 +1081,14 @@ newframe:
       if (o.t == SQ_TTABLE) {
         sqval *pv = sqtab_find(o.u.tab, K[i.x]);
         if (pv) {
-          *pv = R[i.c];
+          *pv = R[i.b];
           break;
         }
       } else if (o.t == SQ_TINSTANCE &&
-                 sqobj_instanceset(o.u.ins, K[i.x], R[i.c])) {
+                 sqobj_instanceset(o.u.ins, K[i.x], R[i.b])) {
         break;
       }
-      sqvm_set(vm, o, K[i.x], R[i.c]);
+      sqvm_set(vm, o, K[i.x], R[i.b]);
       REFRESH();
       break;
     }

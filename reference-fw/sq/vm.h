@@ -24,9 +24,9 @@ enum sqop {
   OP_GET,         /* a b c  R[a] = R[b][R[c]] */
   OP_GETK,        /* a b x  R[a] = R[b][K[x]] */
   OP_SET,         /* a b c  R[a][R[b]] = R[c] */
-  OP_SETK,        /* a c x  R[a][K[x]] = R[c] */
+  OP_SETK,        /* a b x  R[a][K[x]] = R[b] */
   OP_NEWSLOT,     /* a b c  R[a][R[b]] <- R[c] */
-  OP_NEWSLOTK,    /* a c x  R[a][K[x]] <- R[c] */
+  OP_NEWSLOTK,    /* a b x  R[a][K[x]] <- R[b] */
   OP_DELETE,      /* a b c  R[a] = delete R[b][R[c]] */
   OP_PREPCALL,    /* a b c  R[a] = R[b][R[c]]; R[a+1] = R[b] */
   OP_PREPCALLK,   /* a b x  R[a] = R[b][K[x]]; R[a+1] = R[b] */
