@@ -29,15 +29,17 @@ rc=$?
 if [ "$rc" -le 1 ] && [ -s "$HTML" ]; then
   ok "impcert run --html wrote $HTML (exit $rc)"
 else
-  bad "impcert run --html exited $rc, report missing: $(tail -n 3 "$T/run.log")"
+  bad "impcert run --html exited $rc, no report: $(tail -n 3 "$T/run.log")"
   finish
 fi
 [ -e "$HTML.tmp" ] && bad "temporary file $HTML.tmp left behind"
 
 # Self-contained: no src= or href= (quoted or not) naming a network URL,
 # no <script>, no <link>, no CSS url() or @import.
-if grep -Eiq "(src|href)[[:space:]]*=[[:space:]]*[\"']?[[:space:]]*(https?:)?//" "$HTML"; then
-  bad "the report fetches from the network: $(grep -Eio "(src|href)=[^ >]*" "$HTML" | head -n 3)"
+NET="(src|href)[[:space:]]*=[[:space:]]*[\"']?[[:space:]]*(https?:)?//"
+if grep -Eiq "$NET" "$HTML"; then
+  bad "the report fetches from the network:" \
+    "$(grep -Eio "$NET[^ >]*" "$HTML" | head -n 3 | tr "\\n" " ")"
 else
   ok "no src= or href= to a network URL"
 fi
@@ -54,7 +56,8 @@ fi
 
 CHROMIUM=/usr/bin/chromium
 if [ ! -x "$CHROMIUM" ]; then
-  bad "$CHROMIUM is missing: run \`make deps\`, which installs the Debian package chromium"
+  bad "$CHROMIUM is missing: run \`make deps\`," \
+    "which installs the Debian package chromium"
   finish
 fi
 set -- --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
@@ -76,7 +79,8 @@ cases=$(grep -o '<section class="case' "$T/dom.html" | wc -l)
 if [ "$svgs" -eq 2 ] && [ "$cases" -eq 2 ]; then
   ok "rendered DOM has 2 test sections with one <svg> chart each"
 else
-  bad "rendered DOM has $cases test sections and $svgs <svg> charts, want 2 and 2"
+  bad "rendered DOM has $cases test sections and $svgs <svg> charts," \
+    "want 2 and 2"
 fi
 for id in BOOT-001 BOOT-004; do
   if grep -q "<span class=\"id\">$id</span>" "$T/dom.html"; then
@@ -86,14 +90,17 @@ for id in BOOT-001 BOOT-004; do
   fi
 done
 arrows=$(grep -o '<g class="arrow">' "$T/dom.html" | wc -l)
-heads=$(grep -Eo '<g class="arrow"><title>[^<]*</title><line [^>]*>(</line>)?<path ' \
-  "$T/dom.html" | wc -l)
+HEAD='<g class="arrow"><title>[^<]*</title><line [^>]*>(</line>)?<path '
+heads=$(grep -Eo "$HEAD" "$T/dom.html" | wc -l)
 # Every message line of the transcripts (escaped in the page) is one arrow.
-msgs=$(grep -Ec '^ +[0-9]+\.[0-9]+ (D-&gt;C|C-&gt;D|D-&gt;jig|jig-&gt;D) ' "$HTML")
-if [ "$arrows" -gt 0 ] && [ "$arrows" -eq "$msgs" ] && [ "$heads" -eq "$arrows" ]; then
+WHO='(D-&gt;C|C-&gt;D|D-&gt;jig|jig-&gt;D)'
+msgs=$(grep -Ec "(^|<pre>) +[0-9]+\.[0-9]+ $WHO " "$HTML")
+if [ "$arrows" -gt 0 ] && [ "$arrows" -eq "$msgs" ] &&
+   [ "$heads" -eq "$arrows" ]; then
   ok "rendered charts have $arrows arrows (<line> + <path>), one per message"
 else
-  bad "rendered charts have $arrows arrows ($heads with <line> and <path>), the transcripts $msgs messages"
+  bad "rendered charts have $arrows arrows ($heads with <line> and" \
+    "<path>), the transcripts $msgs messages"
 fi
 if grep -q 'ActivationRequest' "$T/dom.html" &&
    grep -Eq '<text class="time"[^>]*>[0-9]+\.[0-9]{3}</text>' "$T/dom.html"; then
