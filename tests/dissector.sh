@@ -93,7 +93,8 @@ if [ -s "$CAPS/BOOT-001.pcap" ]; then
   port=$(server_port BOOT-001)
   first=$(decode BOOT-001 "impcert && tcp.srcport != $port" \
     -e impcert.kind -e impcert.activation.plan_id \
-    -e impcert.activation.enrollment_token | head -n 1)
+    -e impcert.activation.enrollment_token -e impcert.frame.number \
+    | head -n 1)
   kind=$(printf '%s\n' "$first" | cut -f 1)
   [ "$kind" = ActivationRequest ]
   check $? "BOOT-001: first device message is ActivationRequest (got '$kind')"
@@ -103,6 +104,9 @@ if [ -s "$CAPS/BOOT-001.pcap" ]; then
   got=$(printf '%s\n' "$first" | cut -f 3)
   [ -n "$token" ] && [ "$got" = "$token" ]
   check $? "BOOT-001: enrollment_token is '$token' (got '$got')"
+  got=$(printf '%s\n' "$first" | cut -f 4)
+  [ "$got" = 1 ]
+  check $? "BOOT-001: it is impcert.frame.number 1 (got '$got')"
   lua_clean BOOT-001 "$TMP/BOOT-001.err"
 fi
 
@@ -241,6 +245,10 @@ n=$(syn -Y 'impcert.oversized && impcert.frame.length == 262145' \
   -e frame.number | wc -l)
 [ "$n" -eq 1 ]
 check $? "synthetic: length 262145 is flagged impcert.oversized"
+got=$(syn -Y impcert.oversized -e impcert.frame.number)
+[ "$got" = 6 ]
+check $? "synthetic: the oversized frame is impcert.frame.number 6" \
+  "(got '$got')"
 syn -Y impjig -e impjig.kind -e impjig.hello.board -e impjig.led.colour \
   >"$TMP/jig"
 grep -qx "Hello,Led${TAB}imp001${TAB}1" "$TMP/jig"

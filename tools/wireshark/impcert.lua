@@ -396,13 +396,21 @@ JigEnvelope.fields[3].msg.fields[1].summary = true -- led colour
 ------------------------------------------------------------------------------
 -- One framed protocol: makes the Proto, its fields, experts and dissector.
 
-local function make_framed(name, desc, top, max)
+local f_tcp_stream = Field.new("tcp.stream")
+
+-- TCP streams the impcert heuristics recognised (see Registration).
+local known_streams = {}
+
+-- on_init, if given, runs when a capture is (re)loaded.
+local function make_framed(name, desc, top, max, on_init)
   local p = Proto(name, desc)
   local fields = {}
   local f_kind = ProtoField.string(name .. ".kind", "Message kind")
   local f_len = ProtoField.uint32(name .. ".frame.length", "Frame length")
   local f_unknown = ProtoField.bytes(name .. ".unknown", "Unknown field")
-  fields[1], fields[2], fields[3] = f_kind, f_len, f_unknown
+  local f_no = ProtoField.uint32(name .. ".frame.number", "Frame number",
+    base.DEC, nil, nil, "1-based, per direction per TCP stream (wire.md)")
+  fields[1], fields[2], fields[3], fields[4] = f_kind, f_len, f_unknown, f_no
   make_fields(name, top, fields, {})
   p.fields = fields
   local ex = {
@@ -438,6 +446,27 @@ local function make_framed(name, desc, top, max)
                 ex.no_message, ex.several, ex.missing, ex.unknown,
                 ex.range, ex.depth }
 
+  -- Frame numbers: counted per TCP stream and direction on the first
+  -- pass, remembered per (packet, frame in packet) for later passes.
+  local counters, numbers = {}, {}
+  function p.init()
+    counters, numbers = {}, {}
+    if on_init then on_init() end
+  end
+  local function frame_number(pinfo)
+    local idx = (tonumber(pinfo.private[name .. "_n"]) or 0) + 1
+    pinfo.private[name .. "_n"] = tostring(idx)
+    local key = pinfo.number .. ":" .. idx
+    if numbers[key] == nil then
+      local st = f_tcp_stream()
+      local dir = tostring(st and st.value) .. " " .. tostring(pinfo.src) ..
+                  " " .. tostring(pinfo.src_port)
+      counters[dir] = (counters[dir] or 0) + 1
+      numbers[key] = counters[dir]
+    end
+    return numbers[key]
+  end
+
   -- PDU length for dissect_tcp_pdus. An oversized frame is never
   -- reassembled: its "PDU" is the rest of the segment, flagged below.
   local function get_len(tvb, pinfo, off)
@@ -454,6 +483,7 @@ local function make_framed(name, desc, top, max)
       return tvb:len()
     end
     local n = tvb(0, 4):uint()
+    t:add(f_no, tvb(0, 0), frame_number(pinfo)):set_generated()
     local li = t:add(f_len, tvb(0, 4))
     local kind
     if n <= max and tvb:len() < 4 + n then  -- only without reassembly
@@ -490,12 +520,12 @@ local function make_framed(name, desc, top, max)
       end
     end
     pinfo.cols.protocol:set(desc)
-    if pinfo.private[name .. "_info"] == nil then
-      pinfo.cols.info:set(kind)
-      pinfo.private[name .. "_info"] = "1"
-    else
-      pinfo.cols.info:append(", " .. kind)
-    end
+    -- The Info column lists this packet's frames only (TLS would put its
+    -- "Application Data" between them).
+    local info = pinfo.private[name .. "_info"]
+    if info == nil then info = kind else info = info .. ", " .. kind end
+    pinfo.private[name .. "_info"] = info
+    pinfo.cols.info:set(info)
     return tvb:len()
   end
 
@@ -528,7 +558,8 @@ local function make_framed(name, desc, top, max)
 end
 
 local impcert, impcert_looks_like, impcert_dissect =
-  make_framed("impcert", "impcert", Envelope, WIRE_MAX)
+  make_framed("impcert", "impcert", Envelope, WIRE_MAX,
+              function() known_streams = {} end)
 local impjig = make_framed("impjig", "impjig", JigEnvelope, JIG_MAX)
 
 ------------------------------------------------------------------------------
@@ -549,11 +580,6 @@ tls_port:add_for_decode_as(impcert)
 -- TCP streams already recognised as impcert. Later data on them is taken
 -- even when it does not look like a good frame (an oversized or garbage
 -- frame is what the robustness tests send), so that it gets flagged.
-local known_streams = {}
-local f_tcp_stream = Field.new("tcp.stream")
-function impcert.init()
-  known_streams = {}
-end
 
 local function heur_accept(tvb, pinfo)
   local s = f_tcp_stream()
