@@ -111,6 +111,10 @@ static bool testnext(P_ *P, int tok) {
 }
 
 static struct sqstr *expectident(P_ *P) {
+  if (LS->tok == TK_CONSTRUCTOR) {   /* base.constructor(...) */
+    next(P);
+    return P->vm->s_constructor;
+  }
   check(P, TK_IDENT);
   struct sqstr *s = LS->sval;
   next(P);
