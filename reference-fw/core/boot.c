@@ -44,11 +44,24 @@ static struct boot_led wanted_led(const struct boot *b) {
   return led;
 }
 
-/* [BOOT-008, BOOT-031] Send BootState and Led if they changed (always the
-** first time). */
+static void report_led(struct boot *b, struct boot_led led) {
+  if (!b->reported || led.colour != b->led_sent.colour ||
+      led.flashing != b->led_sent.flashing) {
+    jig_send_led(&b->jig, led.colour, led.flashing);
+    b->led_sent = led;
+  }
+}
+
+/* [BOOT-008, BOOT-030, BOOT-031] Send BootState and Led if they changed
+** (always the first time), in one write. The first report is BootState
+** then Led (jig.md); later the Led goes first, so that whoever sees a new
+** state has already seen the LED that goes with it. */
 static void report(struct boot *b) {
   enum boot_state st = boot_state_of(b);
   struct boot_led led = wanted_led(b);
+  jig_batch_begin(&b->jig);
+  if (b->reported)
+    report_led(b, led);
   if (!b->reported || st != b->state_sent) {
     if (b->reported)
       rf_log("state: %s -> %s", state_names[b->state_sent],
@@ -58,12 +71,9 @@ static void report(struct boot *b) {
     jig_send_boot_state(&b->jig, (Impjig__BootState__State)st);
     b->state_sent = st;
   }
-  if (!b->reported || led.colour != b->led_sent.colour ||
-      led.flashing != b->led_sent.flashing) {
-    jig_send_led(&b->jig, led.colour, led.flashing);
-    b->led_sent = led;
-  }
+  report_led(b, led);
   b->reported = true;
+  jig_batch_end(&b->jig);
 }
 
 static void save_config(struct boot *b, const struct store_config *c,

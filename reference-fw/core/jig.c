@@ -58,6 +58,25 @@ void jig_open(struct jig *j, const char *board, const char *os_version) {
   jig_send(j, &env);
 }
 
+/* Write what the batch holds. */
+static void flush(struct jig *j) {
+  enum hal_status st = HAL_OK;
+  if (j->up && j->batch_len)
+    st = hal_jig_send(j->batch, j->batch_len);
+  j->batch_len = 0;
+  if (st != HAL_OK)
+    drop(j, hal_status_text(st));
+}
+
+void jig_batch_begin(struct jig *j) {
+  j->batching = true;
+}
+
+void jig_batch_end(struct jig *j) {
+  j->batching = false;
+  flush(j);
+}
+
 void jig_send(struct jig *j, const Impjig__JigEnvelope *env) {
   struct rf_diag d = {""};
   uint8_t *buf;
@@ -68,12 +87,20 @@ void jig_send(struct jig *j, const Impjig__JigEnvelope *env) {
     rf_log("jig: cannot encode %s: %s", frame_msg_name(&env->base), d.msg);
     return;
   }
-  enum hal_status st = hal_jig_send(buf, n);
-  rf_free(buf);
-  if (st != HAL_OK) {
-    drop(j, hal_status_text(st));
-    return;
+  if (j->batching && n <= sizeof(j->batch)) {
+    if (n > sizeof(j->batch) - j->batch_len)
+      flush(j);
+    memcpy(j->batch + j->batch_len, buf, n);
+    j->batch_len += n;
+  } else {
+    flush(j);
+    enum hal_status st = j->up ? hal_jig_send(buf, n) : HAL_ECLOSED;
+    if (st != HAL_OK)
+      drop(j, hal_status_text(st));
   }
+  rf_free(buf);
+  if (!j->up)
+    return;
   j->sent++;
   rf_log("jig: sent frame %u: %s", j->sent, frame_msg_name(&env->base));
 }

@@ -17,11 +17,19 @@ struct jig {
   bool up;
   struct frame_reader rd;
   uint32_t sent;
+  bool batching;          /* between jig_batch_begin and jig_batch_end */
+  size_t batch_len;
+  uint8_t batch[512];     /* frames waiting to go out in one write */
 };
 
 /* Connect (hal_jig_open) and send Hello. A board without a jig or a jig
 ** that does not answer leaves j->up false; the reason is logged. */
 void jig_open(struct jig *j, const char *board, const char *os_version);
+
+/* Frames sent between these two calls go out in one write, so the jig
+** sees them together (a state change and its LED change). */
+void jig_batch_begin(struct jig *j);
+void jig_batch_end(struct jig *j);
 
 /* Send one message; on failure the jig is dropped (logged). */
 void jig_send(struct jig *j, const Impjig__JigEnvelope *env);
