@@ -205,8 +205,9 @@ void sq_remove(sq_vm *vm, int idx) {
   uint32_t a = absidx(vm, idx);
   if (a == UINT32_MAX)
     return;
-  memmove(vm->stack + a, vm->stack + a + 1,
-          (vm->top - a - 1) * sizeof(sqval));
+  if (vm->top - a - 1)
+    memmove(vm->stack + a, vm->stack + a + 1,
+            (vm->top - a - 1) * sizeof(sqval));
   vm->top--;
 }
 
@@ -901,7 +902,9 @@ static void bindenv_body(sq_vm *vm, void *ud) {
     n->env = env;
     if (o->p->ndefaults)
       memcpy(n->defaults, o->defaults, o->p->ndefaults * sizeof(sqval));
-    memcpy(n->outers, o->outers, o->p->nouters * sizeof(struct sqouter *));
+    if (o->p->nouters)
+      memcpy(n->outers, o->outers,
+             o->p->nouters * sizeof(struct sqouter *));
     vm->stack[vm->top - 1] = v_obj(SQ_TCLOSURE, n);
   } else if (f.t == SQ_TNATIVE) {
     struct sqnative *o = f.u.nat;

@@ -170,6 +170,8 @@ static int blob_readn(sq_vm *vm) {
 
 /* Writes n bytes at the cursor, growing the blob. */
 static void put(sq_vm *vm, struct blob *b, const void *src, uint32_t n) {
+  if (n == 0)
+    return;
   uint32_t end = b->pos + n;
   if (end > b->len)
     setlen(vm, b, end);

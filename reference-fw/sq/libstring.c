@@ -15,6 +15,8 @@ struct sbuf {
 };
 
 static void sb_add(struct sbuf *b, const char *s, size_t n) {
+  if (n == 0)
+    return;
   if (b->n + n > b->cap) {
     size_t c = b->cap ? b->cap : 64;
     while (c < b->n + n)

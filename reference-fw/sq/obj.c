@@ -130,7 +130,8 @@ void sqobj_arrayinsert(sq_vm *vm, struct sqarray *a, uint32_t i, sqval v) {
 }
 
 void sqobj_arrayremove(struct sqarray *a, uint32_t i) {
-  memmove(a->v + i, a->v + i + 1, (a->len - 1 - i) * sizeof(sqval));
+  if (a->len - 1 - i)
+    memmove(a->v + i, a->v + i + 1, (a->len - 1 - i) * sizeof(sqval));
   a->len--;
 }
 
@@ -265,7 +266,8 @@ struct sqinstance *sqobj_newinstance(sq_vm *vm, struct sqclass *c) {
   in->cls = c;
   in->up = NULL;
   in->nfields = c->nfields;
-  memcpy(in->fields, c->fields, c->nfields * sizeof(sqval));
+  if (c->nfields)
+    memcpy(in->fields, c->fields, c->nfields * sizeof(sqval));
   for (struct sqclass *k = c; k; k = k->base)
     k->locked = true;
   return in;

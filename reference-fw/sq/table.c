@@ -89,9 +89,10 @@ static void rebuild(sq_vm *vm, struct sqtable *t) {
     ncap *= 2;
   if (ncap > (1u << 27))
     sqerr_throw(vm, SQ_ERRMEM);
-  struct tent *ne = sqmem_alloc(vm, ncap * sizeof(*ne));
-  uint32_t *ni;
-  ni = (uint32_t *)sqmem_realloc(vm, NULL, 0, 2 * ncap * sizeof(*ni));
+  /* entries and index in one block, so a failure leaks nothing */
+  struct tent *ne = sqmem_alloc(vm, ncap * sizeof(*ne) +
+                                    2 * ncap * sizeof(uint32_t));
+  uint32_t *ni = (uint32_t *)(ne + ncap);
   memset(ni, 0, 2 * ncap * sizeof(*ni));
   uint32_t n = 0;
   for (uint32_t i = 0; i < t->nent; i++)
@@ -146,10 +147,9 @@ int sqtab_next(const struct sqtable *t, int it, sqval *k, sqval *v) {
 }
 
 void sqtab_freeparts(sq_vm *vm, struct sqtable *t) {
-  if (t->cap) {
-    sqmem_free(vm, t->ent, t->cap * sizeof(struct tent));
-    sqmem_free(vm, t->idx, 2 * t->cap * sizeof(uint32_t));
-  }
+  if (t->cap)
+    sqmem_free(vm, t->ent, t->cap * sizeof(struct tent) +
+                           2 * t->cap * sizeof(uint32_t));
   t->ent = NULL;
   t->idx = NULL;
   t->cap = t->nent = t->count = 0;

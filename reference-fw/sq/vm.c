@@ -335,8 +335,9 @@ void sqvm_call(sq_vm *vm, uint32_t fidx, int nargs) {
       goto bad;
     /* _call(this = object, original this, args...) */
     sqvm_reserve(vm, fidx + (uint32_t)nargs + 2);
-    memmove(vm->stack + fidx + 2, vm->stack + fidx + 1,
-            (size_t)nargs * sizeof(sqval));
+    if (nargs)
+      memmove(vm->stack + fidx + 2, vm->stack + fidx + 1,
+              (size_t)nargs * sizeof(sqval));
     vm->stack[fidx + 1] = f;
     vm->stack[fidx] = mm;
     vm->top = fidx + (uint32_t)nargs + 2;
@@ -655,13 +656,15 @@ sqval sqvm_clone(sq_vm *vm, sqval v) {
   }
   case SQ_TARRAY: {
     struct sqarray *a = sqobj_newarray(vm, v.u.arr->len);
-    memcpy(a->v, v.u.arr->v, v.u.arr->len * sizeof(sqval));
+    if (v.u.arr->len)
+      memcpy(a->v, v.u.arr->v, v.u.arr->len * sizeof(sqval));
     return v_obj(SQ_TARRAY, a);
   }
   case SQ_TINSTANCE: {
     struct sqinstance *src = v.u.ins;
     struct sqinstance *in = sqobj_newinstance(vm, src->cls);
-    memcpy(in->fields, src->fields, src->nfields * sizeof(sqval));
+    if (src->nfields)
+      memcpy(in->fields, src->fields, src->nfields * sizeof(sqval));
     sqval r = v_obj(SQ_TINSTANCE, in);
     sqval mm;
     if (getmeta(vm, r, MM_CLONED, &mm)) {

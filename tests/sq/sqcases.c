@@ -263,6 +263,16 @@ static bool checkcase(const char *name, struct tcase *c, struct result *r) {
     printf("FAIL %s: sqrun died with signal %d\n", name, r->sig);
     return false;
   }
+  /* a sanitizer report fails the case whatever the exit status */
+  if (strstr(r->err, "AddressSanitizer") || strstr(r->err, "LeakSanitizer")
+      || strstr(r->err, "runtime error:")) {
+    const char *at = strstr(r->err, "Sanitizer");
+    if (!at)
+      at = strstr(r->err, "runtime error:");
+    excerpt(at, 0, e2, sizeof e2);
+    printf("FAIL %s: sanitizer report: \"%s\"\n", name, e2);
+    return false;
+  }
   size_t no, ne;
   trimnl(r->out, &no);
   if (c->has_out) {
