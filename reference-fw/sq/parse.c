@@ -88,6 +88,7 @@ static void next(P_ *P) { sqlex_next(LS); }
 static _Noreturn void errexpected(P_ *P, int tok) {
   char b1[8], b2[8];
   const char *got = LS->tok == TK_IDENT ? LS->sval->data
+                    : LS->tok == TK_EOF ? "end of script"
                                         : sqlex_tokname(LS->tok, b2);
   sqlex_error(LS, "expected '%s' got '%s'", sqlex_tokname(tok, b1), got);
 }
