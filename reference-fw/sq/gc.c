@@ -131,21 +131,20 @@ void sqgc_collect(sq_vm *vm) {
     o->gray = NULL;
     traverse(vm, o);
   }
-  /* weak references to dead objects become null */
-  for (struct gcobj *o = vm->gclist; o; o = o->gcnext)
+  /* Weak references to dead objects become null; release hooks run
+  ** before anything is freed (a hook may look at its class). */
+  for (struct gcobj *o = vm->gclist; o; o = o->gcnext) {
     if (o->type == SQ_TWEAKREF && o->marked) {
       struct sqweak *w = (struct sqweak *)o;
       if (v_iscollectable(w->target) && !w->target.u.gc->marked)
         w->target = V_NULL;
-    }
-  /* release hooks first: a hook may look at its class */
-  for (struct gcobj *o = vm->gclist; o; o = o->gcnext)
-    if (!o->marked && o->type == SQ_TINSTANCE) {
+    } else if (o->type == SQ_TINSTANCE && !o->marked) {
       struct sqinstance *in = (struct sqinstance *)o;
       if (in->up && in->cls->release)
         in->cls->release(vm, in->up);
       in->up = NULL;
     }
+  }
   struct gcobj **pp = &vm->gclist;
   while (*pp) {
     struct gcobj *o = *pp;
