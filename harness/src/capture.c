@@ -3,6 +3,8 @@
 ** The only harness file that includes <pcap/pcap.h>. One thread per
 ** capture runs pcap_dispatch into pcap_dump until capture_stop; the stop
 ** then drains what the kernel still holds, so nothing seen is lost.
+** Also writes the application-level capture (appcap_: plaintext frames
+** as fabricated Ethernet/IPv4/TCP) and reads pcap files (capture_read).
 */
 #include "capture.h"
 
@@ -11,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <pcap/pcap.h>
 
@@ -210,3 +213,235 @@ long capture_finish(struct capture *c, struct ic_diag *d) {
 }
 
 long capture_stop(struct capture *c) { return capture_finish(c, NULL); }
+
+/* ---- application-level capture ------------------------------------------ */
+
+#define APPCAP_SEG_MAX 16384 /* payload bytes per fabricated segment */
+#define APPCAP_HDRS (14 + 20 + 20)
+#define APPCAP_DEV_IP 0x0a000002u
+#define APPCAP_CLOUD_IP 0x0a000001u
+#define APPCAP_JIG_IP 0x0a000003u
+#define APPCAP_FIRST_PORT 40000
+#define APPCAP_JIG_DEV_PORT 39999
+
+enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
+
+/* One fabricated TCP stream: index 0 is the device side, 1 the far side. */
+struct appcap_stream {
+  bool open;
+  uint32_t ip[2];
+  uint16_t port[2];
+  uint32_t seq[2]; /* next sequence number each side sends */
+};
+
+struct appcap {
+  pcap_t *dead;
+  pcap_dumper_t *dump;
+  struct appcap_stream st[2]; /* by enum appcap_chan */
+  uint16_t next_port;         /* device port of the next wire stream */
+  uint8_t pkt[APPCAP_HDRS + APPCAP_SEG_MAX];
+};
+
+static void put16(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v) {
+  put16(p, v >> 16);
+  put16(p + 2, v);
+}
+
+/* Ones' complement sum of n bytes, added to sum. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i + 1 < n; i += 2)
+    sum += (uint32_t)p[i] << 8 | p[i + 1];
+  if (n & 1)
+    sum += (uint32_t)p[n - 1] << 8;
+  return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum) {
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+/* Write one segment from side `from` of s carrying n payload bytes. */
+static void appcap_segment(struct appcap *a, struct appcap_stream *s,
+                           int from, uint8_t flags, const uint8_t *data,
+                           size_t n, const struct timeval *tv) {
+  uint8_t *p = a->pkt;
+  int to = !from;
+  memset(p, 0, APPCAP_HDRS);
+  /* Ethernet: locally administered MACs ending in the host byte. */
+  uint8_t mac[2][6] = {{2, 0, 0, 0, 0, (uint8_t)s->ip[to]},
+                       {2, 0, 0, 0, 0, (uint8_t)s->ip[from]}};
+  memcpy(p, mac[0], 6);
+  memcpy(p + 6, mac[1], 6);
+  put16(p + 12, 0x0800);
+  uint8_t *ip = p + 14, *tcp = ip + 20;
+  ip[0] = 0x45;
+  put16(ip + 2, (uint32_t)(40 + n));
+  ip[6] = 0x40; /* DF */
+  ip[8] = 64;
+  ip[9] = 6;
+  put32(ip + 12, s->ip[from]);
+  put32(ip + 16, s->ip[to]);
+  put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+  put16(tcp, s->port[from]);
+  put16(tcp + 2, s->port[to]);
+  put32(tcp + 4, s->seq[from]);
+  put32(tcp + 8, (flags & TCP_ACK) ? s->seq[to] : 0);
+  tcp[12] = 5 << 4;
+  tcp[13] = flags;
+  put16(tcp + 14, 65535);
+  if (n)
+    memcpy(tcp + 20, data, n);
+  uint8_t pseudo[12];
+  memcpy(pseudo, ip + 12, 8);
+  pseudo[8] = 0;
+  pseudo[9] = 6;
+  put16(pseudo + 10, (uint32_t)(20 + n));
+  put16(tcp + 16, csum_fold(csum_add(csum_add(0, pseudo, 12), tcp, 20 + n)));
+  struct pcap_pkthdr h = {.ts = *tv,
+                          .caplen = (bpf_u_int32)(APPCAP_HDRS + n),
+                          .len = (bpf_u_int32)(APPCAP_HDRS + n)};
+  pcap_dump((u_char *)a->dump, &h, p);
+  s->seq[from] += (uint32_t)n + ((flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+}
+
+/* Open stream ch with a three-way handshake. */
+static void appcap_handshake(struct appcap *a, enum appcap_chan ch,
+                             const struct timeval *tv) {
+  struct appcap_stream *s = &a->st[ch];
+  s->open = true;
+  s->ip[0] = APPCAP_DEV_IP;
+  s->ip[1] = ch == APPCAP_JIG ? APPCAP_JIG_IP : APPCAP_CLOUD_IP;
+  s->port[1] = ch == APPCAP_JIG ? APPCAP_JIG_PORT : APPCAP_WIRE_PORT;
+  if (ch == APPCAP_JIG) {
+    s->port[0] = APPCAP_JIG_DEV_PORT;
+  } else {
+    s->port[0] = a->next_port;
+    a->next_port = a->next_port == 65535 ? APPCAP_FIRST_PORT
+                                         : (uint16_t)(a->next_port + 1);
+  }
+  /* Distinct, reproducible initial sequence numbers per stream. */
+  s->seq[0] = 0x10000000u + ((uint32_t)s->port[0] << 12);
+  s->seq[1] = 0x20000000u + ((uint32_t)s->port[0] << 12);
+  appcap_segment(a, s, 0, TCP_SYN, NULL, 0, tv);
+  appcap_segment(a, s, 1, TCP_SYN | TCP_ACK, NULL, 0, tv);
+  appcap_segment(a, s, 0, TCP_ACK, NULL, 0, tv);
+}
+
+/* Close stream ch with FIN from the device and the far side's FIN+ACK. */
+static void appcap_end(struct appcap *a, enum appcap_chan ch,
+                       const struct timeval *tv) {
+  struct appcap_stream *s = &a->st[ch];
+  if (!s->open)
+    return;
+  appcap_segment(a, s, 0, TCP_FIN | TCP_ACK, NULL, 0, tv);
+  appcap_segment(a, s, 1, TCP_FIN | TCP_ACK, NULL, 0, tv);
+  appcap_segment(a, s, 0, TCP_ACK, NULL, 0, tv);
+  s->open = false;
+}
+
+struct appcap *appcap_open(const char *path, struct ic_diag *d) {
+  if (!path || !*path) {
+    ic_fail(d, "appcap: no file path given");
+    return NULL;
+  }
+  struct appcap *a = ic_calloc(1, sizeof *a);
+  if (!a) {
+    ic_fail(d, "appcap: %s: out of memory", path);
+    return NULL;
+  }
+  a->next_port = APPCAP_FIRST_PORT;
+  a->dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAPLEN);
+  if (!a->dead) {
+    ic_fail(d, "appcap: %s: pcap_open_dead failed", path);
+    ic_free(a);
+    return NULL;
+  }
+  a->dump = pcap_dump_open(a->dead, path);
+  if (!a->dump) {
+    ic_fail(d, "appcap: cannot create %s: %s", path, pcap_geterr(a->dead));
+    pcap_close(a->dead);
+    ic_free(a);
+    return NULL;
+  }
+  return a;
+}
+
+void appcap_frame(struct appcap *a, enum appcap_chan ch, bool from_device,
+                  const uint8_t *frame, size_t n) {
+  if (!a || !frame || n == 0 || (ch != APPCAP_WIRE && ch != APPCAP_JIG))
+    return;
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  if (!a->st[ch].open)
+    appcap_handshake(a, ch, &tv);
+  int from = from_device ? 0 : 1;
+  for (size_t off = 0; off < n; off += APPCAP_SEG_MAX) {
+    size_t k = n - off < APPCAP_SEG_MAX ? n - off : APPCAP_SEG_MAX;
+    appcap_segment(a, &a->st[ch], from,
+                   (uint8_t)(TCP_ACK | (off + k == n ? TCP_PSH : 0)),
+                   frame + off, k, &tv);
+  }
+}
+
+void appcap_session(struct appcap *a) {
+  if (!a)
+    return;
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  appcap_end(a, APPCAP_WIRE, &tv);
+  appcap_handshake(a, APPCAP_WIRE, &tv);
+}
+
+void appcap_close(struct appcap *a) {
+  if (!a)
+    return;
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  appcap_end(a, APPCAP_WIRE, &tv);
+  appcap_end(a, APPCAP_JIG, &tv);
+  pcap_dump_close(a->dump);
+  pcap_close(a->dead);
+  ic_free(a);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+long capture_read(const char *path, capture_read_cb cb, void *ctx,
+                  struct ic_diag *d) {
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  if (!path || !cb)
+    return ic_fail(d, "capture: no file or callback given");
+  pcap_t *p = pcap_open_offline(path, errbuf);
+  if (!p)
+    return ic_fail(d, "%s: at offset 0: not a readable pcap: %s", path,
+                   errbuf);
+  int linktype = pcap_datalink(p);
+  FILE *f = pcap_file(p);
+  long where = f ? ftell(f) : -1; /* start of the next record */
+  long count = 0;
+  struct pcap_pkthdr *h;
+  const u_char *data;
+  int r;
+  while ((r = pcap_next_ex(p, &h, &data)) == 1) {
+    count++;
+    if (cb(ctx, linktype, (long long)h->ts.tv_sec * 1000000 + h->ts.tv_usec,
+           data, h->caplen) != 0)
+      break;
+    where = f ? ftell(f) : -1;
+  }
+  if (r == PCAP_ERROR) {
+    ic_fail(d, "%s: packet %ld at offset %ld: %s", path, count + 1, where,
+            pcap_geterr(p));
+    pcap_close(p);
+    return -1;
+  }
+  pcap_close(p);
+  return count;
+}

@@ -6,6 +6,8 @@
 #ifndef IMPCERT_CAPTURE_H
 #define IMPCERT_CAPTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -30,5 +32,48 @@ long capture_stop(struct capture *c);
 /* capture_stop that also says why it returned -1: d names the file and
 ** the libpcap or I/O error. */
 long capture_finish(struct capture *c, struct ic_diag *d);
+
+/* ---- the application-level capture: plaintext frames as fabricated TCP --- */
+
+/* Which conversation a frame belongs to: the cloud session (device
+** 10.0.0.2 <-> cloud 10.0.0.1 port 31314) or the jig (device 10.0.0.2 <->
+** jig 10.0.0.3 port 7). */
+enum appcap_chan { APPCAP_WIRE, APPCAP_JIG };
+
+#define APPCAP_WIRE_PORT 31314
+#define APPCAP_JIG_PORT 7
+
+struct appcap;
+
+/* Create a classic pcap (EN10MB) at path for plaintext frames. NULL with d
+** filled on failure. */
+struct appcap *appcap_open(const char *path, struct ic_diag *d);
+
+/* Record one whole frame (header + body) as TCP segments, timestamped now.
+** A channel without an open stream gets a handshake first. a NULL or n 0:
+** nothing. */
+void appcap_frame(struct appcap *a, enum appcap_chan ch, bool from_device,
+                  const uint8_t *frame, size_t n);
+
+/* A new cloud session begins: the next wire frames go to a new TCP stream
+** (handshake now, new device port). */
+void appcap_session(struct appcap *a);
+
+/* Flush, close, free. NULL is ignored. */
+void appcap_close(struct appcap *a);
+
+/* ---- reading a pcap file ------------------------------------------------- */
+
+/* Called for each packet: the link type (DLT_ value), the timestamp in
+** microseconds since the epoch, the captured bytes. Return 0 to go on,
+** non-zero to stop. */
+typedef int (*capture_read_cb)(void *ctx, int linktype, long long ts_us,
+                               const uint8_t *data, size_t len);
+
+/* Read every packet of the pcap or pcapng file at path in order. Returns
+** the number of packets read, or -1 with d naming the file and the byte
+** offset where reading failed (cb has then seen every packet before). */
+long capture_read(const char *path, capture_read_cb cb, void *ctx,
+                  struct ic_diag *d);
 
 #endif

@@ -67,6 +67,7 @@ struct impcert_fx {
   int boot_state;
 
   struct capture *cap;
+  struct appcap *app; /* plaintext frames, or NULL */
   char *firmware; /* first DeviceState.os_version */
 };
 
@@ -191,6 +192,8 @@ static void jig_readable(impcert_fx *fx) {
   size_t len;
   int r;
   while ((r = frame_reader_next(&fx->jig_rd, &body, &len, &d)) == 1) {
+    appcap_frame(fx->app, APPCAP_JIG, true, body - FRAME_HEADER,
+                 len + FRAME_HEADER);
     Impjig__JigEnvelope *m = jigmsg_decode(body, len, &d);
     if (!m) {
       note(fx, "jig", "frame %lu from DUT: %s", fx->jig_rd.count, d.msg);
@@ -209,6 +212,7 @@ static int jig_send(impcert_fx *fx, const ProtobufCMessage *m) {
   if (!f)
     return -1;
   note_msg(fx, "jig->D", m);
+  appcap_frame(fx->app, APPCAP_JIG, false, f, n);
   size_t off = 0;
   while (off < n) {
     ssize_t w = write(fx->jig_fd, f + off, n - off);
@@ -268,6 +272,8 @@ static void session_readable(impcert_fx *fx) {
     size_t len;
     int r;
     while ((r = frame_reader_next(&fx->wire_rd, &body, &len, &d)) == 1) {
+      appcap_frame(fx->app, APPCAP_WIRE, true, body - FRAME_HEADER,
+                   len + FRAME_HEADER);
       Impwire__Envelope *m = wiremsg_decode(body, len, &d);
       if (!m) {
         char why[600];
@@ -391,6 +397,13 @@ static void setup_world(impcert_fx *fx) {
     fx->cap = capture_start(s->pcap_path, fx->port, NPORTS, &d);
     if (!fx->cap)
       note(fx, "harness", "no capture: %s", d.msg);
+    size_t pl = strlen(s->pcap_path);
+    if (pl >= 5 && !strcmp(s->pcap_path + pl - 5, ".pcap"))
+      pl -= 5;
+    char *app = ic_asprintf("%.*s.app.pcap", (int)pl, s->pcap_path);
+    if (app && !(fx->app = appcap_open(app, &d)))
+      note(fx, "harness", "no application capture: %s", d.msg);
+    ic_free(app);
   }
   note(fx, "harness", "cloud on 127.0.0.1 ports %s, jig %s", fx->ports_text,
        fx->jig_path);
@@ -408,6 +421,7 @@ static void teardown(impcert_fx *fx) {
   struct ic_diag d;
   if (fx->cap && capture_finish(fx->cap, &d) < 0)
     note(fx, "harness", "capture incomplete: %s", d.msg);
+  appcap_close(fx->app);
   for (size_t i = 0; i < fx->wq_len; i++)
     wiremsg_free(fx->wq[i]);
   for (size_t i = 0; i < fx->jq_len; i++)
@@ -609,6 +623,7 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
       if (fx->sess) {
         fx->sess_port = i;
         note(fx, "cloud", "TLS session established");
+        appcap_session(fx->app);
         return IMPCERT_SESSION_OK;
       }
       note(fx, "cloud", "%s", d.msg);
@@ -695,6 +710,7 @@ IMPCERT_EXPORT int impcert_send(impcert_fx *fx, const Impwire__Envelope *msg) {
     end_now(fx, IMPCERT_ERROR, "cannot frame %s (too large or no memory)",
             wiremsg_kind_name(&msg->base));
   note_msg(fx, "C->D", &msg->base);
+  appcap_frame(fx->app, APPCAP_WIRE, false, f, n);
   struct ic_diag d;
   int r = tls_write(fx->sess, f, n, 5000, &d);
   ic_free(f);
@@ -708,6 +724,7 @@ IMPCERT_EXPORT int impcert_send_raw(impcert_fx *fx, const void *data,
   if (!fx->sess)
     return -1;
   note(fx, "C->D", "raw %zu bytes", n);
+  appcap_frame(fx->app, APPCAP_WIRE, false, data, n);
   struct ic_diag d;
   int r = tls_write(fx->sess, data, n, 5000, &d);
   if (r < 0)

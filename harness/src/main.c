@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "junit.h"
+#include "decode.h"
 #include "runner.h"
 
 #include <impcert/impcert.h>
@@ -26,6 +27,7 @@ static const char usage[] =
     "  list    list the selected tests\n"
     "  trace   list each requirement of specs/ with the tests covering it\n"
     "  merge   join shard reports: impcert merge A.xml B.xml ... -o ALL.xml\n"
+    "  decode  print the conversation in a pcap: impcert decode FILE [--json]\n"
     "\n"
     "options:\n"
     "  --dut PROFILE     DUT profile (key=value file; docs/profiles.md)\n"
@@ -148,6 +150,8 @@ int main(int argc, char **argv) {
   bool is_trace = !strcmp(cmd, "trace");
   if (!strcmp(cmd, "merge"))
     return merge_main(argc - 2, argv + 2);
+  if (!strcmp(cmd, "decode"))
+    return decode_main(argc - 2, argv + 2);
   if (!is_run && !is_list && !is_trace) {
     fprintf(stderr, "impcert: unknown command '%s' (try --help)\n", cmd);
     return IC_EXIT_USAGE;
