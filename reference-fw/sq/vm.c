@@ -161,8 +161,13 @@ static void outerset(sq_vm *vm, struct sqouter *o, sqval v) {
 }
 
 void sqvm_gccheck(sq_vm *vm) {
+#ifdef SQ_GCSTRESS   /* test builds: collect at every safe point */
+  if (!vm->parsing)
+    sqgc_collect(vm);
+#else
   if (vm->used > vm->gcthreshold && !vm->parsing)
     sqgc_collect(vm);
+#endif
 }
 
 static void budget(sq_vm *vm) {
