@@ -63,6 +63,14 @@ else
   echo "skip: no tshark"
 fi
 
+# WIRE-003 sends a frame that is not a message: that stream says so with
+# the frame number, the other streams still decode, exit 1.
+"$IC" decode "$CAP/WIRE-003.app.pcap" >"$TMP/w3.txt" 2>"$TMP/w3.err"
+check "WIRE-003 (undecodable frame) exits 1" test $? -eq 1
+check "WIRE-003 names the frame that does not decode" \
+  grep -q 'C->D .*ERROR: frame [0-9]* does not decode' "$TMP/w3.txt"
+check "WIRE-003 still decodes the other streams" grep -q 'D->J ' "$TMP/w3.txt"
+
 size=$(wc -c <"$B4")
 head -c $((size - 7)) "$B4" >"$TMP/cut.pcap"
 "$IC" decode "$TMP/cut.pcap" >"$TMP/cut.txt" 2>"$TMP/cut.err"

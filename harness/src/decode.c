@@ -46,7 +46,7 @@ struct decode {
   FILE *out;
   bool json;
   bool have_t0;
-  long long t0;
+  long long t0, last; /* first and latest packet time */
   unsigned long packets, errors, msgs;
   struct flow *flows;
 };
@@ -235,7 +235,12 @@ static void deliver(struct decode *dc, struct flow *f, long long ts,
     one_frame(dc, f, ts, body, len);
   if (!f->dead && r < 0) {
     char why[IC_DIAG_SIZE + 32];
-    snprintf(why, sizeof why, "stream does not decode: %s", d.msg);
+    const uint8_t *b = f->rd.buf;
+    bool tls = f->rd.count == 0 && f->rd.len >= 2 && b[0] >= 0x14 &&
+               b[0] <= 0x17 && b[1] == 3;
+    snprintf(why, sizeof why, "stream does not decode: %s%s", d.msg,
+             tls ? " (TLS records: decode ID.app.pcap instead, or decrypt "
+                   "with ID.keys; docs/captures.md)" : "");
     flow_fail(dc, f, ts, why);
   }
 }
@@ -452,6 +457,7 @@ int decode_packet(struct decode *dc, int linktype, long long ts_us,
     dc->have_t0 = true;
     dc->t0 = ts_us;
   }
+  dc->last = ts_us;
   struct pkt k = {.ts = ts_us};
   switch (linktype) {
   case DECODE_LT_EN10MB: {
@@ -489,7 +495,7 @@ int decode_packet(struct decode *dc, int linktype, long long ts_us,
 }
 
 unsigned long decode_finish(struct decode *dc) {
-  long long ts = dc->t0;
+  long long ts = dc->last;
   for (struct flow *f = dc->flows; f; f = f->nextf) {
     if (f->dead)
       continue;
