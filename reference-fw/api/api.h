@@ -1,0 +1,215 @@
+/*
+** api.h: the imp application layer. Owns the Squirrel VM that runs the
+** deployed code, its event loop (imp.wakeup timers, agent.on handlers,
+** onidle, connect callbacks), the instruction budget, uncaught errors and
+** the bindings (server, agent, imp, hardware, nv, crypto).
+** Everything outside goes through ONE interface, struct api_host: the
+** host (refimp's main loop under the cloud, or `refimp run`) sends frames,
+** connects, keeps retained storage and carries out the requests (deep
+** sleep, reset, restart) that end the VM. api/ never reads a clock itself
+** and knows nothing of POSIX.
+*/
+#ifndef REFIMP_API_API_H
+#define REFIMP_API_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.pb-c.h"
+
+/* Wake reasons (specs/constants.md; same numbers as enum boot_wake). */
+enum api_wake {
+  API_WAKE_POWER_ON = 0,
+  API_WAKE_TIMER = 1,
+  API_WAKE_SW_RESET = 2,
+  API_WAKE_PIN = 3,
+  API_WAKE_NEW_SQUIRREL = 4,
+  API_WAKE_SQUIRREL_ERROR = 5,
+  API_WAKE_NEW_FIRMWARE = 6,
+  API_WAKE_SNOOZE = 7,
+  API_WAKE_HW_RESET = 8,
+  API_WAKE_BLINKUP = 9,
+  API_WAKE_SW_RESTART = 10,
+  API_WAKE_POWER_RESTORED = 11
+};
+
+/* Send error codes returned by server.log/error and agent.send. */
+enum api_send_error {
+  API_SEND_OK = 0,
+  API_SEND_ERROR_NOT_CONNECTED = 1,
+  API_SEND_ERROR_TIMEOUT = 2,
+  API_SEND_ERROR_DISCONNECTED = 3,
+  API_SEND_ERROR_WOULDBLOCK = 4
+};
+
+/* Connection reasons (server.connect callback, onunexpecteddisconnect). */
+enum api_conn_reason {
+  API_NOT_CONNECTED = 0,
+  API_NO_WIFI = 1,
+  API_NO_IP_ADDRESS = 2,
+  API_NOT_RESOLVED = 3,
+  API_NO_SERVER = 4,
+  API_SERVER_CONNECTED = 5
+};
+
+/* Shutdown reasons passed to the server.onshutdown() handler. */
+enum api_shutdown {
+  API_SHUTDOWN_NEWSQUIRREL = 1,
+  API_SHUTDOWN_NEWFIRMWARE = 2
+};
+
+/* ---- what the application asks of the OS --------------------------------
+** Each request ends the VM: after host->request() returns, the api runs no
+** more Squirrel (api_step does nothing) and the host destroys it.
+*/
+enum api_request_kind {
+  API_REQ_DEEP_SLEEP,   /* imp.deepsleepfor/until, server.sleepfor/until:
+                           warm boot at wake_at_ms, WAKEREASON_TIMER (or
+                           PIN if the wake pin rises); nv retained */
+  API_REQ_RESET,        /* imp.reset() or out of memory: cold start,
+                           WAKEREASON_SW_RESET, nv lost */
+  API_REQ_RESTART,      /* server.restart(): reload the VM; the host picks
+                           NEW_SQUIRREL / NEW_FIRMWARE / SW_RESTART */
+  API_REQ_ERROR_RESTART /* uncaught error: restart the code with
+                           WAKEREASON_SQUIRREL_ERROR */
+};
+
+struct api_request {
+  enum api_request_kind kind;
+  uint64_t wake_at_ms;     /* DEEP_SLEEP: host time of the timer wake */
+  bool wake_pin_armed;     /* DEEP_SLEEP: DIGITAL_IN_WAKEUP configured */
+  const uint8_t *nv;       /* DEEP_SLEEP: packed impwire.Value (the nv
+                              table) valid during the call; NULL: no nv */
+  size_t nv_len;
+  bool out_of_memory;      /* RESET: caused by out of memory */
+  const char *why;         /* a short text for the log ("imp.reset()") */
+};
+
+/* ---- what the application does that a jig or a person can observe ------
+** Sends to the cloud are not events: they go through host->send.
+*/
+enum api_event_kind {
+  API_EV_PIN,          /* pin: level of a digital output (level) */
+  API_EV_PWM,          /* pin: PWM output (period_s, duty) */
+  API_EV_PIN_MODE,     /* pin: configured (mode: the Squirrel constant) */
+  API_EV_SHUTDOWN,     /* onshutdown handler called (number: reason) */
+  API_EV_UNCAUGHT,     /* uncaught error (text: message, stack: frames) */
+  API_EV_NO_HANDLER,   /* agent message with no agent.on handler (text) */
+  API_EV_PRINT,        /* print() output (text, one line) */
+  API_EV_WATCHDOG      /* the budget ran out (text) */
+};
+
+struct api_event {
+  enum api_event_kind kind;
+  const char *pin;     /* "pin1", "pinA" ... or NULL */
+  int32_t level;
+  int32_t mode;
+  float period_s, duty;
+  int32_t number;
+  const char *text;
+  const char *stack;   /* "  at NAME (CHUNK:LINE)\n" lines, or "" */
+};
+
+/* ---- the host -----------------------------------------------------------
+** Every member must be set except those marked optional. Strings and
+** buffers passed in are only valid during the call.
+*/
+struct api_host {
+  void *ctx;
+  /* Host time in ms (virtual under `refimp run` and the jig clock). */
+  uint64_t (*now_ms)(void *ctx);
+  /* Let `ms` of device time pass while Squirrel is blocked (imp.sleep). */
+  void (*sleep_ms)(void *ctx, uint32_t ms);
+  /* Queue one Envelope (Log, AgentMessage, Restart) for the cloud.
+  ** may_connect: the policy (SUSPEND_ON_ERROR) lets the host connect
+  ** first if it is not connected. Returns an enum api_send_error. */
+  int (*send)(void *ctx, const Impwire__Envelope *env, bool may_connect);
+  bool (*is_connected)(void *ctx);
+  /* Start connecting; the host reports the outcome with
+  ** api_connection() (possibly before connect returns). */
+  void (*connect)(void *ctx);
+  /* server.disconnect(): drop the session, power the interface off. */
+  void (*disconnect)(void *ctx);
+  /* Something observable happened (see enum api_event_kind). */
+  void (*observe)(void *ctx, const struct api_event *ev);
+  /* Deep sleep, reset, restart (see enum api_request_kind). */
+  void (*request)(void *ctx, const struct api_request *req);
+  /* User configuration (kept in flash, up to 4096 bytes). get copies it
+  ** into buf (cap bytes) and returns its length, or -1 when none is
+  ** stored; set stores n bytes (data NULL: clear) and returns false when
+  ** the store failed. */
+  int (*userconf_get)(void *ctx, uint8_t *buf, size_t cap);
+  bool (*userconf_set)(void *ctx, const uint8_t *data, size_t n);
+};
+
+/* What the VM is started with. Strings must outlive the api. */
+struct api_config {
+  const char *board;          /* "imp001" ... "impC001" (api_board_known) */
+  const char *os_version;     /* imp.getsoftwareversion() */
+  const char *mac;            /* 12 lower-case hex digits */
+  const char *device_id;      /* 16 lower-case hex digits */
+  uint32_t wake_reason;       /* enum api_wake, hardware.wakereason() */
+  const uint8_t *nv;          /* retained nv (packed impwire.Value) or NULL;
+                                 copied by api_create */
+  size_t nv_len;
+  const Impwire__Value *configparams;  /* imp.configparams or NULL */
+  uint64_t rtc_unix_ms;       /* RTC at boot (0: not set: time() is 0) */
+  size_t mem_limit;           /* VM heap in bytes; 0: API_DEFAULT_MEM */
+  uint64_t budget;            /* VM steps per callback; 0: API_DEFAULT_BUDGET */
+};
+
+#define API_DEFAULT_MEM (256u * 1024u)
+#define API_DEFAULT_BUDGET 20000000u
+#define API_USERCONF_MAX 4096u
+#define API_NV_MAX 4000u
+
+/* Outcome of api_start. */
+enum api_start_status {
+  API_STARTED,       /* main body ran (maybe with an uncaught error that
+                        the api already handled) */
+  API_SYNTAX_ERROR,  /* not compiled: api_lasterror() has
+                        "chunk:line:column: message" */
+  API_NO_MEMORY      /* the VM could not be created */
+};
+
+struct api;
+
+/* Is this a board name the api knows? */
+bool api_board_known(const char *board);
+/* The space-separated list of board names, for messages. */
+const char *api_board_list(void);
+
+/* Create the VM with the bindings; NULL when out of memory. */
+struct api *api_create(const struct api_host *host,
+                       const struct api_config *cfg);
+/* Compile and run the code's main body ("chunk" names it in messages). */
+enum api_start_status api_start(struct api *a, const char *src, size_t n,
+                                const char *chunk);
+/* Text of the last syntax error. */
+const char *api_lasterror(const struct api *a);
+/* Run what is due at host time now (timers, pending callbacks, onidle).
+** Returns the next deadline: <= now means call again at once,
+** UINT64_MAX means only an outside event can make progress. */
+uint64_t api_step(struct api *a, uint64_t now);
+/* True when the VM was ended by a request (or never started). */
+bool api_stopped(const struct api *a);
+/* True when something could still happen: a timer, onidle, an agent.on
+** handler, a pin callback, a connect callback or a shutdown handler. */
+bool api_has_work(const struct api *a);
+/* True when an uncaught error occurred with no onunhandledexception. */
+bool api_had_unhandled_error(const struct api *a);
+/* An AgentMessage (to agent.on handlers) or Ack from the cloud. */
+void api_frame(struct api *a, const Impwire__Envelope *env);
+/* The cloud announced new Squirrel or a new OS: calls the onshutdown
+** handler and returns true, or returns false when there is none (the
+** host then applies the update at once). */
+bool api_shutdown_notice(struct api *a, enum api_shutdown reason);
+/* The host's session came up (reason API_SERVER_CONNECTED) or failed or
+** dropped (another reason): connect callbacks, onunexpecteddisconnect. */
+void api_connection(struct api *a, bool up, int reason);
+/* A jig/stand-in drives an input pin to level (edge callbacks). */
+void api_pin_input(struct api *a, const char *pin, int level);
+void api_destroy(struct api *a);
+
+#endif
