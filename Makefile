@@ -15,7 +15,8 @@ endif
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES := gcc make pkg-config libcunit1-dev libpcap-dev libssl-dev \
                 libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
-                libxml2-utils tshark python3-junitparser chromium
+                libxml2-utils tshark python3-junitparser chromium \
+                lua5.4
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -34,7 +35,7 @@ PROTOS   := specs/wire.proto specs/jig.proto
 GEN_C    := $(patsubst specs/%.proto,$(GEN)/impcert/%.pb-c.c,$(PROTOS))
 GEN_H    := $(GEN_C:.c=.h)
 
-.PHONY: all deps check certify clean help unit conformance sqcheck
+.PHONY: all deps check certify clean help unit conformance sqcheck bench
 # sqrun exists once the interpreter's runner does.
 SQRUN    := $(if $(wildcard reference-fw/sqrun.c),$(BIN)/sqrun)
 all: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins
@@ -44,6 +45,7 @@ help:
 	@echo "make all       build impcert, refimp, sqrun and the plugins into $(BUILD)/"
 	@echo "make check     build, then run every unit and conformance test"
 	@echo "make certify   build, then run the suite against refimp: reports/"
+	@echo "make bench     build, run tests/bench/: table + reports/bench.json"
 	@echo "make clean     remove $(BUILD)/ and the reports"
 	@echo "make install   install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "SAN=1          build into build-san/ with ASan + UBSan"
@@ -197,6 +199,14 @@ $(TESTBIN)/sqcases: $(SQCASE_SRC:%.c=$(OBJ)/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@
 
+# ---- benchmarks: tests/bench/*.c are helper programs, one file each ------
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+BENCH_RUNS ?= 5
+$(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $< $(LDFLAGS_ALL) -lssl -lcrypto -o $@
+
 # ---- running ---------------------------------------------------------------
 CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(PLUGINS) \
                  $(UNIT_BINS) $(TESTPLUGS) \
@@ -211,8 +221,14 @@ certify: $(BUILD)/.deps all
 	  --plugins $(PLUGDIR) --junit reports/junit.xml \
 	  --html reports/report.html --capture reports/captures
 
+# Benchmarks (docs/bench.md): not part of `check`; figures are ratios against
+# baselines measured in the same run. BENCH_RUNS, BENCH_ONLY, BENCH_STRICT.
+bench: $(BUILD)/.deps all $(BENCH_BINS)
+	@BUILD=$(BUILD) BENCH_RUNS=$(BENCH_RUNS) BENCH_ONLY='$(BENCH_ONLY)' \
+	  sh tests/bench/run.sh
+
 clean:
-	rm -rf build build-san reports/junit.xml reports/report.html \
+	rm -rf build build-san reports/junit.xml reports/report.html reports/bench.json \
 	  reports/captures
 
 # ---- install: binaries, plugins, the plugin SDK, docs, DUT profiles ------
