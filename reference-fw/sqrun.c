@@ -18,6 +18,9 @@ static void usage(FILE *f) {
           "Runs FILE.nut; ARGS reach the script as the strings in vargv.\n"
           "  --memlimit BYTES  fail with 'out of memory' beyond BYTES\n"
           "  --budget N        stop after N loop iterations and calls\n"
+          "  --mem             at the end, print the heap to stderr:\n"
+          "                    'sqrun: heap used=BYTES peak=BYTES' (used is\n"
+          "                    after a full collection)\n"
           "  --help            show this text\n"
           "Exit status: 0 ok, 1 runtime error, 2 syntax error or bad "
           "input.\n");
@@ -83,11 +86,16 @@ static bool parsesize(const char *s, unsigned long long *out) {
 
 int main(int argc, char **argv) {
   unsigned long long memlimit = 0, budget = 0;
+  bool memreport = false;
   int i = 1;
   for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
     if (strcmp(argv[i], "--help") == 0) {
       usage(stdout);
       return 0;
+    }
+    if (strcmp(argv[i], "--mem") == 0) {
+      memreport = true;
+      continue;
     }
     if ((strcmp(argv[i], "--memlimit") == 0 ||
          strcmp(argv[i], "--budget") == 0) && i + 1 < argc) {
@@ -151,6 +159,11 @@ int main(int argc, char **argv) {
     }
   }
   fflush(stdout);
+  if (memreport) {
+    size_t peak = sq_mempeak(vm);
+    sq_collect(vm);
+    fprintf(stderr, "sqrun: heap used=%zu peak=%zu\n", sq_memused(vm), peak);
+  }
   sq_close(vm);
   return rc;
 }

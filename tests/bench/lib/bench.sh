@@ -10,7 +10,7 @@ bench_now() {
 bench_median() {
   sort -g | awk '{ v[NR] = $1 } END {
     if (NR == 0) { print "-"; exit }
-    if (NR % 2) print v[(NR + 1) / 2]
+    if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
     else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
