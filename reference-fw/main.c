@@ -22,7 +22,7 @@ enum exit_code { EXIT_CLEAN = 0, EXIT_BOARD = 1, EXIT_USAGE = 2 };
 /* Every option, once: parsing and --help both read this table. */
 enum opt_id {
   OPT_FLASH, OPT_SERVER_NAME, OPT_SERVER_ADDR, OPT_PORTS, OPT_CA, OPT_JIG,
-  OPT_BOARD, OPT_MAC, OPT_OS_VERSION, OPT_HELP, OPT_VERSION, OPT_COUNT
+  OPT_BOARD, OPT_MAC, OPT_OS_VERSION, OPT_TIME, OPT_HELP, OPT_VERSION, OPT_COUNT
 };
 
 struct opt {
@@ -55,6 +55,9 @@ static const struct opt opts[OPT_COUNT] = {
     [OPT_OS_VERSION] = {"--os-version", "STRING", false,
                         "OS version reported (default \"" DEFAULT_OS_VERSION
                         "\")"},
+    [OPT_TIME] = {"--time", "real|virtual", false,
+                  "device time: real (default) or virtual (driven by the "
+                  "jig)"},
     [OPT_HELP] = {"--help", NULL, false, "print this help and exit"},
     [OPT_VERSION] = {"--version", NULL, false, "print the version and exit"},
 };
@@ -101,6 +104,21 @@ static bool parse_ports(const char *s, struct boot_config *cfg) {
   }
 }
 
+/* A decimal number of at most 19 digits (fits uint64_t). */
+static bool parse_u64(const char *s, uint64_t *out) {
+  uint64_t v = 0;
+  size_t n = strlen(s);
+  if (n == 0 || n > 19)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
 static bool known_board(const char *b) {
   for (size_t i = 0; i < sizeof(boards) / sizeof(boards[0]); i++)
     if (strcmp(b, boards[i]) == 0)
@@ -126,12 +144,31 @@ static int check_values(const char *const val[OPT_COUNT],
     return usage_error("--board", "unknown board '%s'", val[OPT_BOARD]);
   if (val[OPT_MAC] && !ident_parse_mac(val[OPT_MAC], mac))
     return usage_error("--mac", "'%s' is not 12 hex digits", val[OPT_MAC]);
+  if (val[OPT_TIME] && strcmp(val[OPT_TIME], "real") != 0 &&
+      strcmp(val[OPT_TIME], "virtual") != 0)
+    return usage_error("--time", "'%s' is neither real nor virtual",
+                       val[OPT_TIME]);
   cfg->server_name = val[OPT_SERVER_NAME];
   cfg->server_addr = val[OPT_SERVER_ADDR];
   cfg->board = val[OPT_BOARD] ? val[OPT_BOARD] : DEFAULT_BOARD;
   cfg->os_version =
       val[OPT_OS_VERSION] ? val[OPT_OS_VERSION] : DEFAULT_OS_VERSION;
   cfg->mac = val[OPT_MAC];
+  /* the jig features refimp offers (Hello.features, CAP-002) */
+  static const char *const features[] = {"jig-app", "virtual-clock"};
+  bool virt = val[OPT_TIME] && strcmp(val[OPT_TIME], "virtual") == 0;
+  cfg->jig_features = features;
+  cfg->njig_features = virt ? 2 : 1;
+  if (virt) {
+    /* device time at power-on: the harness keeps it going across power
+    ** cycles (docs/profiles.md); 0 without it */
+    const char *start = getenv("IMPCERT_CLOCK_MS");
+    uint64_t ms = 0;
+    if (start && !parse_u64(start, &ms))
+      return usage_error("IMPCERT_CLOCK_MS", "'%s' is not a number of "
+                         "milliseconds", start);
+    hal_posix_clock_virtual(ms);
+  }
   return EXIT_CLEAN;
 }
 

@@ -43,6 +43,10 @@ rm -rf "$B/check-captures"
 run conformance "$B/bin/impcert" run --dut harness/duts/refimp-native.conf \
   --plugins "$B/plugins" --junit "$B/check-junit.xml" \
   --capture "$B/check-captures" -j 2
+# The virtual-clock tests, on refimp with --time virtual.
+run conformance-virtual "$B/bin/impcert" run \
+  --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \
+  --filter 'TIME-*' --junit "$B/check-junit-virtual.xml" -j 2
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac

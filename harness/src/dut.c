@@ -162,6 +162,15 @@ int dut_start(struct dut *u, const struct profile *p,
     dup2(out, 1);
     dup2(out, 2);
     signal(SIGPIPE, SIG_DFL);
+    /* the child is single-threaded: changing its environment is safe */
+    if (env->clock_ms)
+      setenv("IMPCERT_CLOCK_MS", env->clock_ms, 1);
+    else
+      unsetenv("IMPCERT_CLOCK_MS");
+    if (env->wake)
+      setenv("IMPCERT_WAKE", env->wake, 1);
+    else
+      unsetenv("IMPCERT_WAKE");
     execvp(argv[0], argv);
     int e = errno;
     if (write(ep[1], &e, sizeof e) < 0)

@@ -16,6 +16,11 @@
 struct dut_env {
   const char *bindir, *flash, *server_name, *server_addr, *ports, *ca, *jig,
       *board;
+  /* The DUT's environment (docs/profiles.md): IMPCERT_CLOCK_MS, device
+  ** time at the start (virtual time; NULL: unset), and IMPCERT_WAKE,
+  ** "timer" or "pin" when the start is a wake from deep sleep (NULL: a
+  ** power-on). */
+  const char *clock_ms, *wake;
 };
 
 struct dut {

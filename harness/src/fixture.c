@@ -66,6 +66,16 @@ struct impcert_fx {
   const Impjig__Led *led;
   int boot_state;
 
+  /* device time (profile time = virtual; jig.md "Device time") */
+  bool virt;            /* the DUT runs on the virtual clock */
+  bool clock_manual;    /* the test took the clock: it no longer follows
+                           real time */
+  uint64_t vnow;        /* device time given to the DUT */
+  long long vreal;      /* real time vnow last followed, 0: not yet */
+  uint32_t clock_seq;   /* last ClockAdvance sent */
+  long long clock_done; /* seq of the last ClockDone, -1: none */
+  char clock_text[24];  /* vnow for IMPCERT_CLOCK_MS */
+
   struct capture *cap;
   struct appcap *app; /* plaintext frames, or NULL */
   char *firmware; /* first DeviceState.os_version */
@@ -174,6 +184,8 @@ static void jig_record(impcert_fx *fx, Impjig__JigEnvelope *m) {
     fx->led = m->led;
   else if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BOOT_STATE)
     fx->boot_state = m->boot_state->state;
+  else if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_DONE)
+    fx->clock_done = m->clock_done->seq;
 }
 
 static void jig_readable(impcert_fx *fx) {
@@ -206,12 +218,16 @@ static void jig_readable(impcert_fx *fx) {
     jig_drop(fx, d.msg);
 }
 
-static int jig_send(impcert_fx *fx, const ProtobufCMessage *m) {
+/* Send one jig message; quiet ones stay out of the transcript (the
+** clock following real time would fill it). */
+static int jig_send_q(impcert_fx *fx, const ProtobufCMessage *m,
+                      bool quiet) {
   size_t n;
   uint8_t *f = wiremsg_frame(m, FRAME_JIG_MAX, &n);
   if (!f)
     return -1;
-  note_msg(fx, "jig->D", m);
+  if (!quiet)
+    note_msg(fx, "jig->D", m);
   appcap_frame(fx->app, APPCAP_JIG, false, f, n);
   size_t off = 0;
   while (off < n) {
@@ -227,6 +243,39 @@ static int jig_send(impcert_fx *fx, const ProtobufCMessage *m) {
   }
   ic_free(f);
   return 0;
+}
+
+static int jig_send(impcert_fx *fx, const ProtobufCMessage *m) {
+  return jig_send_q(fx, m, false);
+}
+
+/* Move device time on by ms: ClockAdvance with the next seq. */
+static int clock_send(impcert_fx *fx, uint64_t ms, bool quiet) {
+  Impjig__ClockAdvance a = IMPJIG__CLOCK_ADVANCE__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  a.ms = ms;
+  a.seq = ++fx->clock_seq;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE;
+  e.clock_advance = &a;
+  fx->vnow += ms;
+  return jig_send_q(fx, &e.base, quiet);
+}
+
+/* Until a test takes the clock, device time follows real time while the
+** DUT is on the jig, so tests that never touch the clock work alike on a
+** virtual-time DUT. */
+static void clock_follow(impcert_fx *fx) {
+  if (!fx->virt || fx->clock_manual || fx->jig_fd < 0) {
+    fx->vreal = 0;
+    return;
+  }
+  long long r = now_ms();
+  if (fx->vreal == 0)
+    fx->vreal = r;
+  if (r - fx->vreal >= 20) {
+    clock_send(fx, (uint64_t)(r - fx->vreal), true);
+    fx->vreal = r;
+  }
 }
 
 /* ---- the cloud session --------------------------------------------------- */
@@ -295,6 +344,7 @@ static void session_readable(impcert_fx *fx) {
 
 /* Wait at most until deadline for something to happen; handle it. */
 static void pump(impcert_fx *fx, long long deadline) {
+  clock_follow(fx);
   if (fx->sess && tls_pending(fx->sess)) {
     session_readable(fx);
     return;
@@ -447,6 +497,8 @@ void fixture_run(const struct fixture_setup *s, struct fixture_outcome *out) {
   fx->t0 = now_ms();
   fx->jig_listen = fx->jig_fd = -1;
   fx->boot_state = -1;
+  fx->clock_done = -1;
+  fx->virt = s->prof && s->prof->time == PROFILE_TIME_VIRTUAL;
   for (int i = 0; i < NPORTS; i++)
     fx->listen_fd[i] = -1;
   frame_reader_init(&fx->wire_rd, FRAME_WIRE_MAX);
@@ -470,6 +522,11 @@ IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx) {
   if (dut_alive(&fx->dut))
     return 0;
   struct ic_diag d;
+  if (fx->virt) {
+    snprintf(fx->clock_text, sizeof fx->clock_text, "%llu",
+             (unsigned long long)fx->vnow);
+    fx->env.clock_ms = fx->clock_text;
+  }
   if (dut_start(&fx->dut, fx->setup->prof, &fx->env, fx->log_path, &d) < 0)
     end_now(fx, IMPCERT_ERROR, "cannot power on the DUT: %s", d.msg);
   note(fx, "power", "DUT powered on (pid %d)%s", (int)fx->dut.pid,
@@ -506,13 +563,8 @@ static bool needs_jig(impcert_fx *fx) {
   return fx->setup->prof && profile_has(fx->setup->prof, "jig");
 }
 
-IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
-                                       const char *password,
-                                       const char *plan_id,
-                                       const char *token) {
-  if (!needs_jig(fx))
-    end_now(fx, IMPCERT_ERROR, "BlinkUp needs the jig, and the profile does "
-                               "not declare capability 'jig'");
+/* Wait for the DUT to connect to the jig (the profile's startup limit). */
+static void wait_jig(impcert_fx *fx) {
   long long deadline = now_ms() + fx->setup->prof->startup_ms;
   while (fx->jig_fd < 0 && now_ms() < deadline) {
     check_dut(fx);
@@ -521,6 +573,16 @@ IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
   if (fx->jig_fd < 0)
     end_now(fx, IMPCERT_ERROR, "the DUT did not connect to the jig within "
                                "%u ms", fx->setup->prof->startup_ms);
+}
+
+IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
+                                       const char *password,
+                                       const char *plan_id,
+                                       const char *token) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "BlinkUp needs the jig, and the profile does "
+                               "not declare capability 'jig'");
+  wait_jig(fx);
   Impjig__BlinkUp b = IMPJIG__BLINK_UP__INIT;
   b.ssid = (char *)ssid;
   b.password = (char *)password;
@@ -577,6 +639,42 @@ IMPCERT_EXPORT bool impcert_jig_wait_led(impcert_fx *fx, int colour,
 
 IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx) {
   return fx->led;
+}
+
+/* ---- SDK: device time ---------------------------------------------------- */
+
+#define CLOCK_ANSWER_MS 5000 /* real time a DUT has to confirm an advance */
+
+IMPCERT_EXPORT int impcert_clock_advance(impcert_fx *fx, uint64_t ms) {
+  if (!fx->virt || !profile_has(fx->setup->prof, "virtual-clock"))
+    end_now(fx, IMPCERT_ERROR, "impcert_clock_advance needs a DUT profile "
+                               "with time = virtual and capability "
+                               "virtual-clock");
+  fx->clock_manual = true;
+  if (!dut_alive(&fx->dut)) { /* off: time passes, nobody to tell */
+    fx->vnow += ms;
+    note(fx, "clock", "device time %llu ms (DUT off)",
+         (unsigned long long)fx->vnow);
+    return 0;
+  }
+  wait_jig(fx);
+  if (clock_send(fx, ms, false) < 0)
+    end_now(fx, IMPCERT_ERROR, "could not send ClockAdvance over the jig");
+  long long deadline = now_ms() + CLOCK_ANSWER_MS;
+  while (fx->clock_done != (long long)fx->clock_seq && now_ms() < deadline &&
+         fx->jig_fd >= 0) {
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+  if (fx->clock_done != (long long)fx->clock_seq)
+    end_now(fx, IMPCERT_ERROR, "the DUT did not confirm ClockAdvance %u "
+                               "within %d ms", fx->clock_seq,
+            CLOCK_ANSWER_MS);
+  return 0;
+}
+
+IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx) {
+  return fx->vnow;
 }
 
 /* ---- SDK: the cloud ------------------------------------------------------ */

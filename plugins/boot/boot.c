@@ -294,6 +294,95 @@ static void reload_restarts(impcert_fx *fx) {
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
 }
 
+/* ---- device time (virtual clock) ------------------------------------------ */
+
+/* NET-004, CAP-006: after every port failed, the retry comes after exactly
+** one second of device time, from the first port. */
+static void backoff_exact(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_clock_advance(fx, 0); /* device time stands still from here */
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_ROGUE);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  for (int i = 0; i < 3; i++)
+    IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) ==
+                            IMPCERT_SESSION_REFUSED);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 1500) ==
+                            IMPCERT_SESSION_TIMEOUT,
+                    "the device retried while device time stood still");
+  impcert_clock_advance(fx, 999);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 800) ==
+                            IMPCERT_SESSION_TIMEOUT,
+                    "the device retried after 999 ms of device time");
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_GOOD);
+  impcert_clock_advance(fx, 1);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_session_port(fx) == 0,
+                    "the retry began at port index %d, not the first",
+                    impcert_cloud_session_port(fx));
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+}
+
+/* Deploy CODE with the clock taken, wait until it runs, power-cycle and
+** read steps 2-3 of the cold boot; the cloud then stays silent. */
+static void deploy_then_cold_boot(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_clock_advance(fx, 0);
+  activate(fx);
+  impcert_send_answer(fx, false, CODE, false);
+  const Impjig__JigEnvelope *e =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT);
+  IMPCERT_REQUIRE(fx, e && e->app_state->running);
+  impcert_dut_power_off(fx);
+  impcert_dut_power_on(fx);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "an activated DUT did not connect after power-on");
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK(fx, s->wake_reason == IMPCERT_WAKEREASON_POWER_ON);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+}
+
+/* BOOT-015: the cloud never answers: the stored code starts ten seconds
+** of device time after the device began to connect, and not sooner. */
+static void ten_second_rule(impcert_fx *fx) {
+  uint8_t want[32];
+  impcert_sha256(CODE, strlen(CODE), want);
+  deploy_then_cold_boot(fx);
+  impcert_clock_advance(fx, 9999);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE,
+                                         800) == NULL,
+                    "the code started before ten seconds of device time");
+  impcert_clock_advance(fx, 1);
+  const Impjig__JigEnvelope *e =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT);
+  IMPCERT_REQUIRE(fx, e != NULL);
+  IMPCERT_CHECK(fx, e->app_state->running);
+  IMPCERT_CHECK_MSG(fx, e->app_state->has_sha256 &&
+                            e->app_state->sha256.len == 32 &&
+                            memcmp(e->app_state->sha256.data, want, 32) == 0,
+                    "the code that started is not the stored code");
+}
+
+/* BOOT-014: the answer comes after two seconds: the code starts on it,
+** not before, and the 10-second mark does not start it again. */
+static void answer_before_ten_seconds(impcert_fx *fx) {
+  deploy_then_cold_boot(fx);
+  impcert_clock_advance(fx, 2000);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE,
+                                         500) == NULL,
+                    "the code started before the cloud's answer");
+  impcert_send_answer(fx, true, NULL, false);
+  const Impjig__JigEnvelope *e =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT);
+  IMPCERT_REQUIRE(fx, e != NULL);
+  IMPCERT_CHECK(fx, e->app_state->running);
+  impcert_clock_advance(fx, 10000);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE,
+                                         500) == NULL,
+                    "the code was stopped or restarted at the 10-second mark");
+}
+
 static const struct impcert_case cases[] = {
     {"BOOT-001", "Pending Activation sends plan ID and enrollment token",
      "BOOT-001", "boot,smoke", "jig", 0, activation_request},
@@ -323,6 +412,14 @@ static const struct impcert_case cases[] = {
      "WIRE-002", "wire,robustness", "jig", 0, oversized_frame},
     {"WIRE-003", "an undecodable frame closes the session, device survives",
      "WIRE-003", "wire,robustness", "jig", 0, garbage_frame},
+    {"TIME-001", "the port retry comes after exactly 1 s of device time",
+     "NET-004,CAP-006", "time,net", "jig,virtual-clock", 0, backoff_exact},
+    {"TIME-002", "cold boot, silent cloud: stored code starts at 10 s",
+     "BOOT-015", "time,boot", "jig,jig-power,jig-app,virtual-clock", 0,
+     ten_second_rule},
+    {"TIME-003", "cold boot: stored code starts on the cloud's answer",
+     "BOOT-014", "time,boot", "jig,jig-power,jig-app,virtual-clock", 0,
+     answer_before_ten_seconds},
 };
 
 IMPCERT_PLUGIN("boot", cases)

@@ -84,6 +84,63 @@ static void save_config(struct boot *b, const struct store_config *c,
     rf_log("could not store %s: %s: %s", what, rf_status_text(st), d.msg);
 }
 
+/* ---- the application ---------------------------------------------------- */
+
+/* [BOOT-014..017] Tell the jig (feature jig-app) that the code started or
+** stopped, with its hash and the wake reason it sees. */
+static void report_app(struct boot *b) {
+  Impjig__AppState as = IMPJIG__APP_STATE__INIT;
+  Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
+  as.running = b->code_running;
+  if (b->code_running) {
+    as.has_sha256 = 1;
+    as.sha256.len = 32;
+    as.sha256.data = b->store.code_hash;
+    as.has_wake_reason = 1;
+    as.wake_reason = b->wake_reason;
+  }
+  env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_APP_STATE;
+  env.app_state = &as;
+  jig_send(&b->jig, &env);
+}
+
+/* Run the stored code (configparams may be NULL): through the hooks when
+** an interpreter is installed; reported to the jig either way. */
+static void run_code(struct boot *b, const Impwire__Value *configparams) {
+  struct rf_diag d = {""};
+  uint32_t n = store_code_len(&b->store);
+  if (!store_has_code(&b->store) || b->code_running)
+    return;
+  b->code_running = true;
+  b->code_wait_until = UINT64_MAX;
+  rf_log("starting the stored code (%u bytes, wake reason %u)%s", n,
+         b->wake_reason, b->hooks.code_start ? "" : "; no interpreter yet");
+  report_app(b);
+  if (!b->hooks.code_start)
+    return;
+  uint8_t *code = rf_malloc(n);
+  if (!code) {
+    rf_log("no memory to load %u bytes of code", n);
+    return;
+  }
+  if (store_read_code(&b->store, code, n, &d) == RF_OK)
+    b->hooks.code_start(b->hooks.ctx, code, n, configparams);
+  else
+    rf_log("code not started: %s", d.msg);
+  rf_free(code);
+}
+
+/* Tear the VM down (reload, BlinkUp, erase, new code). */
+static void stop_code(struct boot *b) {
+  if (!b->code_running)
+    return;
+  if (b->hooks.code_stop)
+    b->hooks.code_stop(b->hooks.ctx);
+  b->code_running = false;
+  rf_log("code stopped");
+  report_app(b);
+}
+
 /* ---- identity and boot count ------------------------------------------ */
 
 /* [HW-003] The MAC and device ID are fixed at the first boot. */
@@ -240,11 +297,11 @@ static void on_activation_result(struct boot *b,
 static void erase_and_wait(struct boot *b) {
   struct rf_diag d = {""};
   rf_log("the cloud asked to erase credentials");
-  if (b->hooks.code_stop)
-    b->hooks.code_stop(b->hooks.ctx);
+  stop_code(b);
   if (store_erase_credentials(&b->store, &d) != RF_OK)
     rf_log("could not erase credentials: %s", d.msg);
   session_close(&b->sess, "credentials erased");
+  b->code_wait_until = UINT64_MAX;
   b->phase = BOOT_PHASE_WAIT_BLINKUP;
   report(b);
   rf_log("unactivated: waiting for BlinkUp%s",
@@ -281,7 +338,7 @@ static bool take_code(struct boot *b, const Impwire__CloudAnswer *a,
     session_lost(b, now, "code not stored");
     return false;
   }
-  rf_log("code stored (%zu bytes); no interpreter yet", a->code.len);
+  rf_log("code stored (%zu bytes)", a->code.len);
   return true;
 }
 
@@ -309,47 +366,33 @@ static void keep_answer_data(struct boot *b, const Impwire__CloudAnswer *a,
   }
 }
 
-/* Step 5: hand the code to the interpreter, when there is one. */
-static void start_code(struct boot *b, const Impwire__CloudAnswer *a) {
-  struct rf_diag d = {""};
-  uint32_t n = store_code_len(&b->store);
-  if (!store_has_code(&b->store))
-    return;
-  if (!b->hooks.code_start)
-    return;
-  uint8_t *code = rf_malloc(n);
-  if (!code) {
-    rf_log("no memory to load %u bytes of code", n);
-    return;
-  }
-  if (store_read_code(&b->store, code, n, &d) == RF_OK)
-    b->hooks.code_start(b->hooks.ctx, code, n, a->configparams);
-  else
-    rf_log("code not started: %s", d.msg);
-  rf_free(code);
-}
-
 static void on_answer(struct boot *b, const Impwire__CloudAnswer *a,
                       uint64_t now) {
   if (a->has_erase_credentials && a->erase_credentials) {
     erase_and_wait(b);
     return;
   }
+  bool new_code = false;
   if (!a->match && a->has_code) {
     if (!take_code(b, a, now))
       return;
+    new_code = true;
   } else if (a->has_code) {
     rf_log("code sent with match=true; ignored");
   } else if (!a->match) {
     rf_log("no match and no code in the answer; nothing new to run");
   } else if (store_has_code(&b->store)) {
-    rf_log("code current (%u bytes); no interpreter yet",
-           store_code_len(&b->store));
+    rf_log("code current (%u bytes)", store_code_len(&b->store));
   }
   keep_answer_data(b, a, now);
   b->phase = BOOT_PHASE_ONLINE;
+  b->code_wait_until = UINT64_MAX;
   report(b);
-  start_code(b, a);
+  /* [BOOT-017] code already running (10-second rule, warm boot) goes on
+  ** unless step 4 brought new code */
+  if (new_code)
+    stop_code(b);
+  run_code(b, a->configparams);
 }
 
 /* ---- frames at any time ------------------------------------------------- */
@@ -383,8 +426,7 @@ static void on_reload(struct boot *b, uint64_t now) {
     return;
   }
   /* [BOOT-026, WAKE-006] tear the VM down, back to step 2 on this session */
-  if (b->hooks.code_stop)
-    b->hooks.code_stop(b->hooks.ctx);
+  stop_code(b);
   b->wake_reason = BOOT_WAKE_NEW_SQUIRREL;
   rf_log("reload: back to step 2 (wake reason %u)", b->wake_reason);
   send_state_and_hash(b, now);
@@ -501,12 +543,53 @@ static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
   save_config(b, &c, "the BlinkUp credentials");
   rf_log("BlinkUp: credentials stored (ssid \"%s\", plan %s)", c.ssid,
          c.plan_id);
-  if (b->hooks.code_stop)
-    b->hooks.code_stop(b->hooks.ctx);
+  stop_code(b);
   session_close(&b->sess, "BlinkUp: starting over");
   b->wake_reason = BOOT_WAKE_BLINKUP;
+  b->code_wait_until = UINT64_MAX;
   connect_now(b, now);
   report(b);
+}
+
+/* [CAP-006] ClockSet (set) or ClockAdvance: let the virtual clock run to
+** the new goal; ClockDone answers once everything due there is done. */
+static void on_clock(struct boot *b, uint64_t now, bool set, uint64_t ms,
+                     uint32_t seq) {
+  if (!hal_clock_virtual()) {
+    rf_log("jig: clock messages need the virtual clock (--time virtual); "
+           "ignored");
+    return;
+  }
+  uint64_t base = b->clock_pending ? b->clock_goal : now;
+  uint64_t goal = set ? ms : base + ms;
+  if (set && ms < base) {
+    rf_log("jig: ClockSet %llu is before device time %llu; time does not "
+           "go back", (unsigned long long)ms, (unsigned long long)base);
+    goal = base;
+  } else if (!set && ms > UINT64_MAX / 2 - base) {
+    rf_log("jig: ClockAdvance %llu ms is out of range; ignored",
+           (unsigned long long)ms);
+    goal = base;
+  }
+  b->clock_pending = true;
+  b->clock_goal = goal;
+  b->clock_seq = seq;
+  hal_clock_allow(goal);
+}
+
+/* The clock reached its goal: ClockDone, before what is due at the goal
+** is done (it may be a connection the harness has to answer). */
+static void clock_done(struct boot *b, uint64_t now) {
+  if (!b->clock_pending || now < b->clock_goal)
+    return;
+  Impjig__ClockDone cd = IMPJIG__CLOCK_DONE__INIT;
+  Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
+  cd.now_ms = now;
+  cd.seq = b->clock_seq;
+  env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_CLOCK_DONE;
+  env.clock_done = &cd;
+  b->clock_pending = false;
+  jig_send(&b->jig, &env);
 }
 
 static void poll_jig(struct boot *b, uint64_t now) {
@@ -514,6 +597,11 @@ static void poll_jig(struct boot *b, uint64_t now) {
   while (jig_poll(&b->jig, &je) == RF_OK) {
     if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BLINKUP)
       on_blinkup(b, je->blinkup, now);
+    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_SET)
+      on_clock(b, now, true, je->clock_set->now_ms, je->clock_set->seq);
+    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE)
+      on_clock(b, now, false, je->clock_advance->ms,
+               je->clock_advance->seq);
     else
       rf_log("jig: %s is not for the device; ignored",
              frame_msg_name(&je->base));
@@ -547,20 +635,25 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
   rf_log("boot %u: mac %s device_id %s board %s os %s", c.boot_count,
          c.mac, c.device_id, cfg->board, cfg->os_version);
   /* [BOOT-030] Hello, then BootState and Led; [WAKE-001] */
-  jig_open(&b->jig, cfg->board, cfg->os_version);
+  jig_open(&b->jig, cfg->board, cfg->os_version, cfg->jig_features,
+           cfg->njig_features);
+  b->code_wait_until = UINT64_MAX;
   if (boot_state_of(b) == BOOT_UNACTIVATED) {
     b->phase = BOOT_PHASE_WAIT_BLINKUP;
     rf_log("unactivated: waiting for BlinkUp%s",
            b->jig.up ? "" : " (no jig: idle)");
   } else {
     connect_now(b, now);
+    /* [BOOT-014, BOOT-015] the 10-second rule of a cold boot with code */
+    if (boot_state_of(b) == BOOT_ACTIVATED_WITH_CODE)
+      b->code_wait_until = now + BOOT_CODE_WAIT_MS;
   }
   report(b);
   return RF_OK;
 }
 
-uint64_t boot_step(struct boot *b, uint64_t now) {
-  poll_jig(b, now);
+/* What the current phase has to do at now; its next deadline. */
+static uint64_t step_phase(struct boot *b, uint64_t now) {
   switch (b->phase) {
   case BOOT_PHASE_WAIT_BLINKUP:
     return UINT64_MAX;
@@ -575,6 +668,21 @@ uint64_t boot_step(struct boot *b, uint64_t now) {
     return poll_session(b, now);
   }
   return UINT64_MAX;
+}
+
+uint64_t boot_step(struct boot *b, uint64_t now) {
+  poll_jig(b, now);
+  clock_done(b, now);
+  if (!b->code_running && now >= b->code_wait_until) {
+    /* [BOOT-015] ten seconds of trying without the cloud's answer */
+    rf_log("no answer from the cloud within %u ms of trying",
+           BOOT_CODE_WAIT_MS);
+    run_code(b, NULL);
+  }
+  uint64_t next = step_phase(b, now);
+  if (b->code_wait_until < next)
+    next = b->code_wait_until;
+  return next;
 }
 
 void boot_fini(struct boot *b) {

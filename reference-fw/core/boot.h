@@ -21,6 +21,9 @@
 
 #define BOOT_MAX_PORTS 8
 #define BOOT_RETRY_MS 1000u  /* back-off after the last port (wire.md) */
+/* seeds/003: after a cold boot, stored code runs once the cloud confirms
+** it or this long after the device began to connect, whichever is first */
+#define BOOT_CODE_WAIT_MS 10000u
 
 /* Wake reasons, hardware.wakereason() (research/imp-api.md 1.5). */
 enum boot_wake {
@@ -65,6 +68,8 @@ struct boot_config {
   const char *board;         /* "imp001" ... "impC001" */
   const char *os_version;
   const char *mac;           /* 12 hex digits, or NULL for the default */
+  const char *const *jig_features; /* Hello.features (CAP-002) */
+  size_t njig_features;
 };
 
 /* Hooks api/ installs to run the application; any member may be NULL. */
@@ -102,6 +107,13 @@ struct boot {
   uint64_t rtc_unix_ms, rtc_at; /* RTC = rtc_unix_ms + (now - rtc_at) */
   uint8_t *configparams;       /* packed impwire.Value, or NULL */
   size_t configparams_len;
+  /* the virtual clock: the last ClockSet/ClockAdvance not yet answered */
+  bool clock_pending;
+  uint64_t clock_goal;
+  uint32_t clock_seq;
+  /* the application */
+  bool code_running;
+  uint64_t code_wait_until;    /* the 10-second rule; UINT64_MAX: none */
 };
 
 /*

@@ -27,7 +27,8 @@ static void drop(struct jig *j, const char *why) {
   frame_reader_fini(&j->rd);
 }
 
-void jig_open(struct jig *j, const char *board, const char *os_version) {
+void jig_open(struct jig *j, const char *board, const char *os_version,
+              const char *const *features, size_t nfeatures) {
   char why[256] = "";
   memset(j, 0, sizeof(*j));
   frame_reader_init(&j->rd, FRAME_JIG_MAX);
@@ -46,12 +47,12 @@ void jig_open(struct jig *j, const char *board, const char *os_version) {
   /* jig.md step 1: Hello first */
   Impjig__Hello hello = IMPJIG__HELLO__INIT;
   /* Hello.features lists exactly the jig-* features offered (CAP-002,
-  ** specs/capabilities.md): none yet; BlinkUp, Led and BootState are the
-  ** jig itself. */
+  ** specs/capabilities.md); BlinkUp, Led and BootState are the jig
+  ** itself. */
   hello.board = (char *)board;
   hello.os_version = (char *)os_version;
-  hello.n_features = 0;
-  hello.features = NULL;
+  hello.n_features = nfeatures;
+  hello.features = (char **)features;
   Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
   env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_HELLO;
   env.hello = &hello;

@@ -22,9 +22,11 @@ struct jig {
   uint8_t batch[512];     /* frames waiting to go out in one write */
 };
 
-/* Connect (hal_jig_open) and send Hello. A board without a jig or a jig
-** that does not answer leaves j->up false; the reason is logged. */
-void jig_open(struct jig *j, const char *board, const char *os_version);
+/* Connect (hal_jig_open) and send Hello with the nfeatures jig features
+** the board offers (CAP-002). A board without a jig or a jig that does
+** not answer leaves j->up false; the reason is logged. */
+void jig_open(struct jig *j, const char *board, const char *os_version,
+              const char *const *features, size_t nfeatures);
 
 /* Frames sent between these two calls go out in one write, so the jig
 ** sees them together (a state change and its LED change). */

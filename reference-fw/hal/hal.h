@@ -44,6 +44,20 @@ uint64_t hal_now_ms(void);
 ** is asked to stop. Spurious wake-ups are allowed. */
 enum hal_status hal_wait_event(uint64_t until_ms);
 
+/* ---- virtual time --------------------------------------------------------
+** A board may run on a virtual clock that the test jig drives (jig.md,
+** "Device time"): hal_now_ms() then moves only up to the limit the jig
+** allows, jumping from one deadline to the next without real waiting. */
+
+/* True when device time is the virtual clock. */
+bool hal_clock_virtual(void);
+
+/* Allow the virtual clock to run up to until_ms (never backwards: a lower
+** value is ignored). hal_wait_event(d) then jumps to d when d <= until_ms,
+** else to until_ms, and only then waits for an event. Real-time boards
+** ignore it. */
+void hal_clock_allow(uint64_t until_ms);
+
 /* ---- logging ------------------------------------------------------------ */
 
 /* Write one log line (no newline in msg). The board adds its prefix. */

@@ -36,6 +36,8 @@ struct hal_conn {
 ** functions below, single-threaded. */
 static struct {
   uint64_t now;
+  bool virt;                /* hal_clock_virtual() */
+  uint64_t allowed;         /* last hal_clock_allow() */
   uint16_t accept_port;     /* the one port that answers; 0: none */
   bool refuse_cert;
   bool conn_open, cloud_closed;
@@ -52,6 +54,8 @@ const char *hal_status_text(enum hal_status st) {
   return st == HAL_OK ? "ok" : "error";
 }
 uint64_t hal_now_ms(void) { return fk.now; }
+bool hal_clock_virtual(void) { return fk.virt; }
+void hal_clock_allow(uint64_t until_ms) { fk.allowed = until_ms; }
 enum hal_status hal_wait_event(uint64_t until_ms) {
   (void)until_ms;
   return HAL_OK;
@@ -190,12 +194,24 @@ static void cloud_send(Impwire__Envelope *e) {
 
 /* The last BootState and Led the jig saw (draining its queue). */
 static int jig_state = -1, jig_led = -1, jig_flashing = -1;
+static int jig_app = -1;          /* last AppState.running */
+static uint32_t jig_app_wake;     /* its wake reason */
+static int64_t jig_clock_seq = -1; /* last ClockDone */
+static uint64_t jig_clock_now;
 static void read_jig(void) {
   ProtobufCMessage *m;
   while ((m = get_frame(&fk.jig_out, &impjig__jig_envelope__descriptor))) {
     Impjig__JigEnvelope *j = (Impjig__JigEnvelope *)m;
     if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BOOT_STATE)
       jig_state = (int)j->boot_state->state;
+    if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_APP_STATE) {
+      jig_app = j->app_state->running;
+      jig_app_wake = j->app_state->wake_reason;
+    }
+    if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_DONE) {
+      jig_clock_seq = j->clock_done->seq;
+      jig_clock_now = j->clock_done->now_ms;
+    }
     if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_LED) {
       jig_led = (int)j->led->colour;
       jig_flashing = j->led->flashing;
@@ -231,7 +247,8 @@ static void fresh(struct boot *b, const struct boot_config *cfg) {
   char dir[] = "/tmp/refimp_boot_XXXXXX", why[256], path[64];
   struct rf_diag d;
   memset(&fk, 0, sizeof(fk));
-  jig_state = jig_led = jig_flashing = -1;
+  jig_state = jig_led = jig_flashing = jig_app = -1;
+  jig_clock_seq = -1;
   CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
   CU_ASSERT_FATAL(hal_posix_flash_open(dir, why, sizeof(why)) == HAL_OK);
   snprintf(path, sizeof(path), "%s/flash.bin", dir);
@@ -242,7 +259,8 @@ static void fresh(struct boot *b, const struct boot_config *cfg) {
 
 static struct boot_config config(void) {
   struct boot_config c = {"imp.test", "127.0.0.1", {31314, 993, 443}, 3,
-                          "imp003", "38.0 refimp 0.1", "0C2A69ABCDEF"};
+                          "imp003", "38.0 refimp 0.1", "0C2A69ABCDEF",
+                          NULL, 0};
   return c;
 }
 
@@ -493,6 +511,142 @@ static void test_bad_frames(void) {
   boot_fini(&b);
 }
 
+/* Power cut and power on with the same flash: a cold boot. */
+static void power_cycle(struct boot *b) {
+  struct boot_config cfg = config();
+  struct rf_diag d;
+  boot_fini(b);
+  fk.conn_open = false;
+  fk.to_dev.len = fk.to_dev.pos = fk.from_dev.len = fk.from_dev.pos = 0;
+  fk.jig_in.len = fk.jig_in.pos = fk.jig_out.len = fk.jig_out.pos = 0;
+  fk.ntried = 0;
+  jig_app = -1;
+  CU_ASSERT_FATAL(boot_init(b, &cfg, NULL, fk.now, &d) == RF_OK);
+}
+
+/* Skip this boot's DeviceState and CodeHash, checking the wake reason. */
+static void skip_state_and_hash(uint32_t wake) {
+  Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_DEVICE_STATE);
+  CU_ASSERT_EQUAL(e->device_state->wake_reason, wake);
+  free_env(e);
+  free_env(expect(IMPWIRE__ENVELOPE__MSG_CODE_HASH));
+}
+
+/* [BOOT-015] cold boot with code, the cloud silent: the code starts 10 s
+** after the device began to connect, not a millisecond sooner. */
+static void test_ten_second_rule(void) {
+  struct boot b;
+  activate_with_code(&b, "server.log()");
+  CU_ASSERT_EQUAL(jig_app, 1); /* step 5 started it */
+  fk.now = 100000;
+  power_cycle(&b);
+  uint64_t next = settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open);
+  skip_state_and_hash(BOOT_WAKE_POWER_ON);
+  CU_ASSERT_EQUAL(jig_app, -1); /* not yet */
+  CU_ASSERT_EQUAL(next, 100000u + BOOT_CODE_WAIT_MS);
+  fk.now = 100000 + BOOT_CODE_WAIT_MS - 1;
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_app, -1);
+  fk.now++;
+  CU_ASSERT_EQUAL(settle(&b), UINT64_MAX);
+  CU_ASSERT_EQUAL(jig_app, 1);
+  CU_ASSERT_EQUAL(jig_app_wake, BOOT_WAKE_POWER_ON);
+  /* the late answer with a match does not restart the code */
+  jig_app = -1;
+  answer(true, NULL, NULL, false);
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_app, -1);
+  /* new code in a later step 4 does: stop, then start */
+  answer(false, "x()", NULL, false); /* outside step 4: ignored */
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_app, -1);
+  boot_fini(&b);
+}
+
+/* [BOOT-014] the answer comes first: the code starts at once, and the
+** 10-second deadline is gone. */
+static void test_answer_before_ten_seconds(void) {
+  struct boot b;
+  activate_with_code(&b, "server.log()");
+  fk.now = 200000;
+  power_cycle(&b);
+  settle(&b);
+  skip_state_and_hash(BOOT_WAKE_POWER_ON);
+  fk.now += 2500;
+  answer(true, NULL, NULL, false);
+  CU_ASSERT_EQUAL(settle(&b), UINT64_MAX);
+  CU_ASSERT_EQUAL(jig_app, 1);
+  /* a cold boot where every port fails still runs the code at 10 s */
+  fk.now = 300000;
+  fk.accept_port = 0;
+  power_cycle(&b);
+  for (int i = 0; i < 9; i++) {
+    fk.now = settle(&b);
+    CU_ASSERT_EQUAL(jig_app, -1);
+  }
+  fk.now = 300000 + BOOT_CODE_WAIT_MS;
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_app, 1);
+  boot_fini(&b);
+}
+
+static void clock_msg(bool set, uint64_t v, uint32_t seq) {
+  Impjig__ClockSet cs = IMPJIG__CLOCK_SET__INIT;
+  Impjig__ClockAdvance ca = IMPJIG__CLOCK_ADVANCE__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  if (set) {
+    cs.now_ms = v;
+    cs.seq = seq;
+    e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_CLOCK_SET;
+    e.clock_set = &cs;
+  } else {
+    ca.ms = v;
+    ca.seq = seq;
+    e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE;
+    e.clock_advance = &ca;
+  }
+  put_frame(&fk.jig_in, &e.base);
+}
+
+/* [CAP-006] The jig's clock messages set the board's limit; ClockDone
+** comes only once device time reached it with nothing more due. */
+static void test_virtual_clock(void) {
+  struct boot b;
+  struct boot_config cfg = config();
+  fresh(&b, &cfg);
+  clock_msg(false, 500, 1); /* a real-time board ignores them */
+  settle(&b);
+  CU_ASSERT_EQUAL(fk.allowed, 0u);
+  CU_ASSERT_EQUAL(jig_clock_seq, -1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "need the virtual clock"));
+  fk.virt = true;
+  clock_msg(true, 1000, 2);
+  settle(&b);
+  CU_ASSERT_EQUAL(fk.allowed, 1000u);
+  CU_ASSERT_EQUAL(jig_clock_seq, -1); /* device time is still 0 */
+  fk.now = 1000;
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_clock_seq, 2);
+  CU_ASSERT_EQUAL(jig_clock_now, 1000u);
+  /* two advances before time moves add up; the last seq is answered */
+  clock_msg(false, 300, 3);
+  clock_msg(false, 200, 4);
+  settle(&b);
+  CU_ASSERT_EQUAL(fk.allowed, 1500u);
+  fk.now = 1500;
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_clock_seq, 4);
+  CU_ASSERT_EQUAL(jig_clock_now, 1500u);
+  /* time never goes back: a ClockSet below now is answered at now */
+  clock_msg(true, 10, 5);
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_clock_seq, 5);
+  CU_ASSERT_EQUAL(jig_clock_now, 1500u);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "time does not go back"));
+  boot_fini(&b);
+}
+
 static const struct cu_test boot_tests[] = {
     {"BlinkUp, activation, code (seeds/003)", test_blinkup_to_code},
     {"Reload: step 2 on the same session", test_reload},
@@ -501,6 +655,9 @@ static const struct cu_test boot_tests[] = {
     {"ports in order, 1 s back-off", test_ports_and_backoff},
     {"session loss: reconnect at step 2", test_session_loss},
     {"bad frames close the session", test_bad_frames},
+    {"10-second rule: code starts at 10 s", test_ten_second_rule},
+    {"answer first: code starts at once", test_answer_before_ten_seconds},
+    {"virtual clock: allow, ClockDone", test_virtual_clock},
     {NULL, NULL}};
 
 static const struct cu_suite suites[] = {{"refimp boot", boot_tests}};

@@ -110,6 +110,24 @@ IMPCERT_EXPORT bool impcert_jig_wait_led(impcert_fx *fx, int colour,
 /* The last LED state the DUT reported, or NULL if none yet. */
 IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx);
 
+/* ---- device time (needs capability "virtual-clock") -------------------- */
+
+/* Under a profile with time = virtual, device time moves only as the
+** harness says (specs/jig.md, "Device time"). Until a test first calls
+** impcert_clock_advance it follows real time; from then on it stands
+** still between calls. */
+
+/* Move device time on by ms and wait (up to 5 s real time) until the DUT
+** confirms it has reached it (ClockDone). The DUT acts on what falls due
+** at the new time right after confirming, so observe the effects with
+** the usual waits. With the DUT off, only the harness's time moves (the
+** next power-on starts there). Returns 0; ends the test with verdict
+** error if the profile has no virtual clock or the DUT does not answer. */
+IMPCERT_EXPORT int impcert_clock_advance(impcert_fx *fx, uint64_t ms);
+
+/* Device time as the harness last gave it (ms; 0 at the test's start). */
+IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx);
+
 /* ---- the impCloud ------------------------------------------------------- */
 
 /* Which certificate the fake impCloud presents to the next connection. */

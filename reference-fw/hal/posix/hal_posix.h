@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hal/hal.h"
 
@@ -28,6 +29,11 @@ void hal_posix_net_fini(void);
 /* The jig socket path (NULL: this board has no jig). The string must
 ** outlive the board. */
 void hal_posix_jig_config(const char *path);
+
+/* Run on the virtual clock (--time virtual): device time starts at
+** start_ms and moves only as hal_clock_allow() lets it. Call before
+** anything reads the clock. */
+void hal_posix_clock_virtual(uint64_t start_ms);
 
 /* Install the SIGTERM/SIGINT handlers (they only raise the stop request)
 ** and ignore SIGPIPE. HAL_OK or HAL_EIO. */
