@@ -90,6 +90,7 @@ $(OBJ)/reference-fw/sqrun.o: reference-fw/sqrun.c | $(BUILD)/.deps
 
 # ---- refimp: reference-fw/{core,api,hal/posix} + main.c --------------------
 RF_SRC   := $(wildcard reference-fw/core/*.c reference-fw/api/*.c \
+                       reference-fw/run/*.c \
                        reference-fw/hal/posix/*.c) reference-fw/main.c
 RF_OBJ   := $(RF_SRC:%.c=$(OBJ)/%.o)
 RF_PB_OBJ := $(OBJ)/refimp-gen/wire.pb-c.o $(OBJ)/refimp-gen/jig.pb-c.o

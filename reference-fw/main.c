@@ -12,6 +12,7 @@
 #include "core/ident.h"
 #include "hal/hal.h"
 #include "hal/posix/hal_posix.h"
+#include "run/run.h"
 
 #define REFIMP_VERSION "0.1"
 #define DEFAULT_OS_VERSION "38.0 refimp " REFIMP_VERSION
@@ -236,6 +237,8 @@ int main(int argc, char **argv) {
   bool done = false;
   int rc;
   memset(&cfg, 0, sizeof(cfg));
+  if (argc >= 2 && strcmp(argv[1], "run") == 0)
+    return run_main(argc - 1, argv + 1); /* docs/refimp-run.md */
   if ((rc = parse_args(argc, argv, val, &done)) != EXIT_CLEAN || done)
     return rc;
   if ((rc = check_values(val, &cfg)) != EXIT_CLEAN)

@@ -1,0 +1,323 @@
+/*
+** hardware.c: the `hardware` object: wake reason, clocks, device ID and
+** the board's pins (configure, read, write, PWM with the zombie option).
+** Every output change is reported through host->observe (HW-008, HW-011).
+*/
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Pin modes (specs/constants.md, "Pin modes"). */
+enum pin_mode {
+  DIGITAL_IN = 1, DIGITAL_IN_PULLUP, DIGITAL_IN_PULLDOWN, DIGITAL_IN_WAKEUP,
+  DIGITAL_OUT, DIGITAL_OUT_OD, DIGITAL_OUT_OD_PULLUP, ANALOG_IN, ANALOG_OUT,
+  PWM_OUT, PWM_OUT_STEPS, PULSE_COUNTER
+};
+
+static const char pin_tag; /* type tag of the pin class */
+
+static struct api_pin *pin_of(sq_vm *vm) {
+  struct api_pin *p = sq_getinstanceup(vm, 1, &pin_tag);
+  if (!p)
+    sq_error(vm, "not a pin");
+  return p;
+}
+
+static void observe_pin(struct api *a, struct api_pin *p) {
+  struct api_event ev = {.kind = API_EV_PIN, .pin = p->def->name,
+                         .level = p->level};
+  a->host.observe(a->host.ctx, &ev);
+}
+
+static void observe_pwm(struct api *a, struct api_pin *p) {
+  struct api_event ev = {.kind = API_EV_PWM, .pin = p->def->name,
+                         .period_s = p->period_s, .duty = p->duty};
+  a->host.observe(a->host.ctx, &ev);
+}
+
+static bool is_input(int mode) {
+  return mode >= DIGITAL_IN && mode <= DIGITAL_IN_WAKEUP;
+}
+static bool is_output(int mode) {
+  return mode >= DIGITAL_OUT && mode <= DIGITAL_OUT_OD_PULLUP;
+}
+
+/* May this pin take this mode? (HW-007, HW-017) */
+static bool mode_ok(const struct board_pin *d, int mode) {
+  switch (mode) {
+  case DIGITAL_IN: case DIGITAL_IN_PULLUP: case DIGITAL_IN_PULLDOWN:
+  case DIGITAL_OUT: case DIGITAL_OUT_OD: case DIGITAL_OUT_OD_PULLUP:
+    return true;
+  case DIGITAL_IN_WAKEUP: return d->caps & BOARD_CAP_WAKE;
+  case ANALOG_IN: return d->caps & BOARD_CAP_ANALOG_IN;
+  case ANALOG_OUT: return d->caps & BOARD_CAP_ANALOG_OUT;
+  case PWM_OUT: case PWM_OUT_STEPS: return d->caps & BOARD_CAP_PWM;
+  case PULSE_COUNTER: return d->caps & BOARD_CAP_PULSE;
+  default: return false;
+  }
+}
+
+static int configure_pwm(sq_vm *vm, struct api *a, struct api_pin *p,
+                         int n) {
+  float period, duty = 0;
+  bool zombie = false;
+  if (n < 3)
+    return sq_error(vm, "pin.configure(PWM_OUT, period, dutyCycle): "
+                        "missing arguments");
+  if (sq_checkfloat(vm, 3, &period) < 0 ||
+      (n >= 4 && sq_checkfloat(vm, 4, &duty) < 0))
+    return -1;
+  if (n >= 5) {
+    if (sq_checktype(vm, 5, SQ_TBOOL) < 0)
+      return -1;
+    zombie = sq_truthy(vm, 5);
+  }
+  if (!(period > 0 && period <= 10))
+    return sq_error(vm, "pin.configure: PWM period must be above 0 and at "
+                        "most 10 s");
+  if (!(duty >= 0 && duty <= 1))
+    return sq_error(vm, "pin.configure: duty cycle must be 0.0 to 1.0");
+  if (zombie && !a->board->zombie_pwm) /* HW-015 */
+    return sq_error(vm, "pin.configure: zombie PWM is not supported on "
+                        "%s", a->board->name);
+  p->period_s = period;
+  p->duty = duty;
+  p->zombie = zombie;
+  p->mode = PWM_OUT;
+  observe_pwm(a, p);
+  return 0;
+}
+
+/* pin.configure(mode, ...) */
+static int pin_configure(sq_vm *vm) {
+  struct api *a = API_OF(vm);
+  struct api_pin *p = pin_of(vm);
+  int32_t mode, v = 0;
+  int n = sq_gettop(vm);
+  if (!p || sq_checkint(vm, 2, &mode) < 0)
+    return -1;
+  if (!mode_ok(p->def, mode))
+    return sq_error(vm, "pin.configure: %s does not support mode %d",
+                    p->def->name, (int)mode);
+  if (a->stopped)
+    return 0;
+  int old_cb = p->callback;
+  p->callback = -1;
+  if (old_cb >= 0)
+    sq_unref(vm, old_cb);
+  int was = p->mode;
+  struct api_event ev = {.kind = API_EV_PIN_MODE, .pin = p->def->name,
+                         .mode = mode};
+  a->host.observe(a->host.ctx, &ev);
+  if (mode == PWM_OUT || mode == PWM_OUT_STEPS)
+    return configure_pwm(vm, a, p, n);
+  p->mode = mode;
+  if (is_output(mode)) {
+    if (n >= 3 && sq_checkint(vm, 3, &v) < 0)
+      return -1;
+    int level = v ? 1 : 0;
+    if (!is_output(was) || level != p->level) {
+      p->level = level;
+      observe_pin(a, p);
+    }
+  } else if (is_input(mode)) {
+    if (n >= 3) {
+      enum sq_type t = sq_gettype(vm, 3);
+      if (t != SQ_TCLOSURE && t != SQ_TNATIVE && t != SQ_TNULL)
+        return sq_error(vm, "pin.configure: the callback must be a "
+                            "function");
+      if (t != SQ_TNULL)
+        p->callback = sq_ref(vm, 3);
+    }
+    if (!is_input(was))
+      p->level = mode == DIGITAL_IN_PULLUP ? 1 : 0;
+  } else if (mode == ANALOG_OUT && n >= 3) {
+    float f;
+    if (sq_checkfloat(vm, 3, &f) < 0)
+      return -1;
+    p->duty = f;
+  }
+  return 0;
+}
+
+/* pin.write(value): digital level, or PWM duty cycle (HW-011). */
+static int pin_write(sq_vm *vm) {
+  struct api *a = API_OF(vm);
+  struct api_pin *p = pin_of(vm);
+  if (!p)
+    return -1;
+  if (a->stopped)
+    return 0;
+  if (p->mode == PWM_OUT) {
+    float d;
+    if (sq_checkfloat(vm, 2, &d) < 0)
+      return -1;
+    if (!(d >= 0 && d <= 1))
+      return sq_error(vm, "pin.write: duty cycle must be 0.0 to 1.0");
+    if (d != p->duty) {
+      p->duty = d;
+      observe_pwm(a, p);
+    }
+    return 0;
+  }
+  if (p->mode == ANALOG_OUT) {
+    float d;
+    if (sq_checkfloat(vm, 2, &d) < 0)
+      return -1;
+    p->duty = d;
+    return 0;
+  }
+  if (!is_output(p->mode))
+    return sq_error(vm, "pin.write: %s is not configured as an output",
+                    p->def->name);
+  int32_t v;
+  if (sq_checkint(vm, 2, &v) < 0)
+    return -1;
+  int level = v ? 1 : 0;
+  if (level != p->level) {
+    p->level = level;
+    observe_pin(a, p);
+  }
+  return 0;
+}
+
+static int pin_read(sq_vm *vm) {
+  struct api_pin *p = pin_of(vm);
+  if (!p)
+    return -1;
+  switch (p->mode) {
+  case 0:
+    return sq_error(vm, "pin.read: %s is not configured", p->def->name);
+  case ANALOG_IN:
+    sq_pushint(vm, p->level ? 65535 : 0);
+    return 1;
+  case PWM_OUT: case PWM_OUT_STEPS:
+    sq_pushfloat(vm, p->duty);
+    return 1;
+  case PULSE_COUNTER:
+    sq_pushint(vm, 0); /* the stand-in drives no pulses */
+    return 1;
+  default:
+    sq_pushint(vm, p->level);
+    return 1;
+  }
+}
+
+static int pin_getperiod(sq_vm *vm) {
+  struct api_pin *p = pin_of(vm);
+  if (!p)
+    return -1;
+  if (p->mode != PWM_OUT && p->mode != PWM_OUT_STEPS) /* HW-012 */
+    return sq_error(vm, "pin.getperiod: %s is not a PWM output",
+                    p->def->name);
+  sq_pushfloat(vm, p->period_s);
+  return 1;
+}
+
+static int pin_getdutycycle(sq_vm *vm) {
+  struct api_pin *p = pin_of(vm);
+  if (!p)
+    return -1;
+  if (p->mode != PWM_OUT && p->mode != PWM_OUT_STEPS)
+    return sq_error(vm, "pin.getdutycycle: %s is not a PWM output",
+                    p->def->name);
+  sq_pushfloat(vm, p->duty);
+  return 1;
+}
+
+void api_hw_input(struct api *a, const char *pin, int level) {
+  for (size_t i = 0; i < a->board->npins; i++) {
+    struct api_pin *p = &a->pins[i];
+    if (strcmp(p->def->name, pin) != 0)
+      continue;
+    int old = p->level;
+    if (is_output(p->mode))
+      return; /* an output drives its own level */
+    p->level = level ? 1 : 0;
+    if (is_input(p->mode) && old != p->level && p->callback >= 0) {
+      sq_pushref(a->vm, p->callback); /* HW-009: a call per edge */
+      struct api_pending q = {.fn = sq_ref(a->vm, -1), .arg = -1};
+      sq_pop(a->vm, 1);
+      api_queue(a, &q);
+    }
+  }
+}
+
+/* ---- hardware.* ------------------------------------------------------------ */
+
+static int hw_wakereason(sq_vm *vm) {
+  sq_pushint(vm, (int32_t)API_OF(vm)->cfg.wake_reason);
+  return 1;
+}
+
+/* millis/micros: from 0 at each boot, wrapping as signed 32 bits (HW-005) */
+static int hw_millis(sq_vm *vm) {
+  struct api *a = API_OF(vm);
+  sq_pushint(vm, (int32_t)(uint32_t)(api_now(a) - a->boot_ms));
+  return 1;
+}
+
+static int hw_micros(sq_vm *vm) {
+  struct api *a = API_OF(vm);
+  sq_pushint(vm, (int32_t)(uint32_t)((api_now(a) - a->boot_ms) * 1000u));
+  return 1;
+}
+
+static int hw_getdeviceid(sq_vm *vm) {
+  const char *id = API_OF(vm)->cfg.device_id;
+  sq_pushstring(vm, id ? id : "", SIZE_MAX);
+  return 1;
+}
+
+static const struct sq_reg hw_fns[] = {
+    {"wakereason", hw_wakereason, 1},
+    {"millis", hw_millis, 1},
+    {"micros", hw_micros, 1},
+    {"getdeviceid", hw_getdeviceid, 1},
+    {NULL, NULL, 0}};
+
+static const struct sq_reg pin_fns[] = {
+    {"configure", pin_configure, -2},
+    {"write", pin_write, 2},
+    {"read", pin_read, 1},
+    {"getperiod", pin_getperiod, 1},
+    {"getdutycycle", pin_getdutycycle, 1},
+    {NULL, NULL, 0}};
+
+static const struct api_const pin_consts[] = {
+    {"DIGITAL_IN", DIGITAL_IN}, {"DIGITAL_IN_PULLUP", DIGITAL_IN_PULLUP},
+    {"DIGITAL_IN_PULLDOWN", DIGITAL_IN_PULLDOWN},
+    {"DIGITAL_IN_WAKEUP", DIGITAL_IN_WAKEUP}, {"DIGITAL_OUT", DIGITAL_OUT},
+    {"DIGITAL_OUT_OD", DIGITAL_OUT_OD},
+    {"DIGITAL_OUT_OD_PULLUP", DIGITAL_OUT_OD_PULLUP},
+    {"ANALOG_IN", ANALOG_IN}, {"ANALOG_OUT", ANALOG_OUT},
+    {"PWM_OUT", PWM_OUT}, {"PWM_OUT_STEPS", PWM_OUT_STEPS},
+    {"PULSE_COUNTER", PULSE_COUNTER},
+    {NULL, 0}};
+
+int api_hardware_open(struct api *a) {
+  sq_vm *vm = a->vm;
+  int st;
+  if ((st = api_newlib(a, NULL, hw_fns)) != SQ_OK)
+    return st;
+  /* the pin class: one instance per pin, its state in a->pins */
+  if ((st = sq_newclass(vm, false)) != SQ_OK)
+    return st;
+  sq_settypetag(vm, -1, &pin_tag);
+  if ((st = api_register(a, -1, pin_fns)) != SQ_OK)
+    return st;
+  for (size_t i = 0; i < a->board->npins; i++) {
+    if ((st = sq_pushstring(vm, a->board->pins[i].name, SIZE_MAX)) !=
+            SQ_OK ||
+        (st = sq_createinstance(vm, -2)) != SQ_OK)
+      return st;
+    sq_setinstanceup(vm, -1, &a->pins[i]);
+    if ((st = sq_newslot(vm, -4)) != SQ_OK)
+      return st;
+  }
+  sq_pop(vm, 1); /* the class */
+  if ((st = api_setglobal(a, "hardware")) != SQ_OK)
+    return st;
+  return api_setconsts(a, pin_consts);
+}
