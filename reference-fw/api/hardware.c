@@ -17,6 +17,22 @@ enum pin_mode {
 
 static const char pin_tag; /* type tag of the pin class */
 
+static const char *const mode_names[] = {
+    "?", "DIGITAL_IN", "DIGITAL_IN_PULLUP", "DIGITAL_IN_PULLDOWN",
+    "DIGITAL_IN_WAKEUP", "DIGITAL_OUT", "DIGITAL_OUT_OD",
+    "DIGITAL_OUT_OD_PULLUP", "ANALOG_IN", "ANALOG_OUT", "PWM_OUT",
+    "PWM_OUT_STEPS", "PULSE_COUNTER"};
+
+static const char *mode_name(int32_t mode) {
+  return mode > 0 && mode <= PULSE_COUNTER ? mode_names[mode] : "?";
+}
+
+static void observe_mode(struct api *a, struct api_pin *p, int mode) {
+  struct api_event ev = {.kind = API_EV_PIN_MODE, .pin = p->def->name,
+                         .mode = mode};
+  a->host.observe(a->host.ctx, &ev);
+}
+
 static struct api_pin *pin_of(sq_vm *vm) {
   struct api_pin *p = sq_getinstanceup(vm, 1, &pin_tag);
   if (!p)
@@ -81,61 +97,64 @@ static int configure_pwm(sq_vm *vm, struct api *a, struct api_pin *p,
   if (zombie && !a->board->zombie_pwm) /* HW-015 */
     return sq_error(vm, "pin.configure: zombie PWM is not supported on "
                         "%s", a->board->name);
+  if (a->stopped)
+    return 0;
+  if (p->callback >= 0)
+    sq_unref(vm, p->callback);
+  p->callback = -1;
   p->period_s = period;
   p->duty = duty;
   p->zombie = zombie;
   p->mode = PWM_OUT;
+  observe_mode(a, p, PWM_OUT);
   observe_pwm(a, p);
   return 0;
 }
 
-/* pin.configure(mode, ...) */
+/* pin.configure(mode, ...): every argument is checked before the pin
+** changes, so a refused call leaves it as it was. */
 static int pin_configure(sq_vm *vm) {
   struct api *a = API_OF(vm);
   struct api_pin *p = pin_of(vm);
   int32_t mode, v = 0;
+  float f = 0;
   int n = sq_gettop(vm);
   if (!p || sq_checkint(vm, 2, &mode) < 0)
     return -1;
   if (!mode_ok(p->def, mode))
-    return sq_error(vm, "pin.configure: %s does not support mode %d",
-                    p->def->name, (int)mode);
-  if (a->stopped)
-    return 0;
-  int old_cb = p->callback;
-  p->callback = -1;
-  if (old_cb >= 0)
-    sq_unref(vm, old_cb);
-  int was = p->mode;
-  struct api_event ev = {.kind = API_EV_PIN_MODE, .pin = p->def->name,
-                         .mode = mode};
-  a->host.observe(a->host.ctx, &ev);
+    return sq_error(vm, "pin.configure: %s does not support %s",
+                    p->def->name, mode_name(mode));
   if (mode == PWM_OUT || mode == PWM_OUT_STEPS)
     return configure_pwm(vm, a, p, n);
+  enum sq_type t = n >= 3 ? sq_gettype(vm, 3) : SQ_TNULL;
+  if (is_output(mode) && n >= 3 && sq_checkint(vm, 3, &v) < 0)
+    return -1;
+  if (is_input(mode) && t != SQ_TCLOSURE && t != SQ_TNATIVE &&
+      t != SQ_TNULL)
+    return sq_error(vm, "pin.configure: the callback must be a function");
+  if ((mode == ANALOG_OUT || mode == PULSE_COUNTER) && n >= 3 &&
+      sq_checkfloat(vm, 3, &f) < 0)
+    return -1;
+  if (a->stopped)
+    return 0;
+  if (p->callback >= 0)
+    sq_unref(vm, p->callback);
+  p->callback = -1;
+  int was = p->mode;
   p->mode = mode;
+  observe_mode(a, p, mode);
   if (is_output(mode)) {
-    if (n >= 3 && sq_checkint(vm, 3, &v) < 0)
-      return -1;
     int level = v ? 1 : 0;
     if (!is_output(was) || level != p->level) {
       p->level = level;
       observe_pin(a, p);
     }
   } else if (is_input(mode)) {
-    if (n >= 3) {
-      enum sq_type t = sq_gettype(vm, 3);
-      if (t != SQ_TCLOSURE && t != SQ_TNATIVE && t != SQ_TNULL)
-        return sq_error(vm, "pin.configure: the callback must be a "
-                            "function");
-      if (t != SQ_TNULL)
-        p->callback = sq_ref(vm, 3);
-    }
+    if (t != SQ_TNULL)
+      p->callback = sq_ref(vm, 3);
     if (!is_input(was))
       p->level = mode == DIGITAL_IN_PULLUP ? 1 : 0;
-  } else if (mode == ANALOG_OUT && n >= 3) {
-    float f;
-    if (sq_checkfloat(vm, 3, &f) < 0)
-      return -1;
+  } else if (mode == ANALOG_OUT) {
     p->duty = f;
   }
   return 0;
