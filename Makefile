@@ -35,7 +35,7 @@ PROTOS   := specs/wire.proto specs/jig.proto
 GEN_C    := $(patsubst specs/%.proto,$(GEN)/impcert/%.pb-c.c,$(PROTOS))
 GEN_H    := $(GEN_C:.c=.h)
 
-.PHONY: all deps check certify clean help unit conformance sqcheck bench
+.PHONY: all deps check certify clean help unit conformance sqcheck bench mutants
 # sqrun exists once the interpreter's runner does.
 SQRUN    := $(if $(wildcard reference-fw/sqrun.c),$(BIN)/sqrun)
 all: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins
@@ -46,6 +46,7 @@ help:
 	@echo "make check     build, then run every unit and conformance test"
 	@echo "make certify   build, then run the suite against refimp: reports/"
 	@echo "make bench     build, run tests/bench/: table + reports/bench.json"
+	@echo "make mutants   run the suite against each tests/mutants/*.patch (slow)"
 	@echo "make clean     remove $(BUILD)/ and the reports"
 	@echo "make install   install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "SAN=1          build into build-san/ with ASan + UBSan"
@@ -227,6 +228,11 @@ certify: $(BUILD)/.deps all
 bench: $(BUILD)/.deps all $(BENCH_BINS)
 	@BUILD=$(BUILD) BENCH_RUNS=$(BENCH_RUNS) BENCH_ONLY='$(BENCH_ONLY)' \
 	  sh tests/bench/run.sh
+
+# Mutation testing (docs/mutants.md): each patch must make a test fail.
+# MUTANTS="a.patch b.patch" picks some; MUTANT_FILTER narrows the tests.
+mutants: $(BUILD)/.deps all
+	@BUILD=$(BUILD) SAN=$(SAN) sh tests/mutants/run.sh $(MUTANTS)
 
 clean:
 	rm -rf build build-san reports/junit.xml reports/report.html reports/bench.json \

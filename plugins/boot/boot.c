@@ -280,7 +280,7 @@ static void garbage_frame(impcert_fx *fx) {
   closes_and_recovers(fx, "a garbage frame");
 }
 
-/* BOOT-008, WAKE-004: a reload goes back to step 2 with NEW_SQUIRREL. */
+/* BOOT-008, WAKE-006: a reload goes back to step 2 with NEW_SQUIRREL. */
 static void reload_restarts(impcert_fx *fx) {
   activate(fx);
   impcert_send_answer(fx, false, CODE, false);
@@ -399,7 +399,7 @@ static const struct impcert_case cases[] = {
     {"BOOT-007", "an Unactivated device flashes orange and stays offline",
      "BOOT-007,BOOT-008", "boot", "jig", 0, unactivated_waits},
     {"BOOT-008", "a reload restarts at step 2 with WAKEREASON_NEW_SQUIRREL",
-     "BOOT-008,WAKE-004", "boot", "jig", 0, reload_restarts},
+     "BOOT-008,WAKE-006", "boot", "jig", 0, reload_restarts},
     {"SEC-001", "a server the factory CA did not sign is refused", "SEC-001",
      "security,tls", "jig", 0, rogue_ca_refused},
     {"SEC-002", "the device sends the server host name as SNI", "SEC-002",

@@ -5,6 +5,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <impcert/impcert.h>
 
@@ -66,16 +67,18 @@ static void empty_envelope(impcert_fx *fx) {
   closes_and_recovers(fx, "an Envelope with no message");
 }
 
-/* WIRE-006: Values nested deeper than 32 levels. */
-static void too_deep(impcert_fx *fx) {
-  enum { DEPTH = 40 };
-  static Impwire__Value v[DEPTH];
-  static Impwire__ValueArray a[DEPTH];
-  static Impwire__Value *item[DEPTH];
-  for (int i = 0; i < DEPTH; i++) {
+/* Send a CloudAnswer whose configparams nest `depth` Values (arrays of
+** one item, an integer innermost). */
+static void send_nested(impcert_fx *fx, int depth) {
+  enum { MAXD = 64 };
+  static Impwire__Value v[MAXD];
+  static Impwire__ValueArray a[MAXD];
+  static Impwire__Value *item[MAXD];
+  IMPCERT_REQUIRE(fx, depth >= 1 && depth <= MAXD);
+  for (int i = 0; i < depth; i++) {
     impwire__value__init(&v[i]);
     impwire__value_array__init(&a[i]);
-    if (i + 1 < DEPTH) {
+    if (i + 1 < depth) {
       v[i].kind_case = IMPWIRE__VALUE__KIND_ARRAY;
       v[i].array = &a[i];
       item[i] = &v[i + 1];
@@ -86,7 +89,6 @@ static void too_deep(impcert_fx *fx) {
       v[i].integer = 7;
     }
   }
-  activated_session(fx);
   Impwire__CloudAnswer ans = IMPWIRE__CLOUD_ANSWER__INIT;
   ans.match = 0;
   ans.configparams = &v[0];
@@ -94,7 +96,34 @@ static void too_deep(impcert_fx *fx) {
   e.msg_case = IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER;
   e.cloud_answer = &ans;
   impcert_send(fx, &e);
+}
+
+/* WIRE-006: Values nested far deeper than 32 levels. */
+static void too_deep(impcert_fx *fx) {
+  activated_session(fx);
+  send_nested(fx, 40);
   closes_and_recovers(fx, "Values nested 40 deep");
+}
+
+/* WIRE-006: 33 levels, one past the limit. */
+static void one_too_deep(impcert_fx *fx) {
+  activated_session(fx);
+  send_nested(fx, 33);
+  closes_and_recovers(fx, "Values nested 33 deep");
+}
+
+/* WIRE-006: exactly 32 levels are allowed: the answer is taken. */
+static void deepest_allowed(impcert_fx *fx) {
+  activated_session(fx);
+  send_nested(fx, 32);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wait_state(
+                            fx, IMPJIG__BOOT_STATE__STATE__ACTIVATED_NO_CODE,
+                            WAIT),
+                    "a CloudAnswer with Values nested 32 deep was not "
+                    "taken");
+  IMPCERT_CHECK_MSG(fx, !impcert_cloud_wait_closed(fx, 500),
+                    "the device closed the session on Values nested 32 "
+                    "deep (the limit is 32)");
 }
 
 /* WIRE-007: a frame cut off by the end of the session is not acted on. */
@@ -190,17 +219,290 @@ static void port_fallback(impcert_fx *fx) {
   }
 }
 
+/* A frame (header + Envelope) in a malloc'd buffer; *n its size. */
+static uint8_t *framed(impcert_fx *fx, const Impwire__Envelope *e,
+                       size_t *n) {
+  size_t len = impwire__envelope__get_packed_size(e);
+  uint8_t *buf = malloc(len + 4);
+  IMPCERT_REQUIRE(fx, buf != NULL);
+  buf[0] = (uint8_t)(len >> 24);
+  buf[1] = (uint8_t)(len >> 16);
+  buf[2] = (uint8_t)(len >> 8);
+  buf[3] = (uint8_t)len;
+  impwire__envelope__pack(e, buf + 4);
+  *n = len + 4;
+  return buf;
+}
+
+/* A CloudAnswer carrying `code` and its right hash, framed. */
+static uint8_t *framed_code(impcert_fx *fx, const char *code, size_t *n) {
+  uint8_t hash[32];
+  impcert_sha256(code, strlen(code), hash);
+  Impwire__CloudAnswer ans = IMPWIRE__CLOUD_ANSWER__INIT;
+  ans.has_code = ans.has_code_hash = 1;
+  ans.code.data = (uint8_t *)code;
+  ans.code.len = strlen(code);
+  ans.code_hash.data = hash;
+  ans.code_hash.len = 32;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER;
+  e.cloud_answer = &ans;
+  return framed(fx, &e, n);
+}
+
+static uint8_t *framed_reload(impcert_fx *fx, size_t *n) {
+  Impwire__Reload r = IMPWIRE__RELOAD__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_RELOAD;
+  e.reload = &r;
+  return framed(fx, &e, n);
+}
+
+static bool hash_of(const Impwire__CodeHash *h, const char *code) {
+  uint8_t want[32];
+  impcert_sha256(code, strlen(code), want);
+  return h->sha256.len == 32 && memcmp(h->sha256.data, want, 32) == 0;
+}
+
+/* WIRE-007: a complete, valid CloudAnswer whose header promised more
+** bytes, then the session ends: nothing may be stored. */
+static void truncated_valid_answer(impcert_fx *fx) {
+  activated_session(fx);
+  size_t n;
+  uint8_t *f = framed_code(fx, CODE, &n);
+  uint32_t claimed = (uint32_t)(n - 4) + 16;
+  f[0] = (uint8_t)(claimed >> 24);
+  f[1] = (uint8_t)(claimed >> 16);
+  f[2] = (uint8_t)(claimed >> 8);
+  f[3] = (uint8_t)claimed;
+  impcert_send_raw(fx, f, n);
+  free(f);
+  impcert_cloud_close(fx);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "the device did not reconnect");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  const Impwire__CodeHash *h =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+  static const uint8_t zero[32];
+  IMPCERT_CHECK_MSG(fx, h->sha256.len == 32 && !memcmp(h->sha256.data, zero, 32),
+                    "the device stored code from a frame cut short");
+}
+
+/* WIRE-010: two frames in one write are handled in order: the code is
+** stored, then the Reload reports its hash. */
+static void two_frames_one_segment(impcert_fx *fx) {
+  activated_session(fx);
+  size_t n1, n2;
+  uint8_t *a = framed_code(fx, CODE, &n1);
+  uint8_t *b = framed_reload(fx, &n2);
+  uint8_t *both = malloc(n1 + n2);
+  if (both) {
+    memcpy(both, a, n1);
+    memcpy(both + n1, b, n2);
+  }
+  free(a);
+  free(b);
+  IMPCERT_REQUIRE(fx, both != NULL);
+  impcert_send_raw(fx, both, n1 + n2);
+  free(both);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_NEW_SQUIRREL,
+                    "the Reload (second frame) was not obeyed: wake reason "
+                    "%u", s->wake_reason);
+  const Impwire__CodeHash *h =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+  IMPCERT_CHECK_MSG(fx, hash_of(h, CODE),
+                    "after CloudAnswer and Reload in one segment the device "
+                    "does not report the new code's hash");
+}
+
+/* REG-033, WIRE-009: frames cut at irregular places (1, 2, 3, 5, 8, ...
+** bytes per TLS record) are reassembled. */
+static void irregular_segments(impcert_fx *fx) {
+  activated_session(fx);
+  size_t n1, n2;
+  uint8_t *a = framed_code(fx, CODE, &n1);
+  uint8_t *b = framed_reload(fx, &n2);
+  uint8_t *both = malloc(n1 + n2);
+  if (both) {
+    memcpy(both, a, n1);
+    memcpy(both + n1, b, n2);
+  }
+  free(a);
+  free(b);
+  IMPCERT_REQUIRE(fx, both != NULL);
+  size_t off = 0, f0 = 1, f1 = 2;
+  while (off < n1 + n2) {
+    size_t k = f0 < n1 + n2 - off ? f0 : n1 + n2 - off;
+    if (impcert_send_raw(fx, both + off, k) < 0)
+      break;
+    off += k;
+    size_t next = f0 + f1;
+    f0 = f1;
+    f1 = next > 13 ? 1 : next; /* 1 2 3 5 8 13 1 2 ... */
+  }
+  free(both);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  const Impwire__CodeHash *h =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+  IMPCERT_CHECK_MSG(fx, hash_of(h, CODE),
+                    "frames split at irregular places were misread");
+  IMPCERT_CHECK(fx, impcert_dut_running(fx));
+}
+
+/* WIRE-018: after step 4 the device sends no boot messages on its own,
+** whatever the cloud sends that is not a Reload. */
+static void no_boot_messages_later(impcert_fx *fx) {
+  activated_session(fx);
+  impcert_send_answer(fx, false, CODE, false);
+  IMPCERT_REQUIRE(fx, impcert_jig_wait_state(
+                          fx, IMPJIG__BOOT_STATE__STATE__ACTIVATED_WITH_CODE,
+                          WAIT));
+  Impwire__ActivationResult ar = IMPWIRE__ACTIVATION_RESULT__INIT;
+  ar.activated = 1;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_ACTIVATION_RESULT;
+  e.activation_result = &ar;
+  impcert_send(fx, &e);
+  impcert_send_answer(fx, true, NULL, false); /* a second step 4 */
+  const Impwire__Envelope *m;
+  while ((m = impcert_next_frame(fx, 1500)) != NULL) {
+    IMPCERT_CHECK_MSG(fx,
+                      m->msg_case != IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST &&
+                          m->msg_case != IMPWIRE__ENVELOPE__MSG_DEVICE_STATE &&
+                          m->msg_case != IMPWIRE__ENVELOPE__MSG_CODE_HASH,
+                      "the device sent a boot message (case %d) outside the "
+                      "boot conversation", (int)m->msg_case);
+  }
+}
+
+/* WIRE-002: the largest length, 0xffffffff, is refused like any other
+** oversized one (no sign or overflow slip). */
+static void huge_length(impcert_fx *fx) {
+  activated_session(fx);
+  static const uint8_t hdr[4] = {0xff, 0xff, 0xff, 0xff};
+  impcert_send_raw(fx, hdr, sizeof hdr);
+  closes_and_recovers(fx, "a frame length of 0xffffffff");
+}
+
+/* WIRE-002: a frame of exactly the maximum length is read, not refused:
+** a Reload padded with an unknown field to 262144 bytes. */
+static void largest_frame(impcert_fx *fx) {
+  activated_session(fx);
+  const size_t max = IMPCERT_WIRE_MAX_FRAME;
+  uint8_t *f = malloc(max + 4);
+  IMPCERT_REQUIRE(fx, f != NULL);
+  /* the packed Reload, then the padding */
+  Impwire__Reload r = IMPWIRE__RELOAD__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_RELOAD;
+  e.reload = &r;
+  size_t head = impwire__envelope__get_packed_size(&e);
+  impwire__envelope__pack(&e, f + 4);
+  /* unknown field 1000, wire type 2: key 0xc2 0x3e, a 3-byte length */
+  size_t pad = max - head - 5;
+  uint8_t *p = f + 4 + head;
+  p[0] = 0xc2;
+  p[1] = 0x3e;
+  p[2] = (uint8_t)(0x80 | (pad & 0x7f));
+  p[3] = (uint8_t)(0x80 | ((pad >> 7) & 0x7f));
+  p[4] = (uint8_t)(pad >> 14);
+  memset(p + 5, 0x55, pad);
+  f[0] = (uint8_t)(max >> 24);
+  f[1] = (uint8_t)(max >> 16);
+  f[2] = (uint8_t)(max >> 8);
+  f[3] = (uint8_t)max;
+  impcert_send_raw(fx, f, max + 4);
+  free(f);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_NEW_SQUIRREL,
+                    "a Reload in a frame of exactly 262144 bytes was not "
+                    "obeyed");
+}
+
+/* NET-003: a failed TLS handshake moves the device to the next port. */
+static void tls_failure_next_port(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_ROGUE);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) ==
+                          IMPCERT_SESSION_REFUSED);
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_GOOD);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_session_port(fx) == 1,
+                    "after a failed handshake on the first port the device "
+                    "came in on port %d, not the second",
+                    impcert_cloud_session_port(fx));
+  /* NET-001: a lost session starts again from the first port. */
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_cloud_close(fx);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_session_port(fx) == 0,
+                    "after a lost session the device reconnected on port "
+                    "%d, not the first", impcert_cloud_session_port(fx));
+}
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* NET-004: after the last port fails the device waits a second before it
+** starts again. Ports 1 and 2 refuse TCP; port 3 presents a rogue
+** certificate, so each round ends with one refused handshake there. The
+** gap between two of them holds the back-off plus one handshake; 50 ms
+** are allowed for the harness noticing the first one late. */
+static void backoff_after_last_port(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_cloud_close_port(fx, 0);
+  impcert_cloud_close_port(fx, 1);
+  impcert_cloud_use_cert(fx, IMPCERT_CERT_ROGUE);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) ==
+                          IMPCERT_SESSION_REFUSED);
+  long long t1 = mono_ms();
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) ==
+                          IMPCERT_SESSION_REFUSED);
+  long long gap = mono_ms() - t1;
+  impcert_note(fx, "rounds %lld ms apart", gap);
+  IMPCERT_CHECK_MSG(fx, gap >= 950,
+                    "the device began a new round of ports %lld ms after "
+                    "the last failed (at least 1000 ms)", gap);
+}
+
 static const struct impcert_case cases[] = {
     {"WIRE-001", "every frame the device sends decodes", "WIRE-001", "wire",
      "jig", 0, device_frames_decode},
-    {"WIRE-004", "a zero-length frame closes the session", "WIRE-004",
+    {"WIRE-004", "a zero-length frame closes the session",
+     "WIRE-004,WIRE-016",
      "wire,robustness", "jig", 0, zero_length},
     {"WIRE-005", "an Envelope with no message closes the session",
      "WIRE-005", "wire,robustness", "jig", 0, empty_envelope},
     {"WIRE-006", "Values nested deeper than 32 close the session",
      "WIRE-006", "wire,robustness", "jig", 0, too_deep},
+    {"WIRE-006b", "Values nested 33 deep (one past the limit) close",
+     "WIRE-006,WIRE-016", "wire,robustness", "jig", 0, one_too_deep},
+    {"WIRE-006c", "Values nested exactly 32 deep are accepted", "WIRE-006",
+     "wire", "jig", 0, deepest_allowed},
     {"WIRE-007", "a frame cut off by a closed session is not acted on",
      "WIRE-007", "wire,robustness", "jig", 0, cut_mid_frame},
+    {"WIRE-007b", "a whole answer under a longer length is not acted on",
+     "WIRE-007", "wire,robustness", "jig", 0, truncated_valid_answer},
+    {"WIRE-010", "two frames in one segment are handled in order",
+     "WIRE-010", "wire", "jig", 0, two_frames_one_segment},
+    {"WIRE-018", "no boot messages outside the boot conversation",
+     "WIRE-018,WIRE-008", "wire", "jig", 0, no_boot_messages_later},
+    {"WIRE-002b", "a length of 0xffffffff closes the session",
+     "WIRE-002,WIRE-016", "wire,robustness", "jig", 0, huge_length},
+    {"WIRE-002c", "a frame of exactly 262144 bytes is read", "WIRE-002",
+     "wire", "jig", 0, largest_frame},
+    {"REG-033", "impOS 38.x: frames in irregular TCP segments reassemble",
+     "REG-033,WIRE-009", "regress,wire", "jig", 0, irregular_segments},
     {"WIRE-008", "an unexpected message is ignored", "WIRE-008", "wire",
      "jig", 0, unexpected_ignored},
     {"WIRE-009", "a frame sent one byte at a time is understood", "WIRE-009",
@@ -209,6 +511,10 @@ static const struct impcert_case cases[] = {
      "jig", 0, first_port},
     {"NET-003", "refused ports are skipped in order", "NET-001,NET-003",
      "net", "jig,jig-power", 0, port_fallback},
+    {"NET-003b", "a failed handshake moves on; a lost session starts over",
+     "NET-003,NET-001", "net,tls", "jig", 0, tls_failure_next_port},
+    {"NET-004", "a new round of ports waits a second after the last fails",
+     "NET-004", "net", "jig", 0, backoff_after_last_port},
 };
 
 IMPCERT_PLUGIN("wire", cases)

@@ -1,0 +1,150 @@
+#!/bin/sh
+# run.sh [PATCH...]: mutation testing of the conformance suite (docs/mutants.md).
+# For each mutant (default: every tests/mutants/*.patch) it copies refimp's
+# sources into OUT/NAME/src with the objects of the current build (mtimes
+# kept, so make recompiles only the files the patch touches), applies the
+# patch, builds refimp, runs the whole suite against it and records the
+# tests whose verdict was not pass or skip. A mutant that no test catches,
+# that does not apply or that does not build makes the run fail.
+#
+# Environment:
+#   BUILD          the build folder of the tree (default build; build-san
+#                  when SAN=1)
+#   SAN            1: the mutants are built with the sanitizers too
+#                  (default: 1 when BUILD is build-san)
+#   MUTANT_OUT     where the copies go (default $BUILD/mutants)
+#   MUTANT_REPORT  the text report (default reports/mutants.txt); a JSON twin
+#                  is written beside it with the extension .json
+#   MUTANT_FILTER  impcert --filter GLOB (default: every test)
+#   MUTANT_JOBS    impcert -j (default 2)
+# Prints one table row per mutant and "N passed, N failed" (caught/not).
+set -u
+B=${BUILD:-build}
+# The mutants are built the way the tree was: objects of both kinds must
+# not meet in one link.
+SAN=${SAN:-}
+[ -z "$SAN" ] && case $B in build-san) SAN=1 ;; *) SAN=0 ;; esac
+[ "$SAN" = 1 ] && B=build-san
+OUT=${MUTANT_OUT:-$B/mutants}
+REPORT=${MUTANT_REPORT:-reports/mutants.txt}
+JSON=${REPORT%.txt}.json
+[ "$JSON" = "$REPORT" ] && JSON=$REPORT.json
+FILTER=${MUTANT_FILTER:-}
+JOBS=${MUTANT_JOBS:-2}
+ROOT=$(pwd)
+
+die() { echo "mutants: $*" >&2; exit 2; }
+
+[ -f Makefile ] && [ -d reference-fw ] || die "run from the top of the tree"
+for f in "$B/bin/impcert" "$B/bin/refimp" "$B/lib/libsq.a"; do
+  [ -e "$f" ] || die "$f missing: run 'make all' first"
+done
+[ -d "$B/plugins" ] || die "$B/plugins missing: run 'make all' first"
+
+if [ $# -eq 0 ]; then
+  set -- tests/mutants/*.patch
+  [ -e "$1" ] || die "no tests/mutants/*.patch"
+fi
+
+mkdir -p "$OUT" "$(dirname "$REPORT")" || die "cannot create $OUT"
+rows=$OUT/rows.tsv
+: >"$rows"
+
+# header FIELD PATCH: the value of "FIELD:" in the patch's header lines
+# (the lines before the first "diff " or "--- ").
+header() {
+  awk -v f="$2:" '/^(diff |--- )/ { exit }
+    index($0, f) == 1 { sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
+}
+
+# build_mutant NAME PATCH: the mutant's refimp in $OUT/NAME/src/$B/bin.
+build_mutant() {
+  d=$OUT/$1
+  rm -rf "$d" && mkdir -p "$d/src/$B/obj" || return 1
+  cp -pR Makefile tools specs reference-fw "$d/src/" || return 1
+  # Objects and generated code of the current build: only what the patch
+  # touches is then compiled again.
+  for p in obj/reference-fw obj/refimp-gen gen lib .deps; do
+    [ -e "$B/$p" ] && cp -pR "$B/$p" "$d/src/$B/$(dirname "$p")/"
+  done
+  rm -f "$d/src/$B/lib/libimpcert.a"
+  if ! patch -p1 --batch --forward -d "$d/src" <"$2" >"$d/patch.log" 2>&1
+  then
+    echo "does not apply (see $d/patch.log)"
+    return 1
+  fi
+  if ! make -C "$d/src" SAN="$SAN" BUILD="$B" "$B/bin/refimp" \
+      >"$d/build.log" 2>&1; then
+    echo "does not build (see $d/build.log)"
+    return 1
+  fi
+  return 0
+}
+
+# run_suite NAME: the suite against the mutant; prints the IDs that failed.
+run_suite() {
+  d=$OUT/$1
+  sed -e "s#^name *=.*#name = mutant-$1#" \
+      -e "s#{bindir}/refimp#$ROOT/$d/src/$B/bin/refimp#" \
+      harness/duts/refimp-native.conf >"$d/dut.conf"
+  set -- run --dut "$d/dut.conf" --plugins "$B/plugins" \
+    --junit "$d/junit.xml" -j "$JOBS"
+  [ -n "$FILTER" ] && set -- "$@" --filter "$FILTER"
+  "$B/bin/impcert" "$@" >"$d/run.log" 2>&1
+  # "[  3/23] BOOT-003     FAIL     96 ms  title"
+  awk '/^\[ *[0-9]+\/[0-9]+\] / { sub(/^\[[^]]*\] */, "")
+         if ($2 != "PASS" && $2 != "SKIP") { printf "%s%s", sep, $1; sep = "," } }
+       END { print "" }' "$d/run.log"
+}
+
+caught=0
+missed=0
+printf '%-34s %-22s %s\n' MUTANT BREAKS "CAUGHT BY"
+for p in "$@"; do
+  name=$(basename "$p" .patch)
+  breaks=$(header "$p" Breaks)
+  how=$(header "$p" How)
+  [ -n "$breaks" ] || breaks="(no Breaks: header)"
+  if why=$(build_mutant "$name" "$p"); then
+    by=$(run_suite "$name")
+    if [ -z "$by" ] && ! grep -q '^impcert: [0-9]* tests:' "$OUT/$name/run.log"
+    then
+      by=""
+      why="the suite did not run (see $OUT/$name/run.log)"
+    fi
+  else
+    by=""
+  fi
+  if [ -n "$by" ]; then
+    caught=$((caught + 1))
+    shown=$by
+  else
+    missed=$((missed + 1))
+    shown="NOT CAUGHT${why:+: $why}"
+  fi
+  printf '%-34s %-22s %s\n' "$name" "$breaks" "$shown"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$breaks" "$by" "$how" >>"$rows"
+  why=""
+done
+
+# The reports: a table for people, JSON for tools.
+{
+  echo "# impcert mutation testing: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# $caught of $((caught + missed)) mutants caught; filter: ${FILTER:-all tests}"
+  printf '%-34s %-22s %s\n' MUTANT BREAKS "CAUGHT BY"
+  awk -F'\t' '{ printf "%-34s %-22s %s\n", $1, $2, ($3 == "" ? "NOT CAUGHT" : $3) }' "$rows"
+} >"$REPORT"
+awk -F'\t' '
+  function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+  BEGIN { print "{\"mutants\": [" }
+  {
+    n = split($3, t, ",")
+    ids = ""
+    for (i = 1; i <= n; i++) ids = ids (i > 1 ? ", " : "") q(t[i])
+    printf "%s  {\"name\": %s, \"breaks\": %s, \"how\": %s, \"caught\": %s, \"caught_by\": [%s]}",
+      (NR > 1 ? ",\n" : ""), q($1), q($2), q($4), (n > 0 ? "true" : "false"), ids
+  }
+  END { print "\n]}" }' "$rows" >"$JSON"
+echo "mutants: report in $REPORT and $JSON"
+echo "$caught passed, $missed failed"
+[ "$missed" -eq 0 ]
