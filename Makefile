@@ -11,12 +11,22 @@ BUILD   := build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 endif
+# FUZZ=1: everything built by clang with libFuzzer's coverage hooks plus
+# ASan/UBSan into build-fuzz/ (used by `make fuzz`; docs/fuzzing.md).
+FUZZ    ?= 0
+ifeq ($(FUZZ),1)
+BUILD   := build-fuzz
+CC      := clang
+OPT     := -O1 -g
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
 
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES := gcc make pkg-config libcunit1-dev libpcap-dev libssl-dev \
                 libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
                 libxml2-utils tshark python3-junitparser chromium \
-                lua5.4
+                lua5.4 clang libclang-rt-14-dev valgrind
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -208,6 +218,29 @@ BENCH_RUNS ?= 5
 $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $< $(LDFLAGS_ALL) -lssl -lcrypto -o $@
+
+# ---- fuzz targets (libFuzzer): tests/fuzz/<prefix>_<name>.c -----------------
+# Built only with FUZZ=1 (clang); the prefix picks the library as for unit
+# tests. `make fuzz` builds them and runs each (tests/fuzz.sh).
+FUZZ_SRC  := $(wildcard tests/fuzz/*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_LINK := -fsanitize=fuzzer,address,undefined
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-bins
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz.sh
+
+$(BUILD)/fuzz/harness_%: $(OBJ)/tests/fuzz/harness_%.o $(LIB)/libimpcert.a
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_LINK) $< $(LIB)/libimpcert.a $(IC_LIBS) -o $@
+$(BUILD)/fuzz/refimp_%: $(OBJ)/tests/fuzz/refimp_%.o $(LIB)/librefimp.a $(LIB)/libsq.a
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_LINK) $< $(LIB)/librefimp.a $(RF_LIBS) -o $@
+$(BUILD)/fuzz/sq_%: $(OBJ)/tests/fuzz/sq_%.o $(LIB)/libsq.a
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_LINK) $< $(LIB)/libsq.a -lm -o $@
 
 # ---- running ---------------------------------------------------------------
 CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(PLUGINS) \

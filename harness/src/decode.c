@@ -343,7 +343,8 @@ static int tcp_segment(struct decode *dc, const struct pkt *k) {
     hold(dc, f, k);
     return 0;
   }
-  uint32_t skip = (uint32_t)-ahead;
+  /* negate in unsigned: ahead may be INT32_MIN (a jump of exactly 2^31) */
+  uint32_t skip = 0u - (uint32_t)ahead;
   if (skip >= k->n)
     return 0; /* a retransmission of bytes already delivered */
   f->next += (uint32_t)(k->n - skip);
