@@ -340,6 +340,23 @@ int sqobj_fmtfloat(char *buf, size_t n, float f) {
   return snprintf(buf, n, "%g", (double)f);
 }
 
+/* By hand: snprintf("%d") was a tenth of the time of string building. */
+int sqobj_fmtint(char *buf, int32_t i) {
+  char rev[10];
+  int n = 0, k = 0;
+  uint32_t u = i < 0 ? 0u - (uint32_t)i : (uint32_t)i;
+  do {
+    rev[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (i < 0)
+    buf[k++] = '-';
+  while (n)
+    buf[k++] = rev[--n];
+  buf[k] = 0;
+  return k;
+}
+
 struct sqstr *sqobj_tostring(sq_vm *vm, sqval v) {
   char buf[64];
   switch (v.t) {
@@ -347,8 +364,7 @@ struct sqstr *sqobj_tostring(sq_vm *vm, sqval v) {
   case SQ_TNULL: return sqstr_newc(vm, "null");
   case SQ_TBOOL: return sqstr_newc(vm, v.u.b ? "true" : "false");
   case SQ_TINTEGER:
-    snprintf(buf, sizeof buf, "%d", (int)v.u.i);
-    return sqstr_newc(vm, buf);
+    return sqstr_new(vm, buf, (size_t)sqobj_fmtint(buf, v.u.i));
   case SQ_TFLOAT:
     sqobj_fmtfloat(buf, sizeof buf, v.u.f);
     return sqstr_newc(vm, buf);

@@ -49,6 +49,9 @@ const char *sqobj_typename(sqval v);
 struct sqstr *sqobj_tostring(sq_vm *vm, sqval v);
 /* Formats a float the way Squirrel's tostring does ("%g"). */
 int sqobj_fmtfloat(char *buf, size_t n, float f);
+/* Decimal text of an integer into buf (12 bytes at least, NUL added);
+** returns its length. */
+int sqobj_fmtint(char *buf, int32_t i);
 
 /* ---- str.c: interned strings ---- */
 struct sqstr *sqstr_new(sq_vm *vm, const char *s, size_t len);

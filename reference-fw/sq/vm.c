@@ -694,6 +694,29 @@ static bool isnum(sqval v) {
 
 static const char opchar[] = { '+', '-', '*', '/', '%' };
 
+/* The text of a string or number without making a string object, so that
+** "k" + i does not intern the text of i first. NULL for other types
+** (they may have _tostring). buf: 64 bytes. */
+static const char *plaintext(sqval v, char *buf, size_t *len) {
+  switch (v.t) {
+  case SQ_TSTRING:
+    *len = v.u.s->len;
+    return v.u.s->data;
+  case SQ_TINTEGER:
+    *len = (size_t)sqobj_fmtint(buf, v.u.i);
+    return buf;
+  case SQ_TFLOAT: {
+    int n = sqobj_fmtfloat(buf, 64, v.u.f);
+    if (n < 0 || n >= 64)
+      return NULL;
+    *len = (size_t)n;
+    return buf;
+  }
+  default:
+    return NULL;
+  }
+}
+
 static sqval arith(sq_vm *vm, int op, sqval a, sqval b) {
   if (a.t == SQ_TINTEGER && b.t == SQ_TINTEGER) {
     uint32_t x = (uint32_t)a.u.i, y = (uint32_t)b.u.i;
@@ -726,6 +749,11 @@ static sqval arith(sq_vm *vm, int op, sqval a, sqval b) {
     }
   }
   if (op == OP_ADD && (a.t == SQ_TSTRING || b.t == SQ_TSTRING)) {
+    char ba[64], bb[64];
+    size_t la, lb;
+    const char *ta = plaintext(a, ba, &la), *tb = plaintext(b, bb, &lb);
+    if (ta && tb)
+      return S_(sqstr_concat(vm, ta, la, tb, lb));
     uint32_t mark = vm->top;
     struct sqstr *sa = sqvm_tostring(vm, a);
     sqvm_push(vm, S_(sa));
