@@ -23,15 +23,17 @@ bench_ratio() {
 }
 
 # bench_line NAME VALUE UNIT BASELINE RATIO TARGET RUNS STATUS [NOTE...]
+# (sh has no local variables: the _bl_ names keep the caller's intact)
 bench_line() {
-  n=$1 v=$2 u=$3 b=$4 r=$5 t=$6 k=$7 s=$8
+  _bl_n=$1 _bl_v=$2 _bl_u=$3 _bl_b=$4 _bl_r=$5 _bl_t=$6 _bl_k=$7 _bl_s=$8
   shift 8
-  echo "bench: $n $v $u baseline=$b ratio=$r target=$t runs=$k $s${*:+ $*}"
+  echo "bench: $_bl_n $_bl_v $_bl_u baseline=$_bl_b ratio=$_bl_r" \
+    "target=$_bl_t runs=$_bl_k $_bl_s${*:+ $*}"
 }
 
 # bench_skip NAME UNIT REASON...: a figure that is not measured (yet).
 bench_skip() {
-  n=$1 u=$2
+  _bs_n=$1 _bs_u=$2
   shift 2
-  bench_line "$n" - "$u" - - - 0 skip "$@"
+  bench_line "$_bs_n" - "$_bs_u" - - - 0 skip "$@"
 }
