@@ -12,6 +12,7 @@
 #include "core/ident.h"
 #include "hal/hal.h"
 #include "hal/posix/hal_posix.h"
+#include "api/app.h"
 #include "run/run.h"
 
 #define REFIMP_VERSION "0.1"
@@ -254,7 +255,11 @@ int main(int argc, char **argv) {
     board_fini();
     return EXIT_BOARD;
   }
-  if (boot_init(b, &cfg, NULL, hal_now_ms(), &d) != RF_OK) {
+  /* the deployed code runs through api/ (docs/refimp.md, "The imp API") */
+  struct app app;
+  app_init(&app, b);
+  struct boot_hooks hooks = app_hooks(&app);
+  if (boot_init(b, &cfg, &hooks, hal_now_ms(), &d) != RF_OK) {
     fprintf(stderr, "refimp: boot failed: %s\n", d.msg);
     boot_fini(b);
     rf_free(b);
@@ -264,10 +269,14 @@ int main(int argc, char **argv) {
   while (!hal_posix_stop_requested()) {
     uint64_t now = hal_now_ms();
     uint64_t next = boot_step(b, now);
+    uint64_t app_next = app_step(&app, now);
+    if (app_next < next)
+      next = app_next;
     if (next > now)
       hal_wait_event(next);
   }
   rf_log("stop requested: shutting down");
+  app_fini(&app);
   boot_fini(b);
   rf_free(b);
   board_fini();

@@ -425,6 +425,12 @@ static void on_reload(struct boot *b, uint64_t now) {
     rf_log("Reload before the activation result; ignored");
     return;
   }
+  /* [POLITE-002] a shutdown handler defers the reload to server.restart() */
+  if (b->code_running && b->hooks.shutdown_notice &&
+      b->hooks.shutdown_notice(b->hooks.ctx, 1)) {
+    rf_log("reload: deferred by the application's shutdown handler");
+    return;
+  }
   /* [BOOT-026, WAKE-006] tear the VM down, back to step 2 on this session */
   stop_code(b);
   b->wake_reason = BOOT_WAKE_NEW_SQUIRREL;
@@ -690,4 +696,42 @@ void boot_fini(struct boot *b) {
   jig_close(&b->jig, "shutting down");
   rf_free(b->configparams);
   b->configparams = NULL;
+}
+
+/* ---- for the application layer ------------------------------------------ */
+
+bool boot_online(const struct boot *b) {
+  return b->phase == BOOT_PHASE_ONLINE && session_is_open(&b->sess);
+}
+
+enum rf_status boot_app_send(struct boot *b, const Impwire__Envelope *env,
+                             uint64_t now) {
+  if (!boot_online(b))
+    return RF_ECLOSED;
+  return send_env(b, env, now) ? RF_OK : RF_EIO;
+}
+
+void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now) {
+  stop_code(b);
+  b->wake_reason = wake_reason;
+  rf_log("application restart: back to step 2 (wake reason %u)",
+         wake_reason);
+  if (b->phase == BOOT_PHASE_ONLINE)
+    send_state_and_hash(b, now);
+  /* else the conversation under way reports the new wake reason */
+}
+
+void boot_app_reset(struct boot *b, uint32_t wake_reason, uint64_t now) {
+  stop_code(b);
+  session_close(&b->sess, "software reset");
+  b->wake_reason = wake_reason;
+  rf_log("software reset (wake reason %u): cold start", wake_reason);
+  if (boot_state_of(b) == BOOT_UNACTIVATED) {
+    b->phase = BOOT_PHASE_WAIT_BLINKUP;
+  } else {
+    connect_now(b, now);
+    if (boot_state_of(b) == BOOT_ACTIVATED_WITH_CODE)
+      b->code_wait_until = now + BOOT_CODE_WAIT_MS;
+  }
+  report(b);
 }

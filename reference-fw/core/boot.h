@@ -82,6 +82,10 @@ struct boot_hooks {
   void (*code_stop)(void *ctx);
   /* AgentMessage or Ack from the cloud, once online. */
   void (*app_frame)(void *ctx, const Impwire__Envelope *env);
+  /* A Reload arrived while the code runs: return true when the
+  ** application's server.onshutdown handler took it (the VM goes on until
+  ** server.restart()), false to reload at once [POLITE-001, POLITE-002]. */
+  bool (*shutdown_notice)(void *ctx, uint32_t reason);
 };
 
 struct boot_led {
@@ -139,5 +143,22 @@ enum boot_state boot_state_of(const struct boot *b);
 
 /* Close the session and the jig, free memory. */
 void boot_fini(struct boot *b);
+
+/* ---- for the application layer (api/cloud.c) ----------------------------
+** Never called from inside a hook: the caller has left the VM. */
+/* Step 5 is done and the session is up. */
+bool boot_online(const struct boot *b);
+/* Send an application Envelope (Log, AgentMessage, Restart). RF_OK,
+** RF_ECLOSED when not online, RF_EIO when the send failed (the session is
+** then lost and reconnected as for any failure). */
+enum rf_status boot_app_send(struct boot *b, const Impwire__Envelope *env,
+                             uint64_t now);
+/* Tear the VM down and go back to step 2 on this session with this wake
+** reason (uncaught error, server.restart()) [BOOT-016, POLITE-007]. */
+void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now);
+/* A cold start without a power cycle (imp.reset(), out of memory): the
+** VM is torn down, the session closed, the boot starts again from
+** connecting with this wake reason [HW-029]. */
+void boot_app_reset(struct boot *b, uint32_t wake_reason, uint64_t now);
 
 #endif

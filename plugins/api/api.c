@@ -1,0 +1,359 @@
+/*
+** api.c: conformance tests of the imp API seen from the cloud: logs and
+** agent messages both ways, uncaught errors and the unhandled-exception
+** handler, imp.reset(), server.restart(), polite deployment of new
+** Squirrel, identity and crypto. Each case deploys a small program in
+** step 4 and watches the frames. Requirement IDs: specs/requirements.md.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include <impcert/impcert.h>
+
+#define PLAN "plan-0001-impcert"
+#define TOKEN "token-5f2e9c1a"
+#define WAIT 8000 /* ms for the DUT to act; generous for emulated DUTs */
+
+/* BlinkUp, activate, and deploy `code` in step 4. Returns the DeviceState
+** of that boot. */
+static const Impwire__DeviceState *deploy(impcert_fx *fx, const char *code) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, "impcert-lab", "secret-pass", PLAN, TOKEN);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_ERROR_NOW(fx, "the DUT did not open a session after BlinkUp");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, false, code, false);
+  return s;
+}
+
+/* The next Log frame (other frames are an error here), or the test fails
+** naming what was awaited. */
+static const Impwire__Log *next_log(impcert_fx *fx, const char *what) {
+  const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+  if (!e)
+    IMPCERT_FAIL_NOW(fx, "no Log frame (%s) within %d ms", what, WAIT);
+  if (e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG)
+    IMPCERT_FAIL_NOW(fx, "expected a Log (%s), got another frame (case %d)",
+                     what, (int)e->msg_case);
+  return e->log;
+}
+
+/* Logs until one at `level` whose text contains `needle`; false if the
+** session ends or no such Log comes in time. Other frames end the wait
+** with false (they are kept in the transcript). */
+static bool wait_log(impcert_fx *fx, int level, const char *needle) {
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e || e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG)
+      return false;
+    if ((int)e->log->level == level && strstr(e->log->text, needle))
+      return true;
+  }
+}
+
+static const Impwire__Value *slot(const Impwire__Value *t, const char *k) {
+  if (!t || t->kind_case != IMPWIRE__VALUE__KIND_TABLE)
+    return NULL;
+  for (size_t i = 0; i < t->table->n_slots; i++) {
+    const Impwire__ValueSlot *s = t->table->slots[i];
+    if (s->key->kind_case == IMPWIRE__VALUE__KIND_STR &&
+        strcmp(s->key->str, k) == 0)
+      return s->value;
+  }
+  return NULL;
+}
+
+/* SEND-003, SEND-005: server.log and server.error as Log frames, in order. */
+static void logs_in_order(impcert_fx *fx) {
+  deploy(fx, "server.log(\"impcert one\");"
+             "server.error(\"impcert two\");"
+             "server.log(\"impcert \" + 3);");
+  const Impwire__Log *l = next_log(fx, "server.log");
+  IMPCERT_CHECK(fx, l->level == IMPWIRE__LOG__LEVEL__LOG);
+  IMPCERT_CHECK_MSG(fx, strcmp(l->text, "impcert one") == 0,
+                    "first Log is '%s'", l->text);
+  l = next_log(fx, "server.error");
+  IMPCERT_CHECK(fx, l->level == IMPWIRE__LOG__LEVEL__ERROR);
+  IMPCERT_CHECK_MSG(fx, strcmp(l->text, "impcert two") == 0,
+                    "second Log is '%s'", l->text);
+  l = next_log(fx, "server.log");
+  IMPCERT_CHECK_MSG(fx, strcmp(l->text, "impcert 3") == 0,
+                    "third Log is '%s'", l->text);
+}
+
+#define ECHO_CODE                                                          \
+  "agent.on(\"ping\", function(d) {"                                       \
+  "  agent.send(\"pong\", {echo = d.s, n = d.n + 1, b = d.b});"            \
+  "});"                                                                    \
+  "agent.send(\"ready\", [1, 2.5, \"three\", null, true]);"
+
+/* SEND-004, SEND-027: agent.send reaches the cloud with its value;
+** AgentMessages reach agent.on handlers with theirs. */
+static void agent_both_ways(impcert_fx *fx) {
+  deploy(fx, ECHO_CODE);
+  const Impwire__AgentMessage *m =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT)
+          ->agent_message;
+  IMPCERT_CHECK_MSG(fx, strcmp(m->name, "ready") == 0, "name '%s'", m->name);
+  IMPCERT_REQUIRE(fx, m->data && m->data->kind_case ==
+                                     IMPWIRE__VALUE__KIND_ARRAY &&
+                      m->data->array->n_items == 5);
+  Impwire__Value **it = m->data->array->items;
+  IMPCERT_CHECK(fx, it[0]->kind_case == IMPWIRE__VALUE__KIND_INTEGER &&
+                        it[0]->integer == 1);
+  IMPCERT_CHECK(fx, it[1]->kind_case == IMPWIRE__VALUE__KIND_REAL &&
+                        it[1]->real == 2.5f);
+  IMPCERT_CHECK(fx, it[2]->kind_case == IMPWIRE__VALUE__KIND_STR &&
+                        strcmp(it[2]->str, "three") == 0);
+  IMPCERT_CHECK(fx, it[3]->kind_case == IMPWIRE__VALUE__KIND_IS_NULL);
+  IMPCERT_CHECK(fx, it[4]->kind_case == IMPWIRE__VALUE__KIND_BOOLEAN &&
+                        it[4]->boolean);
+
+  /* the agent sends {n = 41, s = "x", b = blob} */
+  Impwire__Value vn = IMPWIRE__VALUE__INIT, vs = IMPWIRE__VALUE__INIT;
+  Impwire__Value vb = IMPWIRE__VALUE__INIT, kn = IMPWIRE__VALUE__INIT;
+  Impwire__Value ks = IMPWIRE__VALUE__INIT, kb = IMPWIRE__VALUE__INIT;
+  Impwire__Value tv = IMPWIRE__VALUE__INIT;
+  vn.kind_case = IMPWIRE__VALUE__KIND_INTEGER;
+  vn.integer = 41;
+  vs.kind_case = IMPWIRE__VALUE__KIND_STR;
+  vs.str = "x";
+  vb.kind_case = IMPWIRE__VALUE__KIND_BLOB;
+  vb.blob.data = (uint8_t *)"\x00\xff";
+  vb.blob.len = 2;
+  kn.kind_case = ks.kind_case = kb.kind_case = IMPWIRE__VALUE__KIND_STR;
+  kn.str = "n";
+  ks.str = "s";
+  kb.str = "b";
+  Impwire__ValueSlot s1 = IMPWIRE__VALUE_SLOT__INIT;
+  Impwire__ValueSlot s2 = IMPWIRE__VALUE_SLOT__INIT;
+  Impwire__ValueSlot s3 = IMPWIRE__VALUE_SLOT__INIT;
+  s1.key = &kn, s1.value = &vn;
+  s2.key = &ks, s2.value = &vs;
+  s3.key = &kb, s3.value = &vb;
+  Impwire__ValueSlot *slots[] = {&s1, &s2, &s3};
+  Impwire__ValueTable t = IMPWIRE__VALUE_TABLE__INIT;
+  t.slots = slots;
+  t.n_slots = 3;
+  tv.kind_case = IMPWIRE__VALUE__KIND_TABLE;
+  tv.table = &t;
+  Impwire__AgentMessage am = IMPWIRE__AGENT_MESSAGE__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  am.name = "ping";
+  am.data = &tv;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE;
+  env.agent_message = &am;
+  IMPCERT_REQUIRE(fx, impcert_send(fx, &env) == 0);
+  m = impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT)
+          ->agent_message;
+  IMPCERT_CHECK_MSG(fx, strcmp(m->name, "pong") == 0, "name '%s'", m->name);
+  const Impwire__Value *n = slot(m->data, "n"), *e = slot(m->data, "echo");
+  const Impwire__Value *b = slot(m->data, "b");
+  IMPCERT_CHECK(fx, n && n->kind_case == IMPWIRE__VALUE__KIND_INTEGER &&
+                        n->integer == 42);
+  IMPCERT_CHECK(fx, e && e->kind_case == IMPWIRE__VALUE__KIND_STR &&
+                        strcmp(e->str, "x") == 0);
+  IMPCERT_CHECK(fx, b && b->kind_case == IMPWIRE__VALUE__KIND_BLOB &&
+                        b->blob.len == 2 &&
+                        memcmp(b->blob.data, "\x00\xff", 2) == 0);
+}
+
+/* SEND-026: a message with no handler is dropped and logged with its
+** name at level ERROR. */
+static void no_handler(impcert_fx *fx) {
+  deploy(fx, "agent.send(\"ready\", 1);");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT);
+  Impwire__Value v = IMPWIRE__VALUE__INIT;
+  v.kind_case = IMPWIRE__VALUE__KIND_INTEGER;
+  v.integer = 7;
+  Impwire__AgentMessage am = IMPWIRE__AGENT_MESSAGE__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  am.name = "impcert-nobody";
+  am.data = &v;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE;
+  env.agent_message = &am;
+  IMPCERT_REQUIRE(fx, impcert_send(fx, &env) == 0);
+  IMPCERT_CHECK_MSG(fx, wait_log(fx, IMPWIRE__LOG__LEVEL__ERROR,
+                                 "impcert-nobody"),
+                    "no ERROR Log naming the unhandled message");
+}
+
+/* API-005, API-003, BOOT-016: an uncaught error is logged as
+** "<message>: in <function> <file>:<line>" and the code restarts from
+** step 2 with WAKEREASON_SQUIRREL_ERROR. */
+static void uncaught_error(impcert_fx *fx) {
+  deploy(fx, "if (hardware.wakereason() != WAKEREASON_SQUIRREL_ERROR)\n"
+             "  imp.wakeup(0.1, function() {\n"
+             "    local t = {};\n"
+             "    return t.impcertmissing;\n"
+             "  });\n");
+  IMPCERT_CHECK_MSG(fx, wait_log(fx, IMPWIRE__LOG__LEVEL__ERROR,
+                                 "the index 'impcertmissing' does not "
+                                 "exist: in "),
+                    "no ERROR Log with the uncaught error's message");
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_SQUIRREL_ERROR,
+                    "wake reason after an uncaught error is %u",
+                    s->wake_reason);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+}
+
+/* API-002, API-004, API-003: the handler gets the message and its log
+** reaches the cloud; the VM is torn down all the same. */
+static void exception_handler(impcert_fx *fx) {
+  deploy(fx, "imp.onunhandledexception(function(e) {\n"
+             "  server.log(\"impcert handler: \" + e);\n"
+             "});\n"
+             "if (hardware.wakereason() != WAKEREASON_SQUIRREL_ERROR)\n"
+             "  imp.wakeup(0.1, function() { throw \"impcert boom\"; });\n");
+  IMPCERT_CHECK_MSG(fx, wait_log(fx, IMPWIRE__LOG__LEVEL__LOG,
+                                 "impcert handler: impcert boom"),
+                    "the handler's Log did not arrive");
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_SQUIRREL_ERROR,
+                    "wake reason after a handled uncaught error is %u",
+                    s->wake_reason);
+}
+
+/* HW-029: imp.reset() starts a new session from the beginning with
+** WAKEREASON_SW_RESET. */
+static void imp_reset(impcert_fx *fx) {
+  deploy(fx, "if (hardware.wakereason() != WAKEREASON_SW_RESET)\n"
+             "  imp.wakeup(0.1, function() { imp.reset(); "
+             "server.log(\"impcert after reset\"); });\n"
+             "else server.log(\"impcert reset done\");\n");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the session did not end at imp.reset()");
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no new session after imp.reset()");
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_SW_RESET,
+                    "wake reason after imp.reset() is %u", s->wake_reason);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+  IMPCERT_CHECK_MSG(fx, wait_log(fx, IMPWIRE__LOG__LEVEL__LOG,
+                                 "impcert reset done"),
+                    "the code did not run again after the reset");
+}
+
+/* POLITE-007: server.restart() sends Restart and goes back to step 2,
+** WAKEREASON_SW_RESTART when no update was pending. */
+static void server_restart(impcert_fx *fx) {
+  deploy(fx, "if (hardware.wakereason() != WAKEREASON_SW_RESTART)\n"
+             "  imp.wakeup(0.1, function() { server.restart(); });\n");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_RESTART, WAIT);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_SW_RESTART,
+                    "wake reason after server.restart() is %u",
+                    s->wake_reason);
+}
+
+/* POLITE-002, POLITE-004, POLITE-006, POLITE-008: with a shutdown handler
+** a Reload calls it with SHUTDOWN_NEWSQUIRREL and the code goes on; its
+** server.restart() then reloads with WAKEREASON_NEW_SQUIRREL. */
+static void polite_reload(impcert_fx *fx) {
+  deploy(fx, "server.onshutdown(function(r, ...) {\n"
+             "  server.log(\"impcert shutdown \" + r + \" args \" + "
+             "(vargv.len() + 1));\n"
+             "  imp.wakeup(0.5, function() {\n"
+             "    agent.send(\"still-running\", r);\n"
+             "    server.restart();\n"
+             "  });\n"
+             "});\n"
+             "agent.send(\"ready\", hardware.wakereason());\n");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT);
+  impcert_send_reload(fx);
+  const Impwire__Log *l = next_log(fx, "the shutdown handler's log");
+  IMPCERT_CHECK_MSG(fx, strcmp(l->text, "impcert shutdown 1 args 1") == 0,
+                    "the handler logged '%s'", l->text);
+  const Impwire__AgentMessage *m =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT)
+          ->agent_message;
+  IMPCERT_CHECK_MSG(fx, strcmp(m->name, "still-running") == 0,
+                    "after the Reload the code sent '%s'", m->name);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_RESTART, WAIT);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_NEW_SQUIRREL,
+                    "wake reason after a deferred reload is %u",
+                    s->wake_reason);
+}
+
+static bool hex_is(const char *hex, const uint8_t *d, size_t n) {
+  char buf[65];
+  if (n > 32)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    snprintf(buf + 2 * i, 3, "%02x", d[i]);
+  return strcmp(hex, buf) == 0;
+}
+
+/* HW-001, HW-003, HW-004, CRYPTO-001: the identity the code sees is the
+** one DeviceState reported; crypto.sha256 is SHA-256. */
+static void identity_and_crypto(impcert_fx *fx) {
+  const Impwire__DeviceState *s = deploy(
+      fx, "local h = \"\";\n"
+          "foreach (b in crypto.sha256(\"impcert\")) h += format(\"%02x\", "
+          "b);\n"
+          "agent.send(\"id\", {type = imp.info().type, "
+          "os = imp.getsoftwareversion(), id = hardware.getdeviceid(), "
+          "mac = imp.getmacaddress(), sha = h});\n");
+  const Impwire__Value *v =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT)
+          ->agent_message->data;
+  const Impwire__Value *type = slot(v, "type"), *os = slot(v, "os");
+  const Impwire__Value *id = slot(v, "id"), *mac = slot(v, "mac");
+  const Impwire__Value *sha = slot(v, "sha");
+  IMPCERT_REQUIRE(fx, type && os && id && mac && sha);
+  IMPCERT_CHECK_MSG(fx, strcmp(type->str, s->imp_type) == 0,
+                    "imp.info().type '%s' vs imp_type '%s'", type->str,
+                    s->imp_type);
+  IMPCERT_CHECK(fx, strcmp(os->str, s->os_version) == 0);
+  IMPCERT_CHECK(fx, strcmp(id->str, s->device_id) == 0);
+  IMPCERT_CHECK(fx, strcmp(mac->str, s->mac) == 0);
+  uint8_t want[32];
+  impcert_sha256("impcert", 7, want);
+  IMPCERT_CHECK_MSG(fx, hex_is(sha->str, want, 32),
+                    "crypto.sha256(\"impcert\") gave %s", sha->str);
+}
+
+static const struct impcert_case cases[] = {
+    {"API-LOG", "server.log and server.error arrive as Logs, in order",
+     "SEND-003,SEND-005", "api,send", "jig,squirrel", 0, logs_in_order},
+    {"API-AGENT", "agent.send and agent.on carry values both ways",
+     "SEND-004,SEND-027", "api,send", "jig,squirrel", 0, agent_both_ways},
+    {"API-NOHANDLER", "a message with no handler is logged with its name",
+     "SEND-026", "api,send", "jig,squirrel", 0, no_handler},
+    {"API-ERROR", "an uncaught error is logged and restarts the code",
+     "API-005,API-003,BOOT-016", "api,errors", "jig,squirrel", 0,
+     uncaught_error},
+    {"API-HANDLER", "imp.onunhandledexception gets the error, then restart",
+     "API-002,API-003,API-004", "api,errors", "jig,squirrel", 0,
+     exception_handler},
+    {"API-RESET", "imp.reset() is a new session with WAKEREASON_SW_RESET",
+     "HW-029", "api,boot", "jig,squirrel", 0, imp_reset},
+    {"API-RESTART", "server.restart() sends Restart: WAKEREASON_SW_RESTART",
+     "POLITE-007", "api,polite", "jig,squirrel", 0, server_restart},
+    {"API-POLITE", "a shutdown handler defers a Reload to server.restart()",
+     "POLITE-002,POLITE-004,POLITE-006,POLITE-008", "api,polite",
+     "jig,squirrel", 0, polite_reload},
+    {"API-IDENTITY", "imp/hardware identity matches DeviceState; sha256",
+     "HW-001,HW-003,HW-004,CRYPTO-001", "api,hw", "jig,squirrel", 0,
+     identity_and_crypto},
+};
+
+IMPCERT_PLUGIN("api", cases)

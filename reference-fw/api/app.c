@@ -1,0 +1,285 @@
+/*
+** app.c: api/ under the cloud. Sends go out as wire frames on the boot's
+** session (SEND-003, SEND-004), AgentMessages come in to agent.on, a
+** Reload is offered to server.onshutdown, and what ends the VM (uncaught
+** error, server.restart(), imp.reset(), out of memory) goes back to core/
+** once the VM has unwound (boot_app_restart, boot_app_reset).
+*/
+#include "api/app.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/rf.h"
+#include "hal/hal.h"
+
+/* ---- the host of api/ ------------------------------------------------ */
+
+static uint64_t h_now(void *ctx) {
+  (void)ctx;
+  return hal_now_ms();
+}
+
+/* imp.sleep(): the board waits. Under the jig's virtual clock time moves
+** only when the harness says, so the wait cannot happen inside a native:
+** it returns at once (docs/refimp.md lists this). */
+static void h_sleep(void *ctx, uint32_t ms) {
+  (void)ctx;
+  if (hal_clock_virtual())
+    return;
+  uint64_t until = hal_now_ms() + ms;
+  while (hal_now_ms() < until)
+    if (hal_wait_event(until) == HAL_ESTOP)
+      break;
+}
+
+static int h_send(void *ctx, const Impwire__Envelope *env, bool may_connect) {
+  struct app *a = ctx;
+  (void)may_connect; /* core/ keeps the session up on its own */
+  enum rf_status st = boot_app_send(a->boot, env, hal_now_ms());
+  if (st == RF_OK)
+    return API_SEND_OK;
+  return st == RF_ECLOSED ? API_SEND_ERROR_NOT_CONNECTED
+                          : API_SEND_ERROR_DISCONNECTED;
+}
+
+static bool h_is_connected(void *ctx) {
+  return boot_online(((struct app *)ctx)->boot);
+}
+
+static void h_connect(void *ctx) {
+  struct app *a = ctx;
+  a->connect_wanted = true; /* answered by app_step once online */
+}
+
+static void h_disconnect(void *ctx) {
+  (void)ctx;
+  rf_log("server.disconnect(): the session is core/'s; kept");
+}
+
+/* One Log frame at level ERROR. */
+static void log_error(struct app *a, const char *text) {
+  Impwire__Log log = IMPWIRE__LOG__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  log.level = IMPWIRE__LOG__LEVEL__ERROR;
+  log.text = (char *)text;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_LOG;
+  env.log = &log;
+  boot_app_send(a->boot, &env, hal_now_ms());
+}
+
+static void h_observe(void *ctx, const struct api_event *ev) {
+  struct app *a = ctx;
+  char line[600];
+  switch (ev->kind) {
+  case API_EV_UNCAUGHT:
+    /* [API-005] the message line, then the stack, as the cloud log shows */
+    log_error(a, ev->text);
+    for (const char *p = ev->stack; p && *p;) {
+      const char *nl = strchr(p, '\n');
+      size_t n = nl ? (size_t)(nl - p) : strlen(p);
+      snprintf(line, sizeof line, "%.*s", (int)n, p);
+      if (n)
+        log_error(a, line);
+      p += n + (nl ? 1 : 0);
+    }
+    rf_log("uncaught error: %s", ev->text);
+    break;
+  case API_EV_NO_HANDLER:
+    /* [SEND-026] the text of constants.md */
+    snprintf(line, sizeof line, "no handler for device.send(): \"%s\"",
+             ev->text);
+    log_error(a, line);
+    break;
+  case API_EV_PIN:
+    rf_log("pin %s = %d", ev->pin, (int)ev->level);
+    break;
+  case API_EV_PWM:
+    rf_log("pwm %s period %g duty %g", ev->pin, (double)ev->period_s,
+           (double)ev->duty);
+    break;
+  case API_EV_PIN_MODE:
+    rf_log("pin %s configured (mode %d)", ev->pin, (int)ev->mode);
+    break;
+  case API_EV_SHUTDOWN:
+    rf_log("calling the shutdown handler (reason %d)", (int)ev->number);
+    break;
+  case API_EV_PRINT:
+  case API_EV_WATCHDOG:
+    rf_log("%s", ev->text);
+    break;
+  }
+}
+
+/* Called once the VM has unwound; acted on in app_step. */
+static void h_request(void *ctx, const struct api_request *req) {
+  struct app *a = ctx;
+  a->have_req = true;
+  a->req = *req;
+  a->req.why = NULL;
+  rf_free(a->nv);
+  a->nv = NULL;
+  a->nv_len = 0;
+  if (req->kind == API_REQ_DEEP_SLEEP && req->nv && req->nv_len &&
+      (a->nv = rf_malloc(req->nv_len))) {
+    memcpy(a->nv, req->nv, req->nv_len);
+    a->nv_len = req->nv_len;
+  }
+  a->req.nv = NULL;
+  rf_log("application request: %s", req->why ? req->why : "?");
+}
+
+/* The user configuration lives in RAM until the store has its page
+** (STORE_USERCONF_OFF is reserved): it survives restarts, not power. */
+static int h_userconf_get(void *ctx, uint8_t *buf, size_t cap) {
+  struct app *a = ctx;
+  if (a->userconf_len < 0)
+    return -1;
+  size_t n = (size_t)a->userconf_len < cap ? (size_t)a->userconf_len : cap;
+  memcpy(buf, a->userconf, n);
+  return (int)n;
+}
+
+static bool h_userconf_set(void *ctx, const uint8_t *data, size_t n) {
+  struct app *a = ctx;
+  if (!data) {
+    a->userconf_len = -1;
+    return true;
+  }
+  if (n > sizeof a->userconf)
+    return false;
+  memcpy(a->userconf, data, n);
+  a->userconf_len = (int)n;
+  return true;
+}
+
+/* ---- the hooks of core/boot.c ---------------------------------------- */
+
+static void code_stop(void *ctx) {
+  struct app *a = ctx;
+  api_destroy(a->api);
+  a->api = NULL;
+  a->connect_wanted = false;
+}
+
+static void code_start(void *ctx, const uint8_t *code, size_t n,
+                       const Impwire__Value *configparams) {
+  struct app *a = ctx;
+  struct boot *b = a->boot;
+  code_stop(a);
+  struct api_host host = {
+      .ctx = a, .now_ms = h_now, .sleep_ms = h_sleep, .send = h_send,
+      .is_connected = h_is_connected, .connect = h_connect,
+      .disconnect = h_disconnect, .observe = h_observe,
+      .request = h_request, .userconf_get = h_userconf_get,
+      .userconf_set = h_userconf_set};
+  uint64_t now = hal_now_ms();
+  struct api_config cfg = {
+      .board = b->cfg.board, .os_version = b->cfg.os_version,
+      .mac = b->store.cfg.mac, .device_id = b->store.cfg.device_id,
+      .wake_reason = b->wake_reason, .nv = a->nv, .nv_len = a->nv_len,
+      .configparams = configparams,
+      .rtc_unix_ms = b->rtc_set ? b->rtc_unix_ms + (now - b->rtc_at) : 0};
+  a->reload_deferred = false;
+  a->api = api_create(&host, &cfg);
+  rf_free(a->nv); /* nv is handed over once (deep sleep only) */
+  a->nv = NULL;
+  a->nv_len = 0;
+  if (!a->api) {
+    rf_log("no memory for the Squirrel VM");
+    return;
+  }
+  /* [API-005] the cloud's name for the code */
+  if (api_start(a->api, (const char *)code, n, "device_code") ==
+      API_SYNTAX_ERROR) {
+    rf_log("the code does not compile: %s", api_lasterror(a->api));
+    log_error(a, api_lasterror(a->api));
+  }
+}
+
+static void app_frame(void *ctx, const Impwire__Envelope *env) {
+  struct app *a = ctx;
+  if (a->api)
+    api_frame(a->api, env);
+}
+
+static bool shutdown_notice(void *ctx, uint32_t reason) {
+  struct app *a = ctx;
+  if (!a->api || !api_shutdown_notice(a->api, (enum api_shutdown)reason))
+    return false;
+  a->reload_deferred = reason == API_SHUTDOWN_NEWSQUIRREL;
+  return true;
+}
+
+void app_init(struct app *a, struct boot *b) {
+  memset(a, 0, sizeof(*a));
+  a->boot = b;
+  a->userconf_len = -1;
+  a->sleep_until = UINT64_MAX;
+}
+
+struct boot_hooks app_hooks(struct app *a) {
+  struct boot_hooks h = {.ctx = a, .code_start = code_start,
+                         .code_stop = code_stop, .app_frame = app_frame,
+                         .shutdown_notice = shutdown_notice};
+  return h;
+}
+
+/* Act on what the code asked for once its VM unwound. */
+static void act(struct app *a, uint64_t now) {
+  struct api_request q = a->req;
+  a->have_req = false;
+  switch (q.kind) {
+  case API_REQ_ERROR_RESTART: /* [BOOT-016] */
+    boot_app_restart(a->boot, API_WAKE_SQUIRREL_ERROR, now);
+    break;
+  case API_REQ_RESTART: /* [POLITE-007, POLITE-008] */
+    boot_app_restart(a->boot,
+                     a->reload_deferred ? API_WAKE_NEW_SQUIRREL
+                                        : API_WAKE_SW_RESTART,
+                     now);
+    break;
+  case API_REQ_RESET: /* [HW-029] imp.reset() and out of memory */
+    boot_app_reset(a->boot, API_WAKE_SW_RESET, now);
+    break;
+  case API_REQ_DEEP_SLEEP:
+    /* An approximation until core/ sleeps for real (issue 3): the VM
+    ** stays down until the wake time, then the code restarts with
+    ** WAKEREASON_TIMER and nv; the session is not closed meanwhile. */
+    code_stop(a);
+    a->sleep_until = q.wake_at_ms;
+    rf_log("deep sleep until %llu (the session stays up)",
+           (unsigned long long)q.wake_at_ms);
+    break;
+  }
+}
+
+uint64_t app_step(struct app *a, uint64_t now) {
+  if (a->sleep_until != UINT64_MAX) {
+    if (now < a->sleep_until)
+      return a->sleep_until;
+    a->sleep_until = UINT64_MAX;
+    boot_app_restart(a->boot, API_WAKE_TIMER, now);
+    return now;
+  }
+  if (!a->api)
+    return UINT64_MAX;
+  if (a->connect_wanted && boot_online(a->boot)) {
+    a->connect_wanted = false;
+    api_connection(a->api, true, API_SERVER_CONNECTED);
+  }
+  uint64_t next = api_step(a->api, now);
+  if (a->have_req) {
+    act(a, now);
+    return now;
+  }
+  if (a->connect_wanted && next > now + 100)
+    next = now + 100; /* look again for the session */
+  return next;
+}
+
+void app_fini(struct app *a) {
+  code_stop(a);
+  rf_free(a->nv);
+  a->nv = NULL;
+}

@@ -1,0 +1,39 @@
+/*
+** app.h: the deployed code under the cloud (normal refimp mode): the
+** boot_hooks that core/boot.c calls (start, stop, frames, Reload notice)
+** and the api_host that api/ calls, over the boot's session. main.c
+** creates it, hands app_hooks() to boot_init and calls app_step in its
+** loop.
+*/
+#ifndef REFIMP_API_APP_H
+#define REFIMP_API_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "core/boot.h"
+
+struct app {
+  struct boot *boot;
+  struct api *api;
+  bool have_req;
+  struct api_request req;
+  bool reload_deferred;      /* a shutdown handler took a Reload */
+  bool connect_wanted;       /* server.connect() awaits the session */
+  uint64_t sleep_until;      /* deep sleep: UINT64_MAX when awake */
+  uint8_t *nv;               /* retained across deep sleep */
+  size_t nv_len;
+  uint8_t userconf[API_USERCONF_MAX];
+  int userconf_len;          /* -1: none */
+};
+
+/* Prepare the app for boot b (which boot_init will fill later). */
+void app_init(struct app *a, struct boot *b);
+/* The hooks to give boot_init. */
+struct boot_hooks app_hooks(struct app *a);
+/* Run what is due; returns the next deadline (UINT64_MAX: none). */
+uint64_t app_step(struct app *a, uint64_t now);
+void app_fini(struct app *a);
+
+#endif
