@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "core/boot.h"
 #include "core/ident.h"
@@ -19,7 +21,10 @@
 #define DEFAULT_OS_VERSION "38.0 refimp " REFIMP_VERSION
 #define DEFAULT_BOARD "imp001"
 
-enum exit_code { EXIT_CLEAN = 0, EXIT_BOARD = 1, EXIT_USAGE = 2 };
+enum exit_code {
+  EXIT_CLEAN = 0, EXIT_BOARD = 1, EXIT_USAGE = 2,
+  EXIT_ASLEEP = 3 /* deep sleep under a jig: the harness wakes us */
+};
 
 /* Every option, once: parsing and --help both read this table. */
 enum opt_id {
@@ -223,12 +228,57 @@ static int board_init(const char *const val[OPT_COUNT]) {
     return EXIT_BOARD;
   }
   hal_posix_jig_config(val[OPT_JIG]);
+  /* why this start: a wake from deep sleep (the harness, or our own
+  ** re-exec, says so) or a power-on */
+  const char *wake = getenv("IMPCERT_WAKE");
+  enum hal_wake cause = HAL_WAKE_POWER_ON;
+  if (wake && strcmp(wake, "timer") == 0)
+    cause = HAL_WAKE_TIMER;
+  else if (wake && strcmp(wake, "pin") == 0)
+    cause = HAL_WAKE_PIN;
+  else if (wake && wake[0]) {
+    fprintf(stderr, "refimp: IMPCERT_WAKE: '%s' is neither timer nor pin\n",
+            wake);
+    return EXIT_USAGE;
+  }
+  if (hal_posix_retained_config(val[OPT_FLASH], cause, why, sizeof(why)) !=
+      HAL_OK) {
+    fprintf(stderr, "refimp: %s\n", why);
+    return EXIT_BOARD;
+  }
   return EXIT_CLEAN;
 }
 
 static void board_fini(void) {
   hal_posix_net_fini();
   hal_posix_flash_close();
+}
+
+/* Deep sleep: the board powers down with retained RAM kept. Under a jig
+** the process ends (EXIT_ASLEEP) and the harness starts it again as the
+** wake; without one, refimp waits out the timer itself and re-executes
+** itself as the timer wake. */
+static int deep_sleep(struct boot *b, char **argv) {
+  bool jig = b->jig.up;
+  uint64_t wake_at = b->ret.wake_at;
+  boot_fini(b);
+  rf_free(b);
+  if (jig) {
+    rf_log("asleep: the process ends; the jig wakes the device");
+    board_fini();
+    return EXIT_ASLEEP;
+  }
+  while (!hal_posix_stop_requested() && hal_now_ms() < wake_at)
+    hal_wait_event(wake_at);
+  board_fini();
+  if (hal_posix_stop_requested()) {
+    rf_log("stop requested while asleep");
+    return EXIT_CLEAN;
+  }
+  setenv("IMPCERT_WAKE", "timer", 1);
+  execv("/proc/self/exe", argv);
+  fprintf(stderr, "refimp: cannot wake (re-exec): %s\n", strerror(errno));
+  return EXIT_BOARD;
 }
 
 int main(int argc, char **argv) {
@@ -266,7 +316,7 @@ int main(int argc, char **argv) {
     board_fini();
     return EXIT_BOARD;
   }
-  while (!hal_posix_stop_requested()) {
+  while (!hal_posix_stop_requested() && b->phase != BOOT_PHASE_ASLEEP) {
     uint64_t now = hal_now_ms();
     uint64_t next = boot_step(b, now);
     uint64_t app_next = app_step(&app, now);
@@ -275,6 +325,8 @@ int main(int argc, char **argv) {
     if (next > now)
       hal_wait_event(next);
   }
+  if (b->phase == BOOT_PHASE_ASLEEP)
+    return deep_sleep(b, argv);
   rf_log("stop requested: shutting down");
   app_fini(&app);
   boot_fini(b);

@@ -76,6 +76,12 @@ struct impcert_fx {
   long long clock_done; /* seq of the last ClockDone, -1: none */
   char clock_text[24];  /* vnow for IMPCERT_CLOCK_MS */
 
+  /* deep sleep (jig DeepSleep, then the process ends) */
+  bool asleep;
+  bool wake_pin_armed;
+  uint64_t wake_at_v;   /* device time of the timer wake (virtual) */
+  long long wake_at_r;  /* real time of the timer wake (real time) */
+
   struct capture *cap;
   struct appcap *app; /* plaintext frames, or NULL */
   char *firmware; /* first DeviceState.os_version */
@@ -186,7 +192,16 @@ static void jig_record(impcert_fx *fx, Impjig__JigEnvelope *m) {
     fx->boot_state = m->boot_state->state;
   else if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_DONE)
     fx->clock_done = m->clock_done->seq;
+  else if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP) {
+    uint64_t in = m->deep_sleep->wake_in_ms;
+    fx->asleep = true;
+    fx->wake_pin_armed = m->deep_sleep->wake_pin;
+    fx->wake_at_v = fx->vnow + in;
+    fx->wake_at_r = now_ms() + (in > 86400000u ? 86400000 : (long long)in);
+  }
 }
+
+static void dut_wake(impcert_fx *fx, const char *why);
 
 static void jig_readable(impcert_fx *fx) {
   uint8_t buf[8192];
@@ -345,6 +360,10 @@ static void session_readable(impcert_fx *fx) {
 /* Wait at most until deadline for something to happen; handle it. */
 static void pump(impcert_fx *fx, long long deadline) {
   clock_follow(fx);
+  /* a real-time DUT asleep wakes when its timer fires */
+  if (fx->asleep && !fx->virt && now_ms() >= fx->wake_at_r &&
+      !dut_alive(&fx->dut))
+    dut_wake(fx, "timer");
   if (fx->sess && tls_pending(fx->sess)) {
     session_readable(fx);
     return;
@@ -535,7 +554,44 @@ IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx) {
   return 0;
 }
 
+/* Start the DUT again as the wake from its deep sleep (IMPCERT_WAKE). */
+static void dut_wake(impcert_fx *fx, const char *why) {
+  struct ic_diag d;
+  dut_alive(&fx->dut); /* reap the sleeping process */
+  jig_drop(fx, "DUT asleep");
+  fx->asleep = false;
+  fx->env.wake = why;
+  if (fx->virt) {
+    snprintf(fx->clock_text, sizeof fx->clock_text, "%llu",
+             (unsigned long long)fx->vnow);
+    fx->env.clock_ms = fx->clock_text;
+  }
+  int r = dut_start(&fx->dut, fx->setup->prof, &fx->env, fx->log_path, &d);
+  fx->env.wake = NULL;
+  if (r < 0)
+    end_now(fx, IMPCERT_ERROR, "cannot wake the DUT: %s", d.msg);
+  note(fx, "power", "DUT woken by the %s (pid %d)", why, (int)fx->dut.pid);
+}
+
+IMPCERT_EXPORT int impcert_dut_wake_pin(impcert_fx *fx) {
+  if (!fx->asleep || dut_alive(&fx->dut)) {
+    note(fx, "jig", "wake pin driven high: the DUT is not asleep");
+    return -1;
+  }
+  if (!fx->wake_pin_armed) {
+    note(fx, "jig", "wake pin driven high: the DUT did not arm it");
+    return -1;
+  }
+  dut_wake(fx, "pin");
+  return 0;
+}
+
+IMPCERT_EXPORT bool impcert_dut_asleep(impcert_fx *fx) {
+  return fx->asleep;
+}
+
 IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx) {
+  fx->asleep = false; /* a power cut loses the sleep and what it kept */
   dut_kill(&fx->dut);
   note(fx, "power", "DUT power cut");
   jig_drop(fx, "power off");
@@ -549,6 +605,8 @@ IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx) {
 
 /* A DUT that died by itself is an error for any test that waits on it. */
 static void check_dut(impcert_fx *fx) {
+  if (fx->asleep) /* the process ended into deep sleep */
+    return;
   if (fx->powered_once && fx->dut.pid > 0 && !dut_alive(&fx->dut) &&
       fx->dut.exited) {
     char how[64];
@@ -651,7 +709,18 @@ IMPCERT_EXPORT int impcert_clock_advance(impcert_fx *fx, uint64_t ms) {
                                "with time = virtual and capability "
                                "virtual-clock");
   fx->clock_manual = true;
-  if (!dut_alive(&fx->dut)) { /* off: time passes, nobody to tell */
+  /* a DUT that announced its sleep ends its process right after */
+  for (long long t = now_ms() + 2000; fx->asleep && dut_alive(&fx->dut) &&
+                                      now_ms() < t;)
+    pump(fx, now_ms() + 20);
+  if (fx->asleep && !dut_alive(&fx->dut) && fx->vnow + ms >= fx->wake_at_v) {
+    /* the sleep timer fires on the way: wake there, then go on */
+    uint64_t rest = fx->vnow + ms - fx->wake_at_v;
+    fx->vnow = fx->wake_at_v;
+    dut_wake(fx, "timer");
+    ms = rest;
+  }
+  if (!dut_alive(&fx->dut)) { /* off or asleep: nobody to tell */
     fx->vnow += ms;
     note(fx, "clock", "device time %llu ms (DUT off)",
          (unsigned long long)fx->vnow);

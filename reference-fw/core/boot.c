@@ -35,6 +35,9 @@ static struct boot_led wanted_led(const struct boot *b) {
   if (boot_state_of(b) == BOOT_UNACTIVATED) {
     /* [BOOT-007] seeds/003: flashing orange while Unactivated */
     led.colour = IMPJIG__LED__COLOUR__ORANGE;
+  } else if (b->phase == BOOT_PHASE_IDLE || b->phase == BOOT_PHASE_ASLEEP) {
+    led.colour = IMPJIG__LED__COLOUR__OFF; /* no connection wanted */
+    led.flashing = false;
   } else if (b->phase == BOOT_PHASE_CONNECT) {
     if (b->round_failed)
       led.colour = IMPJIG__LED__COLOUR__RED;
@@ -422,6 +425,7 @@ static void on_server_list(struct boot *b, const Impwire__ServerList *sl) {
 
 static void on_reload(struct boot *b, uint64_t now) {
   if (b->phase != BOOT_PHASE_ONLINE && b->phase != BOOT_PHASE_WAIT_ANSWER) {
+    /* WAIT_ACTIVATION; the other phases have no session */
     rf_log("Reload before the activation result; ignored");
     return;
   }
@@ -615,6 +619,92 @@ static void poll_jig(struct boot *b, uint64_t now) {
   }
 }
 
+/* ---- deep sleep and warm boot ------------------------------------------- */
+
+/* [BOOT-016, WAKE-002, WAKE-005, STORE-001, STORE-006] A wake from deep
+** sleep with the retained record of that sleep: wake reason TIMER or
+** PIN, RTC and nv as they were (the RTC advanced by the time slept), no
+** session. False: a cold boot (power-on, or nothing retained). */
+static bool warm_boot(struct boot *b, uint64_t now) {
+  static uint8_t raw[RETAINED_MAX];
+  size_t n = 0;
+  enum hal_wake cause = hal_wake_cause();
+  if (cause == HAL_WAKE_POWER_ON)
+    return false;
+  enum hal_status st = hal_retained_load(raw, sizeof(raw), &n);
+  hal_retained_clear(); /* the record belongs to this one wake */
+  if (st != HAL_OK || !retained_decode(raw, n, &b->ret)) {
+    rf_log("wake without a good retained record (%s); cold boot",
+           st == HAL_OK ? "bad checksum or length" : hal_status_text(st));
+    memset(&b->ret, 0, sizeof(b->ret));
+    return false;
+  }
+  if (boot_state_of(b) != BOOT_ACTIVATED_WITH_CODE) {
+    rf_log("wake with no code to run; cold boot");
+    memset(&b->ret, 0, sizeof(b->ret));
+    return false;
+  }
+  b->warm = true;
+  b->wake_reason = cause == HAL_WAKE_PIN ? BOOT_WAKE_PIN : BOOT_WAKE_TIMER;
+  if (b->ret.rtc_set) {
+    b->rtc_set = true;
+    b->rtc_unix_ms = b->ret.rtc_unix_ms +
+                     (now > b->ret.slept_at ? now - b->ret.slept_at : 0);
+    b->rtc_at = now;
+  }
+  b->phase = BOOT_PHASE_IDLE;
+  rf_log("warm boot (wake reason %u): nv %u bytes, no session until the "
+         "application asks", b->wake_reason, b->ret.nv_len);
+  return true;
+}
+
+void boot_connect(struct boot *b, uint64_t now) {
+  if (b->phase != BOOT_PHASE_IDLE)
+    return;
+  rf_log("the application asks for a session");
+  connect_now(b, now);
+  report(b);
+}
+
+enum rf_status boot_deep_sleep(struct boot *b, uint64_t now,
+                               uint64_t wake_at, bool wake_pin,
+                               const uint8_t *nv, size_t n) {
+  static uint8_t raw[RETAINED_MAX];
+  struct retained *r = &b->ret;
+  if (n > RETAINED_NV_MAX) {
+    rf_log("deep sleep refused: nv of %zu bytes exceeds %u", n,
+           RETAINED_NV_MAX);
+    return RF_EINVAL;
+  }
+  memset(r, 0, sizeof(*r));
+  r->rtc_set = b->rtc_set;
+  r->rtc_unix_ms = b->rtc_set ? b->rtc_unix_ms + (now - b->rtc_at) : 0;
+  r->slept_at = now;
+  r->wake_at = wake_at < now ? now : wake_at;
+  r->wake_pin = wake_pin;
+  r->nv_len = (uint32_t)n;
+  if (n)
+    memcpy(r->nv, nv, n);
+  if (hal_retained_save(raw, retained_encode(r, raw)) != HAL_OK) {
+    rf_log("deep sleep refused: retained RAM cannot be written");
+    return RF_EIO;
+  }
+  stop_code(b);
+  session_close(&b->sess, "deep sleep");
+  b->phase = BOOT_PHASE_ASLEEP;
+  report(b);
+  Impjig__DeepSleep ds = IMPJIG__DEEP_SLEEP__INIT;
+  Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
+  ds.wake_in_ms = r->wake_at - now;
+  ds.wake_pin = wake_pin;
+  env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP;
+  env.deep_sleep = &ds;
+  jig_send(&b->jig, &env);
+  rf_log("deep sleep for %llu ms%s", (unsigned long long)ds.wake_in_ms,
+         wake_pin ? " (or until the wake pin)" : "");
+  return RF_OK;
+}
+
 /* ---- the step function -------------------------------------------------- */
 
 enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
@@ -644,6 +734,11 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
   jig_open(&b->jig, cfg->board, cfg->os_version, cfg->jig_features,
            cfg->njig_features);
   b->code_wait_until = UINT64_MAX;
+  if (warm_boot(b, now)) {
+    report(b);
+    run_code(b, NULL);
+    return RF_OK;
+  }
   if (boot_state_of(b) == BOOT_UNACTIVATED) {
     b->phase = BOOT_PHASE_WAIT_BLINKUP;
     rf_log("unactivated: waiting for BlinkUp%s",
@@ -662,6 +757,8 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
 static uint64_t step_phase(struct boot *b, uint64_t now) {
   switch (b->phase) {
   case BOOT_PHASE_WAIT_BLINKUP:
+  case BOOT_PHASE_IDLE:
+  case BOOT_PHASE_ASLEEP:
     return UINT64_MAX;
   case BOOT_PHASE_CONNECT:
     if (now < b->connect_at)

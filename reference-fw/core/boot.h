@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/jig.h"
+#include "core/retained.h"
 #include "core/rf.h"
 #include "core/session.h"
 #include "core/store.h"
@@ -55,7 +56,11 @@ enum boot_phase {
   BOOT_PHASE_CONNECT,         /* next port at connect_at */
   BOOT_PHASE_WAIT_ACTIVATION, /* step 1 sent */
   BOOT_PHASE_WAIT_ANSWER,     /* steps 2 and 3 sent */
-  BOOT_PHASE_ONLINE           /* step 5 done: application traffic */
+  BOOT_PHASE_ONLINE,          /* step 5 done: application traffic */
+  BOOT_PHASE_IDLE,            /* warm boot: code runs, no session until
+                                 the application asks (boot_connect) */
+  BOOT_PHASE_ASLEEP           /* deep sleep requested: main ends the
+                                 process (the board powers down) */
 };
 
 /* What main() learnt from the command line. Strings are not copied: they
@@ -118,6 +123,10 @@ struct boot {
   /* the application */
   bool code_running;
   uint64_t code_wait_until;    /* the 10-second rule; UINT64_MAX: none */
+  /* retained RAM: the nv table this boot found (warm boot), and the
+  ** sleep being entered */
+  struct retained ret;
+  bool warm;                   /* this boot is a warm boot */
 };
 
 /*
@@ -137,6 +146,21 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
 ** jig message) can make progress.
 */
 uint64_t boot_step(struct boot *b, uint64_t now);
+
+/* [BOOT-016, BOOT-017] The application asks for a session (server.connect
+** or a send) after a warm boot: connect now; the conversation starts at
+** step 2. Does nothing when a session exists or is being made. */
+void boot_connect(struct boot *b, uint64_t now);
+
+/* [WAKE-002, WAKE-005, WAKE-016, STORE-001, STORE-006] Deep sleep until
+** device time wake_at (or the wake pin when wake_pin): the code is
+** stopped, the session closed, RTC and nv (n bytes, packed impwire.Value,
+** may be NULL) kept in retained RAM, the jig told (DeepSleep); the phase
+** becomes ASLEEP and main ends the process. RF_OK, or RF_EIO when retained
+** RAM could not be written (logged; the device then stays awake). */
+enum rf_status boot_deep_sleep(struct boot *b, uint64_t now,
+                               uint64_t wake_at, bool wake_pin,
+                               const uint8_t *nv, size_t n);
 
 /* The state of seeds/003 as the store says. */
 enum boot_state boot_state_of(const struct boot *b);

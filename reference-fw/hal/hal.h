@@ -58,6 +58,24 @@ bool hal_clock_virtual(void);
 ** ignore it. */
 void hal_clock_allow(uint64_t until_ms);
 
+/* ---- power: why the board started, retained RAM -------------------------
+** Retained RAM keeps what survives deep sleep but not power loss (the RTC
+** and the nv table, seeds/003); a power-on starts with it empty. */
+
+enum hal_wake {
+  HAL_WAKE_POWER_ON = 0, /* power applied (or a cold reset) */
+  HAL_WAKE_TIMER = 1,    /* the deep-sleep timer fired */
+  HAL_WAKE_PIN = 2       /* the wake pin rose during deep sleep */
+};
+enum hal_wake hal_wake_cause(void);
+
+/* Read all of retained RAM into buf: HAL_OK with *n bytes, HAL_EAGAIN
+** (empty), HAL_EIO, HAL_ENOTSUP. */
+enum hal_status hal_retained_load(void *buf, size_t cap, size_t *n);
+/* Replace retained RAM with n bytes (all or nothing). */
+enum hal_status hal_retained_save(const void *buf, size_t n);
+void hal_retained_clear(void);
+
 /* ---- logging ------------------------------------------------------------ */
 
 /* Write one log line (no newline in msg). The board adds its prefix. */

@@ -37,6 +37,9 @@ struct hal_conn {
 static struct {
   uint64_t now;
   bool virt;                /* hal_clock_virtual() */
+  enum hal_wake wake;       /* hal_wake_cause() */
+  uint8_t retained[8192];   /* retained RAM */
+  size_t nretained;
   uint64_t allowed;         /* last hal_clock_allow() */
   uint16_t accept_port;     /* the one port that answers; 0: none */
   bool refuse_cert;
@@ -56,6 +59,20 @@ const char *hal_status_text(enum hal_status st) {
 uint64_t hal_now_ms(void) { return fk.now; }
 bool hal_clock_virtual(void) { return fk.virt; }
 void hal_clock_allow(uint64_t until_ms) { fk.allowed = until_ms; }
+enum hal_wake hal_wake_cause(void) { return fk.wake; }
+enum hal_status hal_retained_load(void *buf, size_t cap, size_t *n) {
+  *n = fk.nretained < cap ? fk.nretained : cap;
+  memcpy(buf, fk.retained, *n);
+  return fk.nretained ? HAL_OK : HAL_EAGAIN;
+}
+enum hal_status hal_retained_save(const void *buf, size_t n) {
+  if (n > sizeof(fk.retained))
+    return HAL_EIO;
+  memcpy(fk.retained, buf, n);
+  fk.nretained = n;
+  return HAL_OK;
+}
+void hal_retained_clear(void) { fk.nretained = 0; }
 enum hal_status hal_wait_event(uint64_t until_ms) {
   (void)until_ms;
   return HAL_OK;
@@ -197,6 +214,7 @@ static int jig_state = -1, jig_led = -1, jig_flashing = -1;
 static int jig_app = -1;          /* last AppState.running */
 static uint32_t jig_app_wake;     /* its wake reason */
 static int64_t jig_clock_seq = -1; /* last ClockDone */
+static int64_t jig_sleep_ms = -1;  /* last DeepSleep.wake_in_ms */
 static uint64_t jig_clock_now;
 static void read_jig(void) {
   ProtobufCMessage *m;
@@ -208,6 +226,8 @@ static void read_jig(void) {
       jig_app = j->app_state->running;
       jig_app_wake = j->app_state->wake_reason;
     }
+    if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP)
+      jig_sleep_ms = (int64_t)j->deep_sleep->wake_in_ms;
     if (j->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_DONE) {
       jig_clock_seq = j->clock_done->seq;
       jig_clock_now = j->clock_done->now_ms;
@@ -248,7 +268,7 @@ static void fresh(struct boot *b, const struct boot_config *cfg) {
   struct rf_diag d;
   memset(&fk, 0, sizeof(fk));
   jig_state = jig_led = jig_flashing = jig_app = -1;
-  jig_clock_seq = -1;
+  jig_clock_seq = jig_sleep_ms = -1;
   CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
   CU_ASSERT_FATAL(hal_posix_flash_open(dir, why, sizeof(why)) == HAL_OK);
   snprintf(path, sizeof(path), "%s/flash.bin", dir);
@@ -647,6 +667,76 @@ static void test_virtual_clock(void) {
   boot_fini(&b);
 }
 
+/* [BOOT-016, BOOT-017, WAKE-002, STORE-001, STORE-006] deep sleep keeps
+** RTC and nv; the timer wake runs the code at once with no session until
+** the application asks; the match then leaves the code running. */
+static void test_deep_sleep_and_warm_boot(void) {
+  struct boot b;
+  uint8_t h[32];
+  activate_with_code(&b, "server.log()");
+  SHA256((const uint8_t *)"server.log()", 12, h);
+  uint64_t rtc = b.rtc_unix_ms + (fk.now - b.rtc_at);
+  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 5000, false,
+                                  (const uint8_t *)"nv!", 3), RF_OK);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_ASLEEP);
+  CU_ASSERT_FALSE(fk.conn_open); /* WAKE-016 */
+  read_jig();
+  CU_ASSERT_EQUAL(jig_sleep_ms, 5000);
+  CU_ASSERT_EQUAL(jig_app, 0); /* the code was stopped */
+  /* the timer wake */
+  fk.now += 5000;
+  fk.wake = HAL_WAKE_TIMER;
+  power_cycle(&b);
+  read_jig();
+  CU_ASSERT_TRUE(b.warm);
+  CU_ASSERT_EQUAL(jig_app, 1);
+  CU_ASSERT_EQUAL(jig_app_wake, BOOT_WAKE_TIMER);
+  CU_ASSERT_EQUAL(b.ret.nv_len, 3u);
+  CU_ASSERT_EQUAL(memcmp(b.ret.nv, "nv!", 3), 0);
+  CU_ASSERT_EQUAL(b.rtc_unix_ms, rtc + 5000);
+  CU_ASSERT_EQUAL(fk.nretained, 0u); /* consumed by this wake */
+  fk.now += 60000;
+  CU_ASSERT_EQUAL(settle(&b), UINT64_MAX);
+  CU_ASSERT_EQUAL(fk.ntried, 0u); /* BOOT-016: no session unasked */
+  jig_app = -1;
+  boot_connect(&b, fk.now);
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open);
+  Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_DEVICE_STATE);
+  CU_ASSERT_EQUAL(e->device_state->wake_reason, BOOT_WAKE_TIMER);
+  free_env(e);
+  e = expect(IMPWIRE__ENVELOPE__MSG_CODE_HASH);
+  CU_ASSERT_EQUAL(memcmp(e->code_hash->sha256.data, h, 32), 0);
+  free_env(e);
+  answer(true, NULL, NULL, false);
+  settle(&b);
+  CU_ASSERT_EQUAL(jig_app, -1); /* BOOT-017: not restarted */
+  /* a pin wake reports PIN; a power-on after a sleep is a cold boot */
+  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 3600000, true, NULL,
+                                  0), RF_OK);
+  fk.wake = HAL_WAKE_PIN;
+  power_cycle(&b);
+  read_jig();
+  CU_ASSERT_EQUAL(jig_app_wake, BOOT_WAKE_PIN);
+  CU_ASSERT_EQUAL(b.ret.nv_len, 0u);
+  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 1000, false, NULL,
+                                  0), RF_OK);
+  fk.wake = HAL_WAKE_POWER_ON;
+  power_cycle(&b);
+  CU_ASSERT_FALSE(b.warm);
+  CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_POWER_ON);
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open); /* a cold boot connects at once */
+  /* a wake whose record is damaged is a cold boot too */
+  fk.retained[0] ^= 1;
+  fk.nretained = 40;
+  fk.wake = HAL_WAKE_TIMER;
+  power_cycle(&b);
+  CU_ASSERT_FALSE(b.warm);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "wake without a good retained"));
+  boot_fini(&b);
+}
+
 static const struct cu_test boot_tests[] = {
     {"BlinkUp, activation, code (seeds/003)", test_blinkup_to_code},
     {"Reload: step 2 on the same session", test_reload},
@@ -658,6 +748,8 @@ static const struct cu_test boot_tests[] = {
     {"10-second rule: code starts at 10 s", test_ten_second_rule},
     {"answer first: code starts at once", test_answer_before_ten_seconds},
     {"virtual clock: allow, ClockDone", test_virtual_clock},
+    {"deep sleep, warm boot, connect on request",
+     test_deep_sleep_and_warm_boot},
     {NULL, NULL}};
 
 static const struct cu_suite suites[] = {{"refimp boot", boot_tests}};

@@ -79,6 +79,17 @@ IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx);
 /* True while the DUT's process is alive. */
 IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx);
 
+/* True while the DUT is in deep sleep: it sent the jig DeepSleep and its
+** process ended (specs/jig.md "Deep sleep"). The harness starts it again
+** as the wake: the timer (device time passing, or impcert_clock_advance
+** past the wake time) or impcert_dut_wake_pin. */
+IMPCERT_EXPORT bool impcert_dut_asleep(impcert_fx *fx);
+
+/* Drive the wake pin high: a DUT asleep with the pin armed wakes with
+** WAKEREASON_PIN. Returns 0, or -1 (noted) if it is not asleep or did not
+** arm the pin. */
+IMPCERT_EXPORT int impcert_dut_wake_pin(impcert_fx *fx);
+
 /* ---- the jig (needs capability "jig") ----------------------------------- */
 
 /* Deliver a BlinkUp to the DUT's light sensor. ssid/password may be NULL.

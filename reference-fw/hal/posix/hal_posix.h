@@ -35,6 +35,13 @@ void hal_posix_jig_config(const char *path);
 ** anything reads the clock. */
 void hal_posix_clock_virtual(uint64_t start_ms);
 
+/* Retained RAM is DIR/retained.bin; cause is why this start happened
+** (main reads IMPCERT_WAKE). A power-on empties retained RAM. HAL_OK or
+** HAL_EIO with why. */
+enum hal_status hal_posix_retained_config(const char *dir,
+                                          enum hal_wake cause, char *why,
+                                          size_t why_cap);
+
 /* Install the SIGTERM/SIGINT handlers (they only raise the stop request)
 ** and ignore SIGPIPE. HAL_OK or HAL_EIO. */
 enum hal_status hal_posix_signals_init(char *why, size_t why_cap);
