@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct jig j;
   if (size > 100000)
     return 0; /* more than the socket buffers hold without a reader */
-  jig_open(&j, "imp001", "fuzz");
+  jig_open(&j, "imp001", "fuzz", NULL, 0);
   int peer = accept(listen_fd, NULL, NULL);
   if (!j.up || peer < 0)
     abort();
