@@ -1,13 +1,19 @@
 /*
-** floor.c: the bare floor of one conformance test, for tests/bench/overhead.sh.
+** floor.c: the baselines of the harness figures of `make bench`.
 **   floor RUNS BINARY [ARGS...]
-** Each run spawns BINARY ARGS and waits for it to exit (the cost of starting
-** the DUT's program), then does one TLS handshake on loopback with OpenSSL
-** (a P-256 server certificate signed by a CA the client checks, SNI, as the
-** harness and refimp do) and moves one small record each way (one frame).
-** Prints one line per run, "floor: spawn_ms=S tls_ms=T total_ms=S+T", and
-** exits 0; exits 1 when a run fails (the spawned program exits non-zero,
-** the handshake or the check of the echoed bytes fails), 2 on bad usage.
+** (tests/bench/overhead.sh, api.sh) Each run spawns BINARY ARGS and waits
+** for it to exit (the cost of starting the DUT's program), then does one
+** TLS handshake on loopback with OpenSSL (a P-256 server certificate signed
+** by a CA the client checks, SNI, as the harness and refimp do) and moves
+** one small record each way (one frame). Prints one line per run,
+** "floor: spawn_ms=S tls_ms=T total_ms=S+T".
+**   floor --throughput RUNS BYTES CHUNK
+** (tests/bench/api.sh) Each run handshakes, then the client writes BYTES
+** in CHUNK-byte writes (a counting pattern); the server reads and checks
+** every byte and answers one byte. Prints "floor: bytes=N ms=T" per run,
+** T from the first write to the answer.
+** Exits 0; 1 when a run fails (the spawned program exits non-zero, the
+** handshake or a check of the bytes fails), 2 on bad usage.
 ** The key and certificates are made once, before the runs, as the
 ** harness makes its own once per run of the suite.
 */
@@ -77,9 +83,27 @@ struct server {
   SSL_CTX *ctx;
   int lfd;
   int ok;
+  long expect; /* 0: echo one record; else read this many pattern bytes */
 };
 
-/* Accepts one connection, handshakes, echoes one record. */
+/* Reads s->expect bytes of the pattern (byte i is i & 0xff) and answers
+** one byte; 1 when every byte was right. */
+static int sink(SSL *ssl, long expect) {
+  static unsigned char buf[1 << 16];
+  long got = 0;
+  while (got < expect) {
+    int n = SSL_read(ssl, buf, sizeof buf);
+    if (n <= 0)
+      return 0;
+    for (int i = 0; i < n; i++)
+      if (buf[i] != (unsigned char)((got + i) & 0xff))
+        return 0;
+    got += n;
+  }
+  return SSL_write(ssl, "k", 1) == 1;
+}
+
+/* Accepts one connection, handshakes, echoes one record (or sinks). */
 static void *serve(void *arg) {
   struct server *s = arg;
   s->ok = 0;
@@ -90,9 +114,13 @@ static void *serve(void *arg) {
   SSL_set_fd(ssl, fd);
   char buf[64];
   if (SSL_accept(ssl) == 1) {
-    int n = SSL_read(ssl, buf, sizeof buf);
-    if (n > 0 && SSL_write(ssl, buf, n) == n)
-      s->ok = 1;
+    if (s->expect) {
+      s->ok = sink(ssl, s->expect);
+    } else {
+      int n = SSL_read(ssl, buf, sizeof buf);
+      if (n > 0 && SSL_write(ssl, buf, n) == n)
+        s->ok = 1;
+    }
   }
   SSL_shutdown(ssl);
   SSL_free(ssl);
@@ -100,8 +128,30 @@ static void *serve(void *arg) {
   return NULL;
 }
 
-/* One handshake and one record each way; 0 when the echo came back. */
-static int handshake(SSL_CTX *cctx, struct server *s, int port) {
+/* Writes bytes of the pattern in chunk-byte writes, waits for the answer;
+** 0 when it came. Sets *ms to the time from the first write. */
+static int source(SSL *ssl, long bytes, long chunk, double *ms) {
+  static unsigned char buf[1 << 20];
+  double t0 = now_ms();
+  for (long off = 0; off < bytes; off += chunk) {
+    long n = bytes - off < chunk ? bytes - off : chunk;
+    for (long i = 0; i < n; i++)
+      buf[i] = (unsigned char)((off + i) & 0xff);
+    if (SSL_write(ssl, buf, (int)n) != (int)n)
+      return -1;
+  }
+  char k;
+  if (SSL_read(ssl, &k, 1) != 1 || k != 'k')
+    return -1;
+  *ms = now_ms() - t0;
+  return 0;
+}
+
+/* One handshake and one record each way (or, with bytes, the throughput
+** run); 0 when the echo (the answer) came back. */
+static int handshake(SSL_CTX *cctx, struct server *s, int port, long bytes,
+                     long chunk, double *ms) {
+  s->expect = bytes;
   pthread_t th;
   if (pthread_create(&th, NULL, serve, s) != 0)
     return -1;
@@ -116,12 +166,14 @@ static int handshake(SSL_CTX *cctx, struct server *s, int port) {
     SSL_set1_host(ssl, HOST);
     static const char msg[] = "\x00\x00\x00\x05hello";
     char back[sizeof msg];
-    if (SSL_connect(ssl) == 1 &&
-        SSL_get_verify_result(ssl) == X509_V_OK &&
-        SSL_write(ssl, msg, sizeof msg - 1) == (int)sizeof msg - 1 &&
-        SSL_read(ssl, back, sizeof back) == (int)sizeof msg - 1 &&
-        memcmp(back, msg, sizeof msg - 1) == 0)
-      rc = 0;
+    if (SSL_connect(ssl) == 1 && SSL_get_verify_result(ssl) == X509_V_OK) {
+      if (bytes)
+        rc = source(ssl, bytes, chunk, ms);
+      else if (SSL_write(ssl, msg, sizeof msg - 1) == (int)sizeof msg - 1 &&
+               SSL_read(ssl, back, sizeof back) == (int)sizeof msg - 1 &&
+               memcmp(back, msg, sizeof msg - 1) == 0)
+        rc = 0;
+    }
     SSL_shutdown(ssl);
     SSL_free(ssl);
   }
@@ -150,11 +202,27 @@ static int spawn(char **argv) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int main(int argc, char **argv) {
+/* A decimal number in [lo, hi], or -1. */
+static long number(const char *s, long lo, long hi) {
   char *end;
-  long runs = argc > 2 ? strtol(argv[1], &end, 10) : 0;
-  if (argc < 3 || *end || runs < 1 || runs > 100000) {
-    fprintf(stderr, "usage: floor RUNS BINARY [ARGS...]  (RUNS 1..100000)\n");
+  long v = strtol(s, &end, 10);
+  return end != s && !*end && v >= lo && v <= hi ? v : -1;
+}
+
+int main(int argc, char **argv) {
+  bool tput = argc > 1 && strcmp(argv[1], "--throughput") == 0;
+  long runs = -1, bytes = 0, chunk = 0;
+  if (tput && argc == 5) {
+    runs = number(argv[2], 1, 100000);
+    bytes = number(argv[3], 1, 1L << 32);
+    chunk = number(argv[4], 1, 1L << 20);
+  } else if (!tput && argc >= 3) {
+    runs = number(argv[1], 1, 100000);
+  }
+  if (runs < 0 || bytes < 0 || chunk < 0) {
+    fprintf(stderr, "usage: floor RUNS BINARY [ARGS...]\n"
+                    "       floor --throughput RUNS BYTES CHUNK\n"
+                    "(RUNS 1..100000, BYTES 1..2^32, CHUNK 1..2^20)\n");
     return 2;
   }
   EVP_PKEY *cakey = EVP_EC_gen("P-256"), *key = EVP_EC_gen("P-256");
@@ -185,7 +253,13 @@ int main(int argc, char **argv) {
     die("listen on loopback");
   int port = ntohs(a.sin_port);
 
-  for (long r = 0; r < runs; r++) {
+  for (long r = 0; tput && r < runs; r++) {
+    double ms = 0;
+    if (handshake(cctx, &s, port, bytes, chunk, &ms) != 0)
+      die("TLS throughput on loopback (bytes sent, checked, answered)");
+    printf("floor: bytes=%ld ms=%.3f\n", bytes, ms);
+  }
+  for (long r = 0; !tput && r < runs; r++) {
     double t0 = now_ms();
     int st = spawn(argv + 2);
     double t1 = now_ms();
@@ -193,7 +267,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "floor: '%s' exited %d\n", argv[2], st);
       return 1;
     }
-    if (handshake(cctx, &s, port) != 0)
+    double unused;
+    if (handshake(cctx, &s, port, 0, 0, &unused) != 0)
       die("TLS handshake and echo on loopback");
     double t2 = now_ms();
     printf("floor: spawn_ms=%.3f tls_ms=%.3f total_ms=%.3f\n", t1 - t0,
