@@ -162,10 +162,11 @@ static int check_values(const char *const val[OPT_COUNT],
       val[OPT_OS_VERSION] ? val[OPT_OS_VERSION] : DEFAULT_OS_VERSION;
   cfg->mac = val[OPT_MAC];
   /* the jig features refimp offers (Hello.features, CAP-002) */
-  static const char *const features[] = {"jig-app", "virtual-clock"};
+  static const char *const features[] = {"jig-app", "jig-pins", "jig-pwm",
+                                          "virtual-clock"};
   bool virt = val[OPT_TIME] && strcmp(val[OPT_TIME], "virtual") == 0;
   cfg->jig_features = features;
-  cfg->njig_features = virt ? 2 : 1;
+  cfg->njig_features = virt ? 4 : 3;
   if (virt) {
     /* device time at power-on: the harness keeps it going across power
     ** cycles (docs/profiles.md); 0 without it */

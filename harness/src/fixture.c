@@ -654,6 +654,23 @@ IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
   return 0;
 }
 
+IMPCERT_EXPORT int impcert_jig_drive_pin(impcert_fx *fx, const char *pin,
+                                         int level) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "driving a pin needs the jig, and the "
+                               "profile does not declare capability 'jig'");
+  wait_jig(fx);
+  Impjig__PinDrive d = IMPJIG__PIN_DRIVE__INIT;
+  d.pin = (char *)pin;
+  d.level = level ? 1 : 0;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE;
+  e.pin_drive = &d;
+  if (jig_send(fx, &e.base) < 0)
+    end_now(fx, IMPCERT_ERROR, "could not send PinDrive over the jig");
+  return 0;
+}
+
 IMPCERT_EXPORT const Impjig__JigEnvelope *
 impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
                  unsigned timeout_ms) {

@@ -331,6 +331,107 @@ static void identity_and_crypto(impcert_fx *fx) {
                     "crypto.sha256(\"impcert\") gave %s", sha->str);
 }
 
+/* ---- pins, seen by the jig (jig.md "Pins") ------------------------------ */
+
+/* The next PinState for `pin` (others are skipped); fails the test when
+** none comes. */
+static const Impjig__PinState *next_pin_state(impcert_fx *fx,
+                                              const char *pin) {
+  for (;;) {
+    const Impjig__JigEnvelope *m =
+        impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, WAIT);
+    if (!m)
+      IMPCERT_FAIL_NOW(fx, "no PinState for %s on the jig", pin);
+    if (strcmp(m->pin_state->pin, pin) == 0)
+      return m->pin_state;
+  }
+}
+
+static const Impwire__AgentMessage *expect_agent(impcert_fx *fx,
+                                                 const char *name) {
+  const Impwire__AgentMessage *m =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT)
+          ->agent_message;
+  if (strcmp(m->name, name) != 0)
+    IMPCERT_FAIL_NOW(fx, "expected agent message '%s', got '%s'", name,
+                     m->name);
+  return m;
+}
+
+static bool int_is(const Impwire__Value *v, int32_t want) {
+  return v && v->kind_case == IMPWIRE__VALUE__KIND_INTEGER &&
+         v->integer == want;
+}
+
+/* HW-008: a DIGITAL_OUT pin drives the level written (start state as
+** given), the jig sees each level, and read() returns it. */
+static void digital_out(impcert_fx *fx) {
+  deploy(fx, "hardware.pin9.configure(DIGITAL_OUT, 1);\n"
+             "agent.send(\"first\", hardware.pin9.read());\n"
+             "hardware.pin9.write(0);\n"
+             "agent.send(\"second\", hardware.pin9.read());\n");
+  const Impjig__PinState *p = next_pin_state(fx, "pin9");
+  IMPCERT_CHECK_MSG(fx, p->level == 1, "start state seen as %u", p->level);
+  p = next_pin_state(fx, "pin9");
+  IMPCERT_CHECK_MSG(fx, p->level == 0, "write(0) seen as %u", p->level);
+  IMPCERT_CHECK(fx, int_is(expect_agent(fx, "first")->data, 1));
+  IMPCERT_CHECK(fx, int_is(expect_agent(fx, "second")->data, 0));
+}
+
+/* HW-009: a DIGITAL_IN pin reads what the jig drives and calls its
+** callback once per edge. */
+static void digital_in(impcert_fx *fx) {
+  deploy(fx, "hardware.pin2.configure(DIGITAL_IN, function() {\n"
+             "  agent.send(\"edge\", hardware.pin2.read());\n"
+             "});\n"
+             "agent.send(\"ready\", hardware.pin2.read());\n");
+  IMPCERT_CHECK(fx, int_is(expect_agent(fx, "ready")->data, 0));
+  impcert_jig_drive_pin(fx, "pin2", 1);
+  IMPCERT_CHECK(fx, int_is(expect_agent(fx, "edge")->data, 1));
+  impcert_jig_drive_pin(fx, "pin2", 1); /* no edge: no callback */
+  impcert_jig_drive_pin(fx, "pin2", 0);
+  IMPCERT_CHECK_MSG(fx, int_is(expect_agent(fx, "edge")->data, 0),
+                    "the falling edge did not come next");
+}
+
+/* HW-011, HW-012: PWM_OUT reaches the jig with its period and duty cycle,
+** write() changes the duty cycle, getperiod()/getdutycycle() report them
+** and throw on a pin that is not PWM. */
+static void pwm_out(impcert_fx *fx) {
+  deploy(fx, "hardware.pin7.configure(PWM_OUT, 0.001, 0.25);\n"
+             "hardware.pin7.write(0.5);\n"
+             "local r = [hardware.pin7.getperiod(), "
+             "hardware.pin7.getdutycycle()];\n"
+             "hardware.pin9.configure(DIGITAL_OUT);\n"
+             "try { hardware.pin9.getperiod(); r.append(\"no throw\"); }\n"
+             "catch (e) { r.append(\"threw\"); }\n"
+             "agent.send(\"pwm\", r);\n");
+  const Impjig__JigEnvelope *m =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PWM_STATE, WAIT);
+  IMPCERT_REQUIRE(fx, m != NULL);
+  IMPCERT_CHECK(fx, strcmp(m->pwm_state->pin, "pin7") == 0);
+  IMPCERT_CHECK_MSG(fx, m->pwm_state->period_s == 0.001f &&
+                            m->pwm_state->duty == 0.25f,
+                    "PWM period %g duty %g", (double)m->pwm_state->period_s,
+                    (double)m->pwm_state->duty);
+  m = impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PWM_STATE, WAIT);
+  IMPCERT_REQUIRE(fx, m != NULL);
+  IMPCERT_CHECK_MSG(fx, m->pwm_state->duty == 0.5f,
+                    "after write(0.5) the duty cycle is %g",
+                    (double)m->pwm_state->duty);
+  const Impwire__Value *v = expect_agent(fx, "pwm")->data;
+  IMPCERT_REQUIRE(fx, v && v->kind_case == IMPWIRE__VALUE__KIND_ARRAY &&
+                          v->array->n_items == 3);
+  Impwire__Value **it = v->array->items;
+  IMPCERT_CHECK(fx, it[0]->kind_case == IMPWIRE__VALUE__KIND_REAL &&
+                        it[0]->real == 0.001f);
+  IMPCERT_CHECK(fx, it[1]->kind_case == IMPWIRE__VALUE__KIND_REAL &&
+                        it[1]->real == 0.5f);
+  IMPCERT_CHECK_MSG(fx, it[2]->kind_case == IMPWIRE__VALUE__KIND_STR &&
+                            strcmp(it[2]->str, "threw") == 0,
+                    "getperiod() on a digital output did not throw");
+}
+
 static const struct impcert_case cases[] = {
     {"API-LOG", "server.log and server.error arrive as Logs, in order",
      "SEND-003,SEND-005", "api,send", "jig,squirrel", 0, logs_in_order},
@@ -354,6 +455,12 @@ static const struct impcert_case cases[] = {
     {"API-IDENTITY", "imp/hardware identity matches DeviceState; sha256",
      "HW-001,HW-003,HW-004,CRYPTO-001", "api,hw", "jig,squirrel", 0,
      identity_and_crypto},
+    {"API-PIN-OUT", "a digital output's levels reach the jig",
+     "HW-008", "api,hw,pins", "jig,squirrel,jig-pins", 0, digital_out},
+    {"API-PIN-IN", "a digital input reads the jig's level, a call per edge",
+     "HW-009", "api,hw,pins", "jig,squirrel,jig-pins", 0, digital_in},
+    {"API-PWM", "PWM period and duty cycle reach the jig and getters",
+     "HW-011,HW-012", "api,hw,pins", "jig,squirrel,jig-pwm", 0, pwm_out},
 };
 
 IMPCERT_PLUGIN("api", cases)

@@ -492,9 +492,8 @@ void api_connection(struct api *a, bool up, int reason) {
   }
 }
 
-void api_pin_input(struct api *a, const char *pin, int level) {
-  if (a && !a->stopped)
-    api_hw_input(a, pin, level);
+bool api_pin_input(struct api *a, const char *pin, int level) {
+  return a && !a->stopped && api_hw_input(a, pin, level);
 }
 
 void api_destroy(struct api *a) {

@@ -90,7 +90,7 @@ struct api_request {
 ** Sends to the cloud are not events: they go through host->send.
 */
 enum api_event_kind {
-  API_EV_PIN,          /* pin: level of a digital output (level) */
+  API_EV_PIN,          /* pin: level of a digital output (level, mode) */
   API_EV_PWM,          /* pin: PWM output (period_s, duty) */
   API_EV_PIN_MODE,     /* pin: configured (mode: the Squirrel constant) */
   API_EV_SHUTDOWN,     /* onshutdown handler called (number: reason) */
@@ -208,8 +208,9 @@ bool api_shutdown_notice(struct api *a, enum api_shutdown reason);
 /* The host's session came up (reason API_SERVER_CONNECTED) or failed or
 ** dropped (another reason): connect callbacks, onunexpecteddisconnect. */
 void api_connection(struct api *a, bool up, int reason);
-/* A jig/stand-in drives an input pin to level (edge callbacks). */
-void api_pin_input(struct api *a, const char *pin, int level);
+/* A jig/stand-in drives an input pin to level (edge callbacks). False
+** when the board has no such pin or it is an output (nothing done). */
+bool api_pin_input(struct api *a, const char *pin, int level);
 void api_destroy(struct api *a);
 
 #endif

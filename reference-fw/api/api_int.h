@@ -127,7 +127,7 @@ int api_hardware_open(struct api *a);  /* hardware, pins */
 uint8_t *api_nv_save(struct api *a, size_t *n, char *why, size_t cap);
 int api_nv_restore(struct api *a);
 /* Deliver an input level to a pin (edge callbacks). */
-void api_hw_input(struct api *a, const char *pin, int level);
+bool api_hw_input(struct api *a, const char *pin, int level);
 /* The deep-sleep natives shared by server.* and imp.* (fn names them). */
 int api_sleepfor(sq_vm *vm, const char *fn);
 int api_sleepuntil(sq_vm *vm, const char *fn);

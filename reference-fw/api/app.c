@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/jig.h"
 #include "core/rf.h"
 #include "hal/hal.h"
 
@@ -68,6 +69,36 @@ static void log_error(struct app *a, const char *text) {
   boot_app_send(a->boot, &env, hal_now_ms());
 }
 
+/* Pins to the jig (jig.md "Pins"): PinState for a configure or a level
+** change (the event carries the pin's mode), PwmState for PWM. */
+static void jig_pin(struct app *a, const struct api_event *ev) {
+  Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
+  Impjig__PinState ps = IMPJIG__PIN_STATE__INIT;
+  Impjig__PwmState pw = IMPJIG__PWM_STATE__INIT;
+  uint64_t now = hal_now_ms();
+  /* outputs (5-7) and PWM (10, 11): the PinState or PwmState that
+  ** follows the configure says it all */
+  if (ev->kind == API_EV_PIN_MODE &&
+      ((ev->mode >= 5 && ev->mode <= 7) || ev->mode == 10 || ev->mode == 11))
+    return;
+  if (ev->kind == API_EV_PWM) {
+    pw.pin = (char *)ev->pin;
+    pw.period_s = ev->period_s;
+    pw.duty = ev->duty;
+    pw.at_ms = now;
+    env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_PWM_STATE;
+    env.pwm_state = &pw;
+  } else {
+    ps.pin = (char *)ev->pin;
+    ps.mode = (uint32_t)ev->mode;
+    ps.level = ev->kind == API_EV_PIN ? (uint32_t)ev->level : 0;
+    ps.at_ms = now;
+    env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE;
+    env.pin_state = &ps;
+  }
+  jig_send(&a->boot->jig, &env);
+}
+
 static void h_observe(void *ctx, const struct api_event *ev) {
   struct app *a = ctx;
   char line[600];
@@ -92,14 +123,9 @@ static void h_observe(void *ctx, const struct api_event *ev) {
     log_error(a, line);
     break;
   case API_EV_PIN:
-    rf_log("pin %s = %d", ev->pin, (int)ev->level);
-    break;
-  case API_EV_PWM:
-    rf_log("pwm %s period %g duty %g", ev->pin, (double)ev->period_s,
-           (double)ev->duty);
-    break;
   case API_EV_PIN_MODE:
-    rf_log("pin %s configured (mode %d)", ev->pin, (int)ev->mode);
+  case API_EV_PWM:
+    jig_pin(a, ev);
     break;
   case API_EV_SHUTDOWN:
     rf_log("calling the shutdown handler (reason %d)", (int)ev->number);
@@ -211,6 +237,17 @@ static bool shutdown_notice(void *ctx, uint32_t reason) {
   return true;
 }
 
+/* PinDrive from the jig (jig.md "Pins"). */
+static void jig_message(void *ctx, const Impjig__JigEnvelope *m) {
+  struct app *a = ctx;
+  if (m->msg_case != IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE)
+    return;
+  const Impjig__PinDrive *d = m->pin_drive;
+  if (!a->api || !api_pin_input(a->api, d->pin, d->level ? 1 : 0))
+    rf_log("jig: PinDrive %s: %s; ignored", d->pin,
+           a->api ? "no such input pin" : "no code running");
+}
+
 void app_init(struct app *a, struct boot *b) {
   memset(a, 0, sizeof(*a));
   a->boot = b;
@@ -221,7 +258,8 @@ void app_init(struct app *a, struct boot *b) {
 struct boot_hooks app_hooks(struct app *a) {
   struct boot_hooks h = {.ctx = a, .code_start = code_start,
                          .code_stop = code_stop, .app_frame = app_frame,
-                         .shutdown_notice = shutdown_notice};
+                         .shutdown_notice = shutdown_notice,
+                         .jig_message = jig_message};
   return h;
 }
 

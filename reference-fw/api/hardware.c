@@ -42,7 +42,7 @@ static struct api_pin *pin_of(sq_vm *vm) {
 
 static void observe_pin(struct api *a, struct api_pin *p) {
   struct api_event ev = {.kind = API_EV_PIN, .pin = p->def->name,
-                         .level = p->level};
+                         .level = p->level, .mode = p->mode};
   a->host.observe(a->host.ctx, &ev);
 }
 
@@ -144,11 +144,9 @@ static int pin_configure(sq_vm *vm) {
   p->mode = mode;
   observe_mode(a, p, mode);
   if (is_output(mode)) {
-    int level = v ? 1 : 0;
-    if (!is_output(was) || level != p->level) {
-      p->level = level;
-      observe_pin(a, p);
-    }
+    /* a configure always reports the level it sets (with its mode) */
+    p->level = v ? 1 : 0;
+    observe_pin(a, p);
   } else if (is_input(mode)) {
     if (t != SQ_TNULL)
       p->callback = sq_ref(vm, 3);
@@ -245,14 +243,14 @@ static int pin_getdutycycle(sq_vm *vm) {
   return 1;
 }
 
-void api_hw_input(struct api *a, const char *pin, int level) {
+bool api_hw_input(struct api *a, const char *pin, int level) {
   for (size_t i = 0; i < a->board->npins; i++) {
     struct api_pin *p = &a->pins[i];
     if (strcmp(p->def->name, pin) != 0)
       continue;
     int old = p->level;
     if (is_output(p->mode))
-      return; /* an output drives its own level */
+      return false; /* an output drives its own level */
     p->level = level ? 1 : 0;
     if (is_input(p->mode) && old != p->level && p->callback >= 0) {
       sq_pushref(a->vm, p->callback); /* HW-009: a call per edge */
@@ -260,7 +258,9 @@ void api_hw_input(struct api *a, const char *pin, int level) {
       sq_pop(a->vm, 1);
       api_queue(a, &q);
     }
+    return true;
   }
+  return false;
 }
 
 /* ---- hardware.* ------------------------------------------------------------ */

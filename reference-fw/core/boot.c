@@ -612,6 +612,9 @@ static void poll_jig(struct boot *b, uint64_t now) {
     else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE)
       on_clock(b, now, false, je->clock_advance->ms,
                je->clock_advance->seq);
+    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE &&
+             b->hooks.jig_message)
+      b->hooks.jig_message(b->hooks.ctx, je); /* to api/ */
     else
       rf_log("jig: %s is not for the device; ignored",
              frame_msg_name(&je->base));

@@ -91,6 +91,8 @@ struct boot_hooks {
   ** application's server.onshutdown handler took it (the VM goes on until
   ** server.restart()), false to reload at once [POLITE-001, POLITE-002]. */
   bool (*shutdown_notice)(void *ctx, uint32_t reason);
+  /* A jig message boot.c does not handle (PinDrive...). */
+  void (*jig_message)(void *ctx, const Impjig__JigEnvelope *m);
 };
 
 struct boot_led {

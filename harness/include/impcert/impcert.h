@@ -100,6 +100,12 @@ IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
                                        const char *plan_id,
                                        const char *token);
 
+/* Drive input pin `pin` ("pin1", "pinA") to level 0 or 1 (PinDrive,
+** jig.md "Pins"; capability "jig-pins"). Returns 0, or ends the test with
+** verdict error if the jig is absent. */
+IMPCERT_EXPORT int impcert_jig_drive_pin(impcert_fx *fx, const char *pin,
+                                         int level);
+
 /* Wait up to timeout_ms for the next jig message of `kind` from the DUT;
 ** messages of other kinds are recorded and skipped. Returns the message
 ** (owned by the fixture, valid until the test ends) or NULL. */
