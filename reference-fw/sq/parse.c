@@ -342,13 +342,17 @@ static void leaveblock(P_ *P) {
   fs->bl = bl->prev;
 }
 
-static void openfunc(P_ *P, struct funcstate *fs) {
+/* Function states live on the heap, not in the parser's C frames: after
+** a syntax error longjmps out, sqparse_cleanup still walks the list. */
+static struct funcstate *openfunc(P_ *P) {
+  struct funcstate *fs = sqmem_alloc(P->vm, sizeof(*fs));
   memset(fs, 0, sizeof(*fs));
   fs->prev = P->fs;
   P->fs = fs;
   fs->p = sqobj_newproto(P->vm);
   fs->p->chunk = sqstr_newc(P->vm, LS->chunk);
   fs->kcache = sqtab_new(P->vm, 0);
+  return fs;
 }
 
 static void freefs(sq_vm *vm, struct funcstate *fs) {
@@ -395,6 +399,7 @@ static struct sqproto *closefunc(P_ *P) {
   p->generator = fs->isgen;
   freefs(vm, fs);
   P->fs = fs->prev;
+  sqmem_free(vm, fs, sizeof(*fs));
   return p;
 }
 
@@ -526,17 +531,16 @@ static void funcbody(P_ *P, int target, struct sqstr *name, bool lambda) {
       expect(P, ',');
   }
   expect(P, ')');
-  struct funcstate fs;
-  openfunc(P, &fs);
-  fs.p->name = name;
+  struct funcstate *fs = openfunc(P);
+  fs->p->name = name;
   addlocal(P, P->vm->s_this);
   for (int i = 0; i < np; i++)
     addlocal(P, pnames[i]);
   if (varargs)
     addlocal(P, P->vm->s_vargv);
-  fs.p->nparams = (uint16_t)(np + 1);
-  fs.p->ndefaults = (uint16_t)ndef;
-  fs.p->varargs = varargs;
+  fs->p->nparams = (uint16_t)(np + 1);
+  fs->p->ndefaults = (uint16_t)ndef;
+  fs->p->varargs = varargs;
   if (lambda) {
     expdesc r;
     einit(P, &r, E_VOID);
@@ -1781,13 +1785,12 @@ struct sqproto *sqparse_compile(sq_vm *vm, const char *src, size_t len,
   P->vm = vm;
   vm->parsing = P;
   sqlex_init(&P->ls, vm, src, len, chunk);
-  struct funcstate fs;
-  openfunc(P, &fs);
-  fs.p->name = sqstr_newc(vm, "main");
+  struct funcstate *fs = openfunc(P);
+  fs->p->name = sqstr_newc(vm, "main");
   addlocal(P, vm->s_this);
   addlocal(P, vm->s_vargv);
-  fs.p->nparams = 1;
-  fs.p->varargs = true;
+  fs->p->nparams = 1;
+  fs->p->varargs = true;
   next(P);
   statements(P);
   if (LS->tok != TK_EOF) {
@@ -1804,8 +1807,12 @@ void sqparse_cleanup(sq_vm *vm) {
   struct sqparser *P = vm->parsing;
   if (!P)
     return;
-  for (struct funcstate *fs = P->fs; fs; fs = fs->prev)
+  for (struct funcstate *fs = P->fs, *prev; fs; fs = prev) {
+    prev = fs->prev;
     freefs(vm, fs);
+    sqmem_free(vm, fs, sizeof(*fs));
+  }
+  P->fs = NULL;
   sqlex_free(&P->ls);
   vm->parsing = NULL;
   sqmem_free(vm, P, sizeof(*P));
