@@ -432,6 +432,35 @@ static void pwm_out(impcert_fx *fx) {
                     "getperiod() on a digital output did not throw");
 }
 
+/* WAKE-002, STORE-001, BOOT-017: imp.deepsleepfor() ends the session; the
+** warm boot reports WAKEREASON_TIMER, runs the code with nv as it was, and
+** connects when the code sends. */
+static void deep_sleep_nv(impcert_fx *fx) {
+  deploy(fx, "if (hardware.wakereason() != WAKEREASON_TIMER) {\n"
+             "  nv <- {v = 42, s = \"kept\"};\n"
+             "  imp.wakeup(0.1, function() { imp.deepsleepfor(1); });\n"
+             "} else {\n"
+             "  agent.send(\"nv\", nv);\n"
+             "}\n");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the session did not end at imp.deepsleepfor()");
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no session after the wake");
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_TIMER,
+                    "wake reason after deep sleep is %u", s->wake_reason);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+  const Impwire__Value *v = expect_agent(fx, "nv")->data;
+  IMPCERT_CHECK_MSG(fx, int_is(slot(v, "v"), 42),
+                    "nv.v after the wake is not 42");
+  const Impwire__Value *str = slot(v, "s");
+  IMPCERT_CHECK(fx, str && str->kind_case == IMPWIRE__VALUE__KIND_STR &&
+                        strcmp(str->str, "kept") == 0);
+}
+
 static const struct impcert_case cases[] = {
     {"API-LOG", "server.log and server.error arrive as Logs, in order",
      "SEND-003,SEND-005", "api,send", "jig,squirrel", 0, logs_in_order},
@@ -461,6 +490,9 @@ static const struct impcert_case cases[] = {
      "HW-009", "api,hw,pins", "jig,squirrel,jig-pins", 0, digital_in},
     {"API-PWM", "PWM period and duty cycle reach the jig and getters",
      "HW-011,HW-012", "api,hw,pins", "jig,squirrel,jig-pwm", 0, pwm_out},
+    {"API-DEEPSLEEP", "deep sleep: warm boot, WAKEREASON_TIMER, nv kept",
+     "WAKE-002,STORE-001,BOOT-017", "api,sleep",
+     "jig,squirrel,deep-sleep,nv", 0, deep_sleep_nv},
 };
 
 IMPCERT_PLUGIN("api", cases)

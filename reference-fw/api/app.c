@@ -34,10 +34,51 @@ static void h_sleep(void *ctx, uint32_t ms) {
       break;
 }
 
+/* Keep a packed copy of env to send once the session is up. */
+static int queue_env(struct app *a, const Impwire__Envelope *env) {
+  if (a->nqueued == APP_QUEUE_MAX)
+    return API_SEND_ERROR_TIMEOUT; /* the buffer is full */
+  size_t n = impwire__envelope__get_packed_size(env);
+  uint8_t *buf = rf_malloc(n ? n : 1);
+  if (!buf)
+    return API_SEND_ERROR_TIMEOUT;
+  impwire__envelope__pack(env, buf);
+  a->queued[a->nqueued] = buf;
+  a->queued_len[a->nqueued++] = n;
+  return API_SEND_OK;
+}
+
+/* Send what waited for the session, in order. */
+static void flush_queue(struct app *a, uint64_t now) {
+  size_t i = 0;
+  for (; i < a->nqueued && boot_online(a->boot); i++) {
+    Impwire__Envelope *e = impwire__envelope__unpack(
+        &rf_pb_allocator, a->queued_len[i], a->queued[i]);
+    if (e) {
+      boot_app_send(a->boot, e, now);
+      impwire__envelope__free_unpacked(e, &rf_pb_allocator);
+    }
+    rf_free(a->queued[i]);
+  }
+  memmove(a->queued, a->queued + i, (a->nqueued - i) * sizeof(a->queued[0]));
+  memmove(a->queued_len, a->queued_len + i,
+          (a->nqueued - i) * sizeof(a->queued_len[0]));
+  a->nqueued -= i;
+}
+
 static int h_send(void *ctx, const Impwire__Envelope *env, bool may_connect) {
   struct app *a = ctx;
-  (void)may_connect; /* core/ keeps the session up on its own */
-  enum rf_status st = boot_app_send(a->boot, env, hal_now_ms());
+  uint64_t now = hal_now_ms();
+  if (!boot_online(a->boot) && a->boot->phase == BOOT_PHASE_IDLE &&
+      may_connect) {
+    /* [BOOT-017] after a warm boot a send under SUSPEND_ON_ERROR brings
+    ** the session up; the data goes once it is (the code runs on) */
+    boot_connect(a->boot, now);
+  }
+  if (!boot_online(a->boot) && may_connect &&
+      a->boot->phase != BOOT_PHASE_IDLE)
+    return queue_env(a, env);
+  enum rf_status st = boot_app_send(a->boot, env, now);
   if (st == RF_OK)
     return API_SEND_OK;
   return st == RF_ECLOSED ? API_SEND_ERROR_NOT_CONNECTED
@@ -51,6 +92,7 @@ static bool h_is_connected(void *ctx) {
 static void h_connect(void *ctx) {
   struct app *a = ctx;
   a->connect_wanted = true; /* answered by app_step once online */
+  boot_connect(a->boot, hal_now_ms()); /* after a warm boot [BOOT-017] */
 }
 
 static void h_disconnect(void *ctx) {
@@ -200,17 +242,20 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .request = h_request, .userconf_get = h_userconf_get,
       .userconf_set = h_userconf_set};
   uint64_t now = hal_now_ms();
+  /* nv only for the first VM of a warm boot (it survives deep sleep, not
+  ** restarts: specs/constants.md) */
+  bool give_nv = b->warm && !a->nv_taken && b->ret.nv_len;
+  a->nv_taken = true;
   struct api_config cfg = {
       .board = b->cfg.board, .os_version = b->cfg.os_version,
       .mac = b->store.cfg.mac, .device_id = b->store.cfg.device_id,
-      .wake_reason = b->wake_reason, .nv = a->nv, .nv_len = a->nv_len,
+      .wake_reason = b->wake_reason,
+      .nv = give_nv ? b->ret.nv : NULL,
+      .nv_len = give_nv ? b->ret.nv_len : 0,
       .configparams = configparams,
       .rtc_unix_ms = b->rtc_set ? b->rtc_unix_ms + (now - b->rtc_at) : 0};
   a->reload_deferred = false;
   a->api = api_create(&host, &cfg);
-  rf_free(a->nv); /* nv is handed over once (deep sleep only) */
-  a->nv = NULL;
-  a->nv_len = 0;
   if (!a->api) {
     rf_log("no memory for the Squirrel VM");
     return;
@@ -252,7 +297,6 @@ void app_init(struct app *a, struct boot *b) {
   memset(a, 0, sizeof(*a));
   a->boot = b;
   a->userconf_len = -1;
-  a->sleep_until = UINT64_MAX;
 }
 
 struct boot_hooks app_hooks(struct app *a) {
@@ -281,25 +325,22 @@ static void act(struct app *a, uint64_t now) {
     boot_app_reset(a->boot, API_WAKE_SW_RESET, now);
     break;
   case API_REQ_DEEP_SLEEP:
-    /* An approximation until core/ sleeps for real (issue 3): the VM
-    ** stays down until the wake time, then the code restarts with
-    ** WAKEREASON_TIMER and nv; the session is not closed meanwhile. */
-    code_stop(a);
-    a->sleep_until = q.wake_at_ms;
-    rf_log("deep sleep until %llu (the session stays up)",
-           (unsigned long long)q.wake_at_ms);
+    /* [WAKE-002] core/ keeps RTC and nv in retained RAM and powers down */
+    if (boot_deep_sleep(a->boot, now, q.wake_at_ms, q.wake_pin_armed, a->nv,
+                        a->nv_len) != RF_OK) {
+      rf_log("deep sleep failed: the code restarts instead");
+      boot_app_restart(a->boot, API_WAKE_SW_RESTART, now);
+    }
+    rf_free(a->nv);
+    a->nv = NULL;
+    a->nv_len = 0;
     break;
   }
 }
 
 uint64_t app_step(struct app *a, uint64_t now) {
-  if (a->sleep_until != UINT64_MAX) {
-    if (now < a->sleep_until)
-      return a->sleep_until;
-    a->sleep_until = UINT64_MAX;
-    boot_app_restart(a->boot, API_WAKE_TIMER, now);
-    return now;
-  }
+  if (a->nqueued && boot_online(a->boot))
+    flush_queue(a, now);
   if (!a->api)
     return UINT64_MAX;
   if (a->connect_wanted && boot_online(a->boot)) {
@@ -311,7 +352,7 @@ uint64_t app_step(struct app *a, uint64_t now) {
     act(a, now);
     return now;
   }
-  if (a->connect_wanted && next > now + 100)
+  if ((a->connect_wanted || a->nqueued) && next > now + 100)
     next = now + 100; /* look again for the session */
   return next;
 }
@@ -320,4 +361,7 @@ void app_fini(struct app *a) {
   code_stop(a);
   rf_free(a->nv);
   a->nv = NULL;
+  for (size_t i = 0; i < a->nqueued; i++)
+    rf_free(a->queued[i]);
+  a->nqueued = 0;
 }

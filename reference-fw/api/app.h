@@ -14,6 +14,8 @@
 #include "api/api.h"
 #include "core/boot.h"
 
+#define APP_QUEUE_MAX 32
+
 struct app {
   struct boot *boot;
   struct api *api;
@@ -21,9 +23,14 @@ struct app {
   struct api_request req;
   bool reload_deferred;      /* a shutdown handler took a Reload */
   bool connect_wanted;       /* server.connect() awaits the session */
-  uint64_t sleep_until;      /* deep sleep: UINT64_MAX when awake */
-  uint8_t *nv;               /* retained across deep sleep */
+  uint8_t *nv;               /* the nv of a deep sleep being entered */
   size_t nv_len;
+  bool nv_taken;             /* the warm boot's nv went to the first VM */
+  /* sends made before the session is up after a warm boot (the code
+  ** asked for it): packed Envelopes, sent in order once online */
+  uint8_t *queued[APP_QUEUE_MAX];
+  size_t queued_len[APP_QUEUE_MAX];
+  size_t nqueued;
   uint8_t userconf[API_USERCONF_MAX];
   int userconf_len;          /* -1: none */
 };
