@@ -269,6 +269,70 @@ static int net_info(sq_vm *vm) {
   return 1;
 }
 
+/* ---- time() and date(): the RTC (HW-028) ------------------------------- */
+
+static uint64_t rtc_ms(struct api *a) {
+  return a->cfg.rtc_unix_ms + (api_now(a) - a->boot_ms);
+}
+
+static int base_time(sq_vm *vm) {
+  sq_pushint(vm, (int32_t)(rtc_ms(API_OF(vm)) / 1000));
+  return 1;
+}
+
+/* Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
+static void civil(int64_t days, int *y, int *m, int *d) {
+  days += 719468;
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  int64_t doe = days - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Days since 1970-01-01 of a civil date (the inverse of civil). */
+static int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/* date([t]): {year, month (0-11), day, hour, min, sec, usec, wday (0 =
+** Sunday), yday (0-365), time} in UTC, as the imp's date() gives. */
+static int base_date(sq_vm *vm) {
+  struct api *a = API_OF(vm);
+  uint64_t ms = rtc_ms(a);
+  int32_t t;
+  if (sq_gettop(vm) >= 2) {
+    if (sq_checkint(vm, 2, &t) < 0)
+      return -1;
+    ms = (uint64_t)(uint32_t)t * 1000u;
+  }
+  uint64_t secs = ms / 1000;
+  int64_t days = (int64_t)(secs / 86400);
+  int y, m, d;
+  civil(days, &y, &m, &d);
+  int64_t jan1 = days_from_civil(y, 1, 1);
+  sq_newtable(vm);
+  slot_int(vm, "year", y);
+  slot_int(vm, "month", m - 1);
+  slot_int(vm, "day", d);
+  slot_int(vm, "hour", (int32_t)(secs % 86400 / 3600));
+  slot_int(vm, "min", (int32_t)(secs % 3600 / 60));
+  slot_int(vm, "sec", (int32_t)(secs % 60));
+  slot_int(vm, "usec", (int32_t)(ms % 1000 * 1000));
+  slot_int(vm, "wday", (int32_t)((days + 4) % 7));
+  slot_int(vm, "yday", (int32_t)(days - jan1));
+  slot_int(vm, "time", (int32_t)secs);
+  return 1;
+}
+
 /* ---- crypto ---------------------------------------------------------------- */
 
 static int bytes_arg(sq_vm *vm, int idx, const uint8_t **p, size_t *n) {
@@ -407,6 +471,10 @@ static const struct sq_reg imp_fns[] = {
     {"setuserconfiguration", imp_setuserconfiguration, 2},
     {NULL, NULL, 0}};
 
+static const struct sq_reg time_fns[] = {{"time", base_time, 1},
+                                         {"date", base_date, -1},
+                                         {NULL, NULL, 0}};
+
 static const struct sq_reg net_fns[] = {{"info", net_info, 1},
                                         {NULL, NULL, 0}};
 
@@ -462,6 +530,11 @@ int api_imp_open(struct api *a) {
       (st = sq_newslot(vm, -3)) != SQ_OK)
     return st;
   if ((st = api_setglobal(a, "imp")) != SQ_OK)
+    return st;
+  sq_pushroot(vm);
+  st = api_register(a, -1, time_fns);
+  sq_pop(vm, 1);
+  if (st != SQ_OK)
     return st;
   return api_setconsts(a, imp_consts);
 }

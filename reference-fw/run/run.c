@@ -24,6 +24,7 @@
 #define ERROR_RESTART_MS 1000u  /* device time an error restart takes */
 #define WAKE_PULSE_MS 10u       /* --wake-pin-at drives the pin this long */
 #define DEFAULT_FOR_MS (86400ull * 1000ull) /* one device day */
+#define RUN_EPOCH_MS 1767225600000ull /* RTC at the start: 2026-01-01 UTC */
 
 enum ext_kind { EXT_SEND, EXT_WAKE_PIN, EXT_WAKE_PIN_LOW, EXT_POWER_CYCLE };
 
@@ -544,7 +545,8 @@ static int boot(struct run *r, const char *src, size_t n, uint32_t wake) {
   struct api_config cfg = {
       .board = r->board, .os_version = "38.0 refimp 0.1",
       .mac = "0c2a69000001", .device_id = "0123456789abcdef",
-      .wake_reason = wake, .nv = r->nv, .nv_len = r->nv_len};
+      .wake_reason = wake, .nv = r->nv, .nv_len = r->nv_len,
+      .rtc_unix_ms = RUN_EPOCH_MS + r->now};
   r->boots++;
   stamp(r, "boot");
   field_str(r, "wakereason", wake_names[wake], true);
