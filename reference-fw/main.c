@@ -163,10 +163,19 @@ static int check_values(const char *const val[OPT_COUNT],
   cfg->mac = val[OPT_MAC];
   /* the jig features refimp offers (Hello.features, CAP-002) */
   static const char *const features[] = {"jig-app", "jig-pins", "jig-pwm",
-                                          "virtual-clock"};
+                                         "jig-flash-faults", "virtual-clock"};
   bool virt = val[OPT_TIME] && strcmp(val[OPT_TIME], "virtual") == 0;
   cfg->jig_features = features;
-  cfg->njig_features = virt ? 4 : 3;
+  cfg->njig_features = virt ? 5 : 4;
+  /* the jig's bad flash reads at power-on (jig.md "Flash faults") */
+  const char *read_errors = getenv("IMPCERT_FLASH_READ_ERRORS");
+  if (read_errors) {
+    uint64_t n = 0;
+    if (!parse_u64(read_errors, &n) || n > UINT32_MAX)
+      return usage_error("IMPCERT_FLASH_READ_ERRORS", "'%s' is not a "
+                         "number of reads", read_errors);
+    hal_flash_fault_read_errors((uint32_t)n);
+  }
   if (virt) {
     /* device time at power-on: the harness keeps it going across power
     ** cycles (docs/profiles.md); 0 without it */

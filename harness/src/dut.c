@@ -171,6 +171,10 @@ int dut_start(struct dut *u, const struct profile *p,
       setenv("IMPCERT_WAKE", env->wake, 1);
     else
       unsetenv("IMPCERT_WAKE");
+    if (env->flash_read_errors)
+      setenv("IMPCERT_FLASH_READ_ERRORS", env->flash_read_errors, 1);
+    else
+      unsetenv("IMPCERT_FLASH_READ_ERRORS");
     execvp(argv[0], argv);
     int e = errno;
     if (write(ep[1], &e, sizeof e) < 0)

@@ -21,6 +21,9 @@ struct dut_env {
   ** "timer" or "pin" when the start is a wake from deep sleep (NULL: a
   ** power-on). */
   const char *clock_ms, *wake;
+  /* IMPCERT_FLASH_READ_ERRORS: the jig's bad flash reads at power-on
+  ** (jig.md "Flash faults"; NULL: unset). */
+  const char *flash_read_errors;
 };
 
 struct dut {

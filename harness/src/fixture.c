@@ -75,6 +75,8 @@ struct impcert_fx {
   uint32_t clock_seq;   /* last ClockAdvance sent */
   long long clock_done; /* seq of the last ClockDone, -1: none */
   char clock_text[24];  /* vnow for IMPCERT_CLOCK_MS */
+  uint32_t flash_seq;   /* last FlashFault sent */
+  char read_errors_text[16]; /* IMPCERT_FLASH_READ_ERRORS */
 
   /* deep sleep (jig DeepSleep, then the process ends) */
   bool asleep;
@@ -613,6 +615,68 @@ static void check_dut(impcert_fx *fx) {
     end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
                                "output", dut_describe(&fx->dut, how, sizeof how));
   }
+}
+
+/* ---- SDK: flash faults --------------------------------------------------- */
+
+static void wait_jig(impcert_fx *fx);
+
+IMPCERT_EXPORT int impcert_jig_flash_fault(impcert_fx *fx,
+                                           long long cut_after_bytes,
+                                           unsigned corrupt_config,
+                                           uint64_t *bytes_written) {
+  wait_jig(fx);
+  Impjig__FlashFault ff = IMPJIG__FLASH_FAULT__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  ff.seq = ++fx->flash_seq;
+  if (cut_after_bytes >= 0) {
+    ff.has_cut_after_bytes = true;
+    ff.cut_after_bytes = (uint64_t)cut_after_bytes;
+  }
+  if (corrupt_config) {
+    ff.has_corrupt_config = true;
+    ff.corrupt_config = corrupt_config;
+  }
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT;
+  e.flash_fault = &ff;
+  if (jig_send(fx, &e.base) < 0)
+    end_now(fx, IMPCERT_ERROR, "could not send FlashFault over the jig");
+  long long deadline = now_ms() + 2000;
+  for (;;) {
+    const Impjig__JigEnvelope *m = impcert_jig_next(
+        fx, IMPJIG__JIG_ENVELOPE__MSG_FLASH_STATUS,
+        (unsigned)(deadline > now_ms() ? deadline - now_ms() : 0));
+    if (!m)
+      end_now(fx, IMPCERT_ERROR, "the DUT did not answer FlashFault %u "
+                                 "within 2 s (jig feature jig-flash-faults)",
+              ff.seq);
+    if (m->flash_status->seq == ff.seq) {
+      if (bytes_written)
+        *bytes_written = m->flash_status->bytes_written;
+      return 0;
+    }
+  }
+}
+
+IMPCERT_EXPORT bool impcert_dut_wait_power_cut(impcert_fx *fx,
+                                               unsigned timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  while (dut_alive(&fx->dut) && now_ms() < deadline)
+    pump(fx, deadline);
+  if (dut_alive(&fx->dut))
+    return false;
+  note(fx, "power", "DUT lost power at the flash cut");
+  jig_drop(fx, "power cut");
+  fx->led = NULL;
+  fx->boot_state = -1;
+  return true;
+}
+
+IMPCERT_EXPORT void impcert_dut_flash_read_errors(impcert_fx *fx,
+                                                  unsigned n) {
+  snprintf(fx->read_errors_text, sizeof fx->read_errors_text, "%u", n);
+  fx->env.flash_read_errors = n ? fx->read_errors_text : NULL;
+  note(fx, "jig", "from the next power-on the first %u flash reads fail", n);
 }
 
 /* ---- SDK: the jig -------------------------------------------------------- */

@@ -602,6 +602,35 @@ static void clock_done(struct boot *b, uint64_t now) {
   jig_send(&b->jig, &env);
 }
 
+/* [STORE-027, STORE-028] The jig's flash faults (jig.md "Flash faults"):
+** arm a power cut, damage the configuration page, then answer with how
+** many bytes this boot has written so far. */
+static void on_flash_fault(struct boot *b, const Impjig__FlashFault *ff) {
+  struct rf_diag d = {""};
+  uint64_t written = hal_flash_bytes_written();
+  if (ff->has_corrupt_config && ff->corrupt_config > 0) {
+    if (store_damage_config(&b->store, ff->corrupt_config, &d) == RF_OK)
+      rf_log("jig: configuration page damaged (%s)",
+             ff->corrupt_config > 1 ? "every copy" : "the current copy");
+    else
+      rf_log("jig: %s", d.msg);
+  }
+  if (ff->has_cut_after_bytes) {
+    if (hal_flash_fault_power_cut_after(ff->cut_after_bytes) == HAL_OK)
+      rf_log("jig: power cut armed after %llu more flash bytes",
+             (unsigned long long)ff->cut_after_bytes);
+    else
+      rf_log("jig: this board cannot cut its power");
+  }
+  Impjig__FlashStatus fs = IMPJIG__FLASH_STATUS__INIT;
+  Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
+  fs.seq = ff->seq;
+  fs.bytes_written = written;
+  env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_FLASH_STATUS;
+  env.flash_status = &fs;
+  jig_send(&b->jig, &env);
+}
+
 static void poll_jig(struct boot *b, uint64_t now) {
   Impjig__JigEnvelope *je;
   while (jig_poll(&b->jig, &je) == RF_OK) {
@@ -615,6 +644,8 @@ static void poll_jig(struct boot *b, uint64_t now) {
     else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE &&
              b->hooks.jig_message)
       b->hooks.jig_message(b->hooks.ctx, je); /* to api/ */
+    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT)
+      on_flash_fault(b, je->flash_fault);
     else
       rf_log("jig: %s is not for the device; ignored",
              frame_msg_name(&je->base));

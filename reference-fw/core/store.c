@@ -73,6 +73,17 @@ static uint32_t slot_off(const struct area *a, int slot) {
 
 /* ---- reading slots -------------------------------------------------- */
 
+/* A read that fails is tried again: a bad read on a flaky bus is
+** transient (impOS 38.x: "more robust against bad SPI reads"). */
+#define STORE_READ_TRIES 3
+
+static enum hal_status flash_read(uint32_t off, void *buf, size_t n) {
+  enum hal_status st = HAL_EIO;
+  for (int i = 0; i < STORE_READ_TRIES && st != HAL_OK; i++)
+    st = hal_flash_read(off, buf, n);
+  return st;
+}
+
 /* CRC of len payload bytes of a slot, read in pieces. */
 static enum rf_status payload_crc(uint32_t off, uint32_t len,
                                   uint32_t *crc) {
@@ -80,7 +91,7 @@ static enum rf_status payload_crc(uint32_t off, uint32_t len,
   uint32_t c = 0;
   for (uint32_t done = 0; done < len;) {
     uint32_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-    if (hal_flash_read(off + done, buf, n) != HAL_OK)
+    if (flash_read(off + done, buf, n) != HAL_OK)
       return RF_EIO;
     c = store_crc32(c, buf, n);
     done += n;
@@ -94,7 +105,7 @@ static enum rf_status read_slot(const struct area *a, int slot,
                                 struct rf_diag *d) {
   uint8_t raw[STORE_HDR_SIZE];
   uint32_t off = slot_off(a, slot);
-  if (hal_flash_read(off, raw, sizeof(raw)) != HAL_OK) {
+  if (flash_read(off, raw, sizeof(raw)) != HAL_OK) {
     rf_diag_set(d, "store: %s slot %c: flash read failed at 0x%06x",
                 a->name, 'A' + slot, off);
     return RF_EIO;
@@ -131,14 +142,21 @@ static enum rf_status read_slot(const struct area *a, int slot,
 /* Find the newest valid copy of an area; count and name corrupt ones. */
 static enum rf_status pick_slot(struct store *s, const struct area *a,
                                 struct store_slot *at, struct hdr *cur,
-                                struct rf_diag *note, struct rf_diag *d) {
+                                struct rf_diag *note) {
   at->slot = -1;
+  at->unreadable = 0;
   for (int slot = 0; slot < 2; slot++) {
     enum slot_verdict v;
     struct hdr h;
-    enum rf_status st = read_slot(a, slot, &v, &h, d);
-    if (st != RF_OK)
-      return st;
+    struct rf_diag why = {""};
+    if (read_slot(a, slot, &v, &h, &why) != RF_OK) {
+      /* [STORE-027] still unreadable after the retries: treated as a
+      ** bad copy, so the device boots with the settings absent */
+      s->corrupt++;
+      at->unreadable |= 1u << slot;
+      rf_diag_set(note, "%s; ignored", why.msg);
+      continue;
+    }
     if (v == SLOT_CORRUPT) {
       s->corrupt++;
       rf_diag_set(note, "store: %s slot %c failed its check; ignored",
@@ -256,6 +274,29 @@ static void decode_config(const uint8_t *p, size_t len,
 
 /* ---- writing slots -------------------------------------------------- */
 
+enum rf_status store_damage_config(struct store *s, unsigned copies,
+                                   struct rf_diag *d) {
+  for (int slot = 0; slot < 2; slot++) {
+    if (copies < 2 && slot != s->cfg_at.slot)
+      continue;
+    uint32_t off = slot_off(&config_area, slot);
+    uint8_t hdr[12];
+    if (flash_read(off, hdr, sizeof(hdr)) != HAL_OK) {
+      rf_diag_set(d, "store: config slot %c: flash read failed", 'A' + slot);
+      return RF_EIO;
+    }
+    if (get32(hdr) == 0xffffffffu)
+      continue; /* erased: no copy here */
+    /* flip the sequence number's low byte: the header CRC then fails */
+    hdr[11] = (uint8_t)~hdr[11];
+    if (hal_flash_write(off + 11, hdr + 11, 1) != HAL_OK) {
+      rf_diag_set(d, "store: config slot %c: flash write failed", 'A' + slot);
+      return RF_EIO;
+    }
+  }
+  return hal_flash_sync() == HAL_OK ? RF_OK : RF_EIO;
+}
+
 /* Write payload then header into the slot that is not current. */
 static enum rf_status write_slot(const struct area *a,
                                  const struct store_slot *cur,
@@ -284,6 +325,16 @@ static enum rf_status write_slot(const struct area *a,
                 a->name, 'A' + slot, off);
     return RF_EIO;
   }
+  /* [STORE-027] the other copy could not be read at open, so its sequence
+  ** number is unknown: wipe its magic so that it can never come back
+  ** over this newer copy once reads work again */
+  int other = 1 - slot;
+  if (cur->unreadable & (1u << other)) {
+    static const uint8_t zero[4] = {0, 0, 0, 0};
+    (void)hal_flash_write(slot_off(a, other), zero, sizeof(zero));
+    (void)hal_flash_sync();
+  }
+  out->unreadable = 0;
   out->slot = slot;
   out->seq = seq;
   out->len = len;
@@ -305,17 +356,22 @@ enum rf_status store_open(struct store *s, struct rf_diag *note,
                 hal_flash_size(), STORE_END);
     return RF_EIO;
   }
-  if ((st = pick_slot(s, &config_area, &s->cfg_at, &h, note, d)) != RF_OK)
+  if ((st = pick_slot(s, &config_area, &s->cfg_at, &h, note)) != RF_OK)
     return st;
   if (s->cfg_at.slot >= 0) {
     uint32_t off = slot_off(&config_area, s->cfg_at.slot) + STORE_HDR_SIZE;
-    if (hal_flash_read(off, buf, s->cfg_at.len) != HAL_OK) {
-      rf_diag_set(d, "store: config: flash read failed at 0x%06x", off);
-      return RF_EIO;
+    if (flash_read(off, buf, s->cfg_at.len) != HAL_OK) {
+      /* [STORE-027] read fine a moment ago: now treated as absent */
+      rf_diag_set(note, "store: config: flash read failed at 0x%06x; "
+                  "ignored", off);
+      s->corrupt++;
+      s->cfg_at.unreadable |= 1u << s->cfg_at.slot;
+      s->cfg_at.slot = -1;
+    } else {
+      decode_config(buf, s->cfg_at.len, &s->cfg);
     }
-    decode_config(buf, s->cfg_at.len, &s->cfg);
   }
-  if ((st = pick_slot(s, &code_area, &s->code_at, &h, note, d)) != RF_OK)
+  if ((st = pick_slot(s, &code_area, &s->code_at, &h, note)) != RF_OK)
     return st;
   if (s->code_at.slot >= 0)
     memcpy(s->code_hash, h.aux, 32);
@@ -388,8 +444,8 @@ enum rf_status store_read_code(const struct store *s, uint8_t *buf,
     return RF_EINVAL;
   }
   uint32_t off = slot_off(&code_area, s->code_at.slot);
-  if (hal_flash_read(off, raw, sizeof(raw)) != HAL_OK ||
-      hal_flash_read(off + STORE_HDR_SIZE, buf, s->code_at.len) != HAL_OK) {
+  if (flash_read(off, raw, sizeof(raw)) != HAL_OK ||
+      flash_read(off + STORE_HDR_SIZE, buf, s->code_at.len) != HAL_OK) {
     rf_diag_set(d, "store: code: flash read failed at 0x%06x", off);
     return RF_EIO;
   }

@@ -66,6 +66,7 @@ struct store_slot {
   int slot;       /* 0 = A, 1 = B, -1 = none valid */
   uint32_t seq;
   uint32_t len;
+  unsigned unreadable; /* bit per slot that could not be read at open */
 };
 
 struct store {
@@ -80,8 +81,9 @@ struct store {
 ** Read both copies of each area and keep the newest valid one. A copy that
 ** fails its check is counted in s->corrupt and named in note->msg (which
 ** is left empty otherwise); the other copy is used. Erased slots are not
-** corruption. With no valid configuration, s->cfg is all empty (factory
-** state). Returns RF_OK or RF_EIO (flash unreadable; d says where).
+** corruption. A read that fails is retried; a copy still unreadable counts
+** as corrupt [STORE-027]. With no valid configuration, s->cfg is all empty
+** (factory state). Returns RF_OK or RF_EIO (flash smaller than the layout).
 */
 enum rf_status store_open(struct store *s, struct rf_diag *note,
                           struct rf_diag *d);
@@ -119,6 +121,14 @@ enum rf_status store_save_code(struct store *s, const uint8_t *code,
 ** cap too small), RF_EIO, RF_ECORRUPT (it changed on flash since open). */
 enum rf_status store_read_code(const struct store *s, uint8_t *buf,
                                size_t cap, struct rf_diag *d);
+
+/* The jig's "corrupted configuration page" (jig.md "Flash faults"):
+** damage one byte of the current configuration copy (copies 1) or of
+** every copy on flash (2), as a failing flash cell would. Slots that are
+** erased are left alone. s is unchanged: the damage shows at the next
+** store_open. Returns RF_OK or RF_EIO. */
+enum rf_status store_damage_config(struct store *s, unsigned copies,
+                                   struct rf_diag *d);
 
 /* CRC-32 (IEEE 802.3), exposed for tests. */
 uint32_t store_crc32(uint32_t crc, const void *p, size_t n);

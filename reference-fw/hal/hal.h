@@ -105,6 +105,13 @@ enum hal_status hal_flash_fault_cut_after(uint64_t bytes);
 void hal_flash_fault_clear(void);
 /* Bytes written since the board started (or the last fault_clear). */
 uint64_t hal_flash_bytes_written(void);
+/* The jig's power cut (jig.md "Flash faults"): as hal_flash_fault_cut_after,
+** but at the cut the whole board loses power: this call's caller never
+** learns of it, the program ends there. HAL_ENOTSUP without it. */
+enum hal_status hal_flash_fault_power_cut_after(uint64_t bytes);
+/* A bad read (a flaky SPI bus): the next n hal_flash_read calls fail
+** with HAL_EIO and fill nothing. HAL_ENOTSUP without it. */
+enum hal_status hal_flash_fault_read_errors(uint32_t n);
 
 /* ---- crypto and entropy ------------------------------------------------- */
 

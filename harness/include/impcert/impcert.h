@@ -90,6 +90,31 @@ IMPCERT_EXPORT bool impcert_dut_asleep(impcert_fx *fx);
 ** arm the pin. */
 IMPCERT_EXPORT int impcert_dut_wake_pin(impcert_fx *fx);
 
+/* ---- flash faults (needs capability "jig-flash-faults", jig.md) ---------- */
+
+/* Send FlashFault and wait (2 s) for the DUT's FlashStatus: cut_after_bytes
+** >= 0 arms a power cut after that many more flash bytes (-1: none);
+** corrupt_config 1 damages the current configuration copy, 2 every copy
+** (0: none). *bytes_written (may be NULL) gets the DUT's count of flash
+** bytes written since power-on, as it was before the faults. Returns 0;
+** ends the test with verdict error if the DUT does not answer. */
+IMPCERT_EXPORT int impcert_jig_flash_fault(impcert_fx *fx,
+                                           long long cut_after_bytes,
+                                           unsigned corrupt_config,
+                                           uint64_t *bytes_written);
+
+/* Wait up to timeout_ms for the DUT to lose power at an armed flash cut
+** (its process ends by itself). True if it did: the DUT is then off, as
+** after impcert_dut_power_off. False if it is still running. */
+IMPCERT_EXPORT bool impcert_dut_wait_power_cut(impcert_fx *fx,
+                                               unsigned timeout_ms);
+
+/* From the next power-on on, the DUT's first n flash reads fail (a bad
+** read on the flash bus; given to the DUT as IMPCERT_FLASH_READ_ERRORS).
+** 0 turns it off. */
+IMPCERT_EXPORT void impcert_dut_flash_read_errors(impcert_fx *fx,
+                                                  unsigned n);
+
 /* ---- the jig (needs capability "jig") ----------------------------------- */
 
 /* Deliver a BlinkUp to the DUT's light sensor. ssid/password may be NULL.

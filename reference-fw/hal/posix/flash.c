@@ -20,7 +20,9 @@ static struct {
   bool cut_armed;        /* fault injection: power cut pending */
   uint64_t cut_left;     /* bytes that may still be written */
   bool cut;              /* the power is "off": writes fail */
-} flash = {-1, 0, false, 0, false};
+  bool cut_ends_board;   /* the jig's cut: the process ends at the cut */
+  uint32_t read_errors;  /* reads that will still fail */
+} flash = {-1, 0, false, 0, false, false, 0};
 
 /* mkdir -p */
 static int make_dirs(const char *dir) {
@@ -113,6 +115,10 @@ static bool in_range(uint32_t off, size_t n) {
 enum hal_status hal_flash_read(uint32_t off, void *buf, size_t n) {
   if (!in_range(off, n))
     return HAL_EINVAL;
+  if (flash.read_errors > 0) {
+    flash.read_errors--;
+    return HAL_EIO;
+  }
   for (size_t done = 0; done < n;) {
     ssize_t r = pread(flash.fd, (char *)buf + done, n - done, off + done);
     if (r < 0 && errno == EINTR)
@@ -148,6 +154,12 @@ enum hal_status hal_flash_write(uint32_t off, const void *buf, size_t n) {
     (void)write_raw(off, buf, (size_t)flash.cut_left);
     flash.cut = true;
     flash.cut_left = 0;
+    if (flash.cut_ends_board) {
+      /* the bytes written are in the file (the page cache keeps them
+      ** when the process ends); nothing else of the board survives */
+      hal_log("power cut by the jig during a flash write");
+      _exit(0);
+    }
     return HAL_EIO;
   }
   if (flash.cut_armed)
@@ -168,7 +180,20 @@ enum hal_status hal_flash_fault_cut_after(uint64_t bytes) {
   return HAL_OK;
 }
 
+enum hal_status hal_flash_fault_power_cut_after(uint64_t bytes) {
+  hal_flash_fault_cut_after(bytes);
+  flash.cut_ends_board = true;
+  return HAL_OK;
+}
+
+enum hal_status hal_flash_fault_read_errors(uint32_t n) {
+  flash.read_errors = n;
+  return HAL_OK;
+}
+
 void hal_flash_fault_clear(void) {
+  flash.cut_ends_board = false;
+  flash.read_errors = 0;
   flash.cut_armed = false;
   flash.cut = false;
   flash.cut_left = 0;
