@@ -224,7 +224,13 @@ long capture_stop(struct capture *c) { return capture_finish(c, NULL); }
 #define APPCAP_FIRST_PORT 40000
 #define APPCAP_JIG_DEV_PORT 39999
 
-enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
+enum {
+  TCP_FIN = 0x01,
+  TCP_SYN = 0x02,
+  TCP_RST = 0x04,
+  TCP_PSH = 0x08,
+  TCP_ACK = 0x10
+};
 
 /* One fabricated TCP stream: index 0 is the device side, 1 the far side. */
 struct appcap_stream {
@@ -239,6 +245,7 @@ struct appcap {
   pcap_dumper_t *dump;
   struct appcap_stream st[2]; /* by enum appcap_chan */
   uint16_t next_port;         /* device port of the next wire stream */
+  long long fixed_us;         /* timestamp to use, or 0: the real clock */
   uint8_t pkt[APPCAP_HDRS + APPCAP_SEG_MAX];
 };
 
@@ -313,12 +320,12 @@ static void appcap_segment(struct appcap *a, struct appcap_stream *s,
 
 /* Open stream ch with a three-way handshake. */
 static void appcap_handshake(struct appcap *a, enum appcap_chan ch,
-                             const struct timeval *tv) {
+                             uint16_t far_port, const struct timeval *tv) {
   struct appcap_stream *s = &a->st[ch];
   s->open = true;
   s->ip[0] = APPCAP_DEV_IP;
   s->ip[1] = ch == APPCAP_JIG ? APPCAP_JIG_IP : APPCAP_CLOUD_IP;
-  s->port[1] = ch == APPCAP_JIG ? APPCAP_JIG_PORT : APPCAP_WIRE_PORT;
+  s->port[1] = far_port;
   if (ch == APPCAP_JIG) {
     s->port[0] = APPCAP_JIG_DEV_PORT;
   } else {
@@ -334,16 +341,32 @@ static void appcap_handshake(struct appcap *a, enum appcap_chan ch,
   appcap_segment(a, s, 0, TCP_ACK, NULL, 0, tv);
 }
 
-/* Close stream ch with FIN from the device and the far side's FIN+ACK. */
-static void appcap_end(struct appcap *a, enum appcap_chan ch,
-                       const struct timeval *tv) {
+/* Close stream ch: FIN first from the side that closed and the other's
+** FIN+ACK, or for a power cut a bare RST from the far side. */
+static void appcap_finish(struct appcap *a, enum appcap_chan ch,
+                          enum appcap_closer who, const struct timeval *tv) {
   struct appcap_stream *s = &a->st[ch];
   if (!s->open)
     return;
-  appcap_segment(a, s, 0, TCP_FIN | TCP_ACK, NULL, 0, tv);
-  appcap_segment(a, s, 1, TCP_FIN | TCP_ACK, NULL, 0, tv);
-  appcap_segment(a, s, 0, TCP_ACK, NULL, 0, tv);
+  if (who == APPCAP_POWER_CUT) {
+    appcap_segment(a, s, 1, TCP_RST | TCP_ACK, NULL, 0, tv);
+  } else {
+    int first = who == APPCAP_BY_DEVICE ? 0 : 1;
+    appcap_segment(a, s, first, TCP_FIN | TCP_ACK, NULL, 0, tv);
+    appcap_segment(a, s, !first, TCP_FIN | TCP_ACK, NULL, 0, tv);
+    appcap_segment(a, s, first, TCP_ACK, NULL, 0, tv);
+  }
   s->open = false;
+}
+
+/* The time to stamp on the next packets. */
+static void appcap_now(const struct appcap *a, struct timeval *tv) {
+  if (a->fixed_us > 0) {
+    tv->tv_sec = (time_t)(a->fixed_us / 1000000);
+    tv->tv_usec = (suseconds_t)(a->fixed_us % 1000000);
+  } else {
+    gettimeofday(tv, NULL);
+  }
 }
 
 struct appcap *appcap_open(const char *path, struct ic_diag *d) {
@@ -378,9 +401,11 @@ void appcap_frame(struct appcap *a, enum appcap_chan ch, bool from_device,
   if (!a || !frame || n == 0 || (ch != APPCAP_WIRE && ch != APPCAP_JIG))
     return;
   struct timeval tv;
-  gettimeofday(&tv, NULL);
+  appcap_now(a, &tv);
   if (!a->st[ch].open)
-    appcap_handshake(a, ch, &tv);
+    appcap_handshake(a, ch,
+                     ch == APPCAP_JIG ? APPCAP_JIG_PORT : APPCAP_WIRE_PORT,
+                     &tv);
   int from = from_device ? 0 : 1;
   for (size_t off = 0; off < n; off += APPCAP_SEG_MAX) {
     size_t k = n - off < APPCAP_SEG_MAX ? n - off : APPCAP_SEG_MAX;
@@ -390,22 +415,38 @@ void appcap_frame(struct appcap *a, enum appcap_chan ch, bool from_device,
   }
 }
 
-void appcap_session(struct appcap *a) {
+void appcap_session(struct appcap *a, int port_index) {
+  static const uint16_t ports[] = {APPCAP_WIRE_PORT, 993, 443};
   if (!a)
     return;
   struct timeval tv;
-  gettimeofday(&tv, NULL);
-  appcap_end(a, APPCAP_WIRE, &tv);
-  appcap_handshake(a, APPCAP_WIRE, &tv);
+  appcap_now(a, &tv);
+  appcap_finish(a, APPCAP_WIRE, APPCAP_BY_HARNESS, &tv);
+  appcap_handshake(a, APPCAP_WIRE,
+                   port_index >= 0 && port_index < 3 ? ports[port_index]
+                                                     : APPCAP_WIRE_PORT,
+                   &tv);
+}
+
+void appcap_end(struct appcap *a, enum appcap_chan ch, enum appcap_closer who) {
+  if (!a || (ch != APPCAP_WIRE && ch != APPCAP_JIG))
+    return;
+  struct timeval tv;
+  appcap_now(a, &tv);
+  /* A power cut is recorded even when the DUT never reached the jig. */
+  if (who == APPCAP_POWER_CUT && ch == APPCAP_JIG && !a->st[ch].open)
+    appcap_handshake(a, ch, APPCAP_JIG_PORT, &tv);
+  appcap_finish(a, ch, who, &tv);
+}
+
+void appcap_set_time(struct appcap *a, long long ts_us) {
+  if (a)
+    a->fixed_us = ts_us > 0 ? ts_us : 0;
 }
 
 void appcap_close(struct appcap *a) {
   if (!a)
     return;
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  appcap_end(a, APPCAP_WIRE, &tv);
-  appcap_end(a, APPCAP_JIG, &tv);
   pcap_dump_close(a->dump);
   pcap_close(a->dead);
   ic_free(a);
@@ -432,7 +473,7 @@ long capture_read(const char *path, capture_read_cb cb, void *ctx,
   while ((r = pcap_next_ex(p, &h, &data)) == 1) {
     count++;
     if (cb(ctx, linktype, (long long)h->ts.tv_sec * 1000000 + h->ts.tv_usec,
-           data, h->caplen) != 0)
+           where, data, h->caplen) != 0)
       break;
     where = f ? ftell(f) : -1;
   }

@@ -55,20 +55,39 @@ struct appcap *appcap_open(const char *path, struct ic_diag *d);
 void appcap_frame(struct appcap *a, enum appcap_chan ch, bool from_device,
                   const uint8_t *frame, size_t n);
 
-/* A new cloud session begins: the next wire frames go to a new TCP stream
-** (handshake now, new device port). */
-void appcap_session(struct appcap *a);
+/* A new cloud session begins on the cloud's port port_index (0, 1, 2:
+** recorded as port 31314, 993, 443, so a replay knows which ports refused
+** the device before): the open wire stream, if any, is closed as by the
+** harness, and a new TCP stream starts (handshake, next device port). */
+void appcap_session(struct appcap *a, int port_index);
 
-/* Flush, close, free. NULL is ignored. */
+/* Who ended a stream; recorded in the TCP flags so a replay can tell. */
+enum appcap_closer {
+  APPCAP_BY_DEVICE,  /* the device sent the first FIN */
+  APPCAP_BY_HARNESS, /* the cloud or jig sent the first FIN */
+  APPCAP_POWER_CUT   /* jig only: an RST from the jig = the harness cut
+                        the DUT's power (recorded even with no jig stream) */
+};
+
+/* End the open stream of ch (no-op if none, except a power cut). */
+void appcap_end(struct appcap *a, enum appcap_chan ch, enum appcap_closer who);
+
+/* Stamp the following packets with ts_us (microseconds since the epoch)
+** instead of the real clock; 0 goes back to the clock. For generators. */
+void appcap_set_time(struct appcap *a, long long ts_us);
+
+/* Flush, close, free. Streams still open are left open (no FIN): the
+** recording ended, nobody closed them. NULL is ignored. */
 void appcap_close(struct appcap *a);
 
 /* ---- reading a pcap file ------------------------------------------------- */
 
 /* Called for each packet: the link type (DLT_ value), the timestamp in
-** microseconds since the epoch, the captured bytes. Return 0 to go on,
-** non-zero to stop. */
+** microseconds since the epoch, the byte offset of its record in the file
+** (-1 if unknown), the captured bytes. Return 0 to go on, non-zero to
+** stop. */
 typedef int (*capture_read_cb)(void *ctx, int linktype, long long ts_us,
-                               const uint8_t *data, size_t len);
+                               long offset, const uint8_t *data, size_t len);
 
 /* Read every packet of the pcap or pcapng file at path in order. Returns
 ** the number of packets read, or -1 with d naming the file and the byte

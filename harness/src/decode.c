@@ -36,6 +36,8 @@ struct flow {
   bool syn, synack;
   bool jig;       /* port 7: jig frames */
   bool dead;      /* stopped decoding; said so */
+  unsigned conn;  /* connection number (shared with the reverse flow) */
+  bool closed;    /* the connection's close was reported */
   struct seg *held;
   size_t held_bytes;
   struct frame_reader rd;
@@ -49,6 +51,10 @@ struct decode {
   long long t0, last; /* first and latest packet time */
   unsigned long packets, errors, msgs;
   struct flow *flows;
+  unsigned conns;        /* connection numbers handed out */
+  long offset;           /* file offset of the current packet */
+  decode_sink_fn sink;
+  void *sink_ctx;
 };
 
 /* The packet being decoded: what the layers found. */
@@ -110,6 +116,15 @@ void decode_free(struct decode *dc) {
 
 unsigned long decode_messages(const struct decode *dc) { return dc->msgs; }
 
+void decode_set_sink(struct decode *dc, decode_sink_fn fn, void *ctx) {
+  dc->sink = fn;
+  dc->sink_ctx = ctx;
+}
+
+void decode_set_offset(struct decode *dc, long offset) {
+  dc->offset = offset;
+}
+
 /* "10.0.0.2:40000" or "[::1]:40000" into buf. */
 static void endpoint(char *buf, size_t cap, int v6, const uint8_t *a,
                      uint16_t port) {
@@ -148,6 +163,32 @@ static bool from_device(struct decode *dc, const struct flow *f) {
   return f->dport < f->sport;
 }
 
+/* The port of f's connection that is the cloud's (or jig's). */
+static uint16_t far_port(struct decode *dc, const struct flow *f) {
+  return from_device(dc, f) ? f->dport : f->sport;
+}
+
+/* Report an event about flow f to the sink, if any. */
+static void sink_event(struct decode *dc, const struct flow *f,
+                       enum decode_ev_kind kind, long long ts,
+                       const uint8_t *body, size_t len, const char *err) {
+  if (!dc->sink)
+    return;
+  struct decode_event ev = {.kind = kind,
+                            .jig = f->jig,
+                            .from_device = from_device(dc, f),
+                            .conn = f->conn,
+                            .server_port = far_port(dc, f),
+                            .frame = f->rd.count,
+                            .packet = dc->packets,
+                            .offset = dc->offset,
+                            .ts_us = ts,
+                            .body = body,
+                            .len = len,
+                            .error = err};
+  dc->sink(dc->sink_ctx, &ev);
+}
+
 /* Print one timeline line: a message (kind, text) or an error (err). */
 static void emit(struct decode *dc, const struct flow *f, long long ts,
                  const char *kind, const char *text, const char *err) {
@@ -157,6 +198,10 @@ static void emit(struct decode *dc, const struct flow *f, long long ts,
   bool dev = from_device(dc, f);
   const char *dir = f->jig ? (dev ? "D->J" : "J->D") : (dev ? "D->C" : "C->D");
   double t = (double)(ts - dc->t0) / 1e6;
+  if (err)
+    sink_event(dc, f, DECODE_EV_ERROR, ts, NULL, 0, err);
+  if (!dc->out)
+    return;
   if (!dc->json) {
     if (err)
       fprintf(dc->out, "%.6f  %s  %s > %s  ERROR: %s\n", t, dir, src, dst,
@@ -200,6 +245,7 @@ static void one_frame(struct decode *dc, struct flow *f, long long ts,
     Impwire__Envelope *e = wiremsg_decode(body, len, &d);
     m = e ? &e->base : NULL;
   }
+  sink_event(dc, f, DECODE_EV_FRAME, ts, body, len, NULL);
   if (!m) {
     char why[IC_DIAG_SIZE + 64];
     snprintf(why, sizeof why, "frame %lu does not decode: %s", f->rd.count,
@@ -207,7 +253,7 @@ static void one_frame(struct decode *dc, struct flow *f, long long ts,
     flow_fail(dc, f, ts, why);
     return;
   }
-  char *text = wiremsg_text(m);
+  char *text = dc->out ? wiremsg_text(m) : NULL;
   emit(dc, f, ts, wiremsg_kind_name(m), text ? text : "(out of memory)",
        NULL);
   ic_free(text);
@@ -314,26 +360,78 @@ static void restart_flow(struct flow *f) {
   f->dead = false;
 }
 
+static int bad_packet(struct decode *dc, const char *why);
+
+/* f starts a connection: the SYN-ACK's flow joins its reverse's (when
+** the SYN was seen), anything else takes a new number. */
+static void new_conn(struct decode *dc, struct flow *f, struct flow *r,
+                     long long ts) {
+  f->closed = false;
+  if (r && r->conn && f->synack && r->syn && !r->closed) {
+    f->conn = r->conn;
+    return;
+  }
+  if (r && r->conn && !f->syn && !f->synack && !r->closed) {
+    f->conn = r->conn; /* a capture that began mid-connection */
+    return;
+  }
+  f->conn = ++dc->conns;
+  sink_event(dc, f, DECODE_EV_OPEN, ts, NULL, 0, NULL);
+}
+
+/* The first FIN or an RST ends f's connection; reported once. */
+static void close_conn(struct decode *dc, struct flow *f, struct flow *r,
+                       bool reset, long long ts) {
+  if (f->closed || (r && r->conn == f->conn && r->closed))
+    return;
+  f->closed = true;
+  if (r && r->conn == f->conn)
+    r->closed = true;
+  if (!dc->sink)
+    return;
+  struct decode_event ev = {.kind = DECODE_EV_CLOSE,
+                            .jig = f->jig,
+                            .from_device = from_device(dc, f),
+                            .reset = reset,
+                            .conn = f->conn,
+                            .server_port = far_port(dc, f),
+                            .packet = dc->packets,
+                            .offset = dc->offset,
+                            .ts_us = ts};
+  dc->sink(dc->sink_ctx, &ev);
+}
+
 /* One TCP segment. */
 static int tcp_segment(struct decode *dc, const struct pkt *k) {
   struct flow *f =
       find_flow(dc, k->v6, k->src, k->dst, k->sport, k->dport);
-  if (!f && !(f = new_flow(dc, k))) {
-    dc->errors++;
-    fprintf(dc->out, "out of memory at packet %lu\n", dc->packets);
-    return -1;
-  }
+  if (!f && !(f = new_flow(dc, k)))
+    return bad_packet(dc, "out of memory");
+  struct flow *r = find_flow(dc, k->v6, k->dst, k->src, k->dport, k->sport);
   if (k->flags & TCP_SYN) {
-    if (f->have_next && f->next != k->seq + 1)
+    bool again = f->have_next && f->next != k->seq + 1;
+    bool fresh = f->conn == 0 || again || f->closed;
+    if (again)
       restart_flow(f);
     f->syn = !(k->flags & TCP_ACK);
     f->synack = !!(k->flags & TCP_ACK);
     f->have_next = true;
     f->next = k->seq + 1;
+    if (fresh)
+      new_conn(dc, f, r, k->ts);
     return 0; /* data on a SYN is not delivered (no TFO here) */
   }
-  if (f->dead || k->n == 0)
+  if (f->conn == 0)
+    new_conn(dc, f, r, k->ts);
+  if (k->flags & TCP_RST) {
+    close_conn(dc, f, r, true, k->ts);
     return 0;
+  }
+  if (f->dead || k->n == 0) {
+    if (k->flags & TCP_FIN)
+      close_conn(dc, f, r, false, k->ts);
+    return 0;
+  }
   if (!f->have_next) {
     f->have_next = true;
     f->next = k->seq;
@@ -350,12 +448,23 @@ static int tcp_segment(struct decode *dc, const struct pkt *k) {
   f->next += (uint32_t)(k->n - skip);
   deliver(dc, f, k->ts, k->payload + skip, k->n - skip);
   drain_held(dc, f, k->ts);
+  if (k->flags & TCP_FIN)
+    close_conn(dc, f, r, false, k->ts);
   return 0;
 }
 
 /* A malformed packet: one line, one error. */
 static int bad_packet(struct decode *dc, const char *why) {
   dc->errors++;
+  if (dc->sink) {
+    struct decode_event ev = {.kind = DECODE_EV_ERROR,
+                              .packet = dc->packets,
+                              .offset = dc->offset,
+                              .error = why};
+    dc->sink(dc->sink_ctx, &ev);
+  }
+  if (!dc->out)
+    return -1;
   if (dc->json) {
     fprintf(dc->out, "{\"packet\":%lu,\"error\":", dc->packets);
     ic_json_str(dc->out, why);
@@ -516,8 +625,9 @@ unsigned long decode_finish(struct decode *dc) {
 }
 
 /* capture_read callback. */
-static int on_packet(void *ctx, int linktype, long long ts_us,
+static int on_packet(void *ctx, int linktype, long long ts_us, long offset,
                      const uint8_t *data, size_t len) {
+  decode_set_offset(ctx, offset);
   decode_packet(ctx, linktype, ts_us, data, len);
   return 0;
 }

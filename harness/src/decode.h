@@ -26,8 +26,40 @@
 struct decode;
 
 /* A decoder printing to out, one line per message; json: one JSON object
-** per line instead. NULL on ENOMEM. */
+** per line instead; out NULL: print nothing (use a sink). NULL on ENOMEM. */
 struct decode *decode_new(FILE *out, bool json);
+
+/* What the decoder saw, for a program rather than a person (replay). */
+enum decode_ev_kind {
+  DECODE_EV_OPEN,  /* a TCP connection begins (its SYN, or first sight) */
+  DECODE_EV_FRAME, /* one whole frame */
+  DECODE_EV_CLOSE, /* the first FIN or an RST of a connection */
+  DECODE_EV_ERROR  /* a stream or packet did not decode */
+};
+
+struct decode_event {
+  enum decode_ev_kind kind;
+  bool jig;              /* a jig connection (port 7), else the wire */
+  bool from_device;      /* sender; for CLOSE, who closed first */
+  bool reset;            /* CLOSE: by an RST */
+  unsigned conn;         /* connection number, 1-based, by first sight */
+  uint16_t server_port;  /* the cloud's (or jig's) port of the connection */
+  unsigned long frame;   /* FRAME: 1-based, per direction per connection */
+  unsigned long packet;  /* 1-based number of the packet in the input */
+  long offset;           /* its record's byte offset in the file, or -1 */
+  long long ts_us;
+  const uint8_t *body;   /* FRAME: the body (no length header), valid */
+  size_t len;            /*   only during the call */
+  const char *error;     /* ERROR: why */
+};
+
+typedef void (*decode_sink_fn)(void *ctx, const struct decode_event *ev);
+
+/* Also report every event to fn (out may then be NULL: nothing printed). */
+void decode_set_sink(struct decode *dc, decode_sink_fn fn, void *ctx);
+
+/* The file offset of the packet fed next (for events and messages). */
+void decode_set_offset(struct decode *dc, long offset);
 
 /* Feed one captured packet. Packets that are not TCP over IPv4/IPv6 are
 ** skipped. Returns 0, or -1 if the packet was malformed (a line says so

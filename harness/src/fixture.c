@@ -171,6 +171,7 @@ static _Noreturn void end_now(impcert_fx *fx, enum impcert_verdict v,
 /* ---- the jig ------------------------------------------------------------- */
 
 static void jig_drop(impcert_fx *fx, const char *why) {
+  appcap_end(fx->app, APPCAP_JIG, APPCAP_BY_HARNESS); /* no-op if ended */
   if (fx->jig_fd >= 0) {
     note(fx, "jig", "connection closed: %s", why);
     close(fx->jig_fd);
@@ -209,6 +210,7 @@ static void jig_readable(impcert_fx *fx) {
   uint8_t buf[8192];
   ssize_t n = read(fx->jig_fd, buf, sizeof buf);
   if (n <= 0) {
+    appcap_end(fx->app, APPCAP_JIG, APPCAP_BY_DEVICE);
     jig_drop(fx, n == 0 ? "DUT closed it" : strerror(errno));
     return;
   }
@@ -298,6 +300,7 @@ static void clock_follow(impcert_fx *fx) {
 /* ---- the cloud session --------------------------------------------------- */
 
 static void session_drop(impcert_fx *fx, const char *why) {
+  appcap_end(fx->app, APPCAP_WIRE, APPCAP_BY_HARNESS); /* no-op if ended */
   if (fx->sess) {
     note(fx, "cloud", "session closed: %s", why);
     tls_close(fx->sess);
@@ -327,6 +330,7 @@ static void session_readable(impcert_fx *fx) {
     if (n == 0)
       return;
     if (n < 0) {
+      appcap_end(fx->app, APPCAP_WIRE, APPCAP_BY_DEVICE);
       session_drop(fx, d.msg);
       return;
     }
@@ -481,6 +485,9 @@ static void setup_world(impcert_fx *fx) {
 }
 
 static void teardown(impcert_fx *fx) {
+  /* First, so the end of the test is not recorded as closes or a cut. */
+  appcap_close(fx->app);
+  fx->app = NULL;
   dut_kill(&fx->dut);
   session_drop(fx, "end of test");
   jig_drop(fx, "end of test");
@@ -492,7 +499,6 @@ static void teardown(impcert_fx *fx) {
   struct ic_diag d;
   if (fx->cap && capture_finish(fx->cap, &d) < 0)
     note(fx, "harness", "capture incomplete: %s", d.msg);
-  appcap_close(fx->app);
   for (size_t i = 0; i < fx->wq_len; i++)
     wiremsg_free(fx->wq[i]);
   for (size_t i = 0; i < fx->jq_len; i++)
@@ -595,6 +601,7 @@ IMPCERT_EXPORT bool impcert_dut_asleep(impcert_fx *fx) {
 IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx) {
   fx->asleep = false; /* a power cut loses the sleep and what it kept */
   dut_kill(&fx->dut);
+  appcap_end(fx->app, APPCAP_JIG, APPCAP_POWER_CUT);
   note(fx, "power", "DUT power cut");
   jig_drop(fx, "power off");
   fx->led = NULL;
@@ -871,7 +878,7 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
       if (fx->sess) {
         fx->sess_port = i;
         note(fx, "cloud", "TLS session established");
-        appcap_session(fx->app);
+        appcap_session(fx->app, i);
         return IMPCERT_SESSION_OK;
       }
       note(fx, "cloud", "%s", d.msg);

@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "junit.h"
 #include "decode.h"
+#include "replay.h"
 #include "runner.h"
 
 #include <impcert/impcert.h>
@@ -28,6 +29,8 @@ static const char usage[] =
     "  trace   list each requirement of specs/ with the tests covering it\n"
     "  merge   join shard reports: impcert merge A.xml B.xml ... -o ALL.xml\n"
     "  decode  print the conversation in a pcap: impcert decode FILE [--json]\n"
+    "  replay  play a capture's cloud side to a DUT and compare: impcert\n"
+    "          replay FILE --dut PROFILE (impcert replay --help)\n"
     "\n"
     "options:\n"
     "  --dut PROFILE     DUT profile (key=value file; docs/profiles.md)\n"
@@ -152,6 +155,8 @@ int main(int argc, char **argv) {
     return merge_main(argc - 2, argv + 2);
   if (!strcmp(cmd, "decode"))
     return decode_main(argc - 2, argv + 2);
+  if (!strcmp(cmd, "replay"))
+    return replay_main(argc - 1, argv + 1);
   if (!is_run && !is_list && !is_trace) {
     fprintf(stderr, "impcert: unknown command '%s' (try --help)\n", cmd);
     return IC_EXIT_USAGE;
