@@ -48,7 +48,7 @@ GEN_H    := $(GEN_C:.c=.h)
 .PHONY: all deps check certify clean help unit conformance sqcheck bench mutants
 # sqrun exists once the interpreter's runner does.
 SQRUN    := $(if $(wildcard reference-fw/sqrun.c),$(BIN)/sqrun)
-all: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins
+all: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins $(BIN)/capgen
 
 help:
 	@echo "make deps      install the Debian packages the build needs (as root)"
@@ -156,6 +156,15 @@ $(BIN)/impcert: $(OBJ)/harness/src/main.o $(LIB)/libimpcert.a
 	  -Wl,--whole-archive $(LIB)/libimpcert.a -Wl,--no-whole-archive \
 	  $(IC_LIBS) -o $@
 
+# ---- tools/capgen: writes captures from conversations (docs/captures.md)
+$(BIN)/capgen: $(OBJ)/tools/capgen/capgen.o $(LIB)/libimpcert.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< $(LIB)/libimpcert.a $(IC_LIBS) -o $@
+
+$(OBJ)/tools/%.o: tools/%.c $(GEN_H) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(IC_CFLAGS) -c $< -o $@
+
 # ---- plugins: one shared object per plugins/<group>/ ------------------------
 PLUGIN_DIRS := $(patsubst plugins/%/,%,$(sort $(dir $(wildcard plugins/*/*.c))))
 PLUGINS     := $(PLUGIN_DIRS:%=$(PLUGDIR)/%.so)
@@ -248,7 +257,7 @@ $(BUILD)/fuzz/sq_%: $(OBJ)/tests/fuzz/sq_%.o $(LIB)/libsq.a
 	$(CC) $(FUZZ_LINK) $< $(LIB)/libsq.a -lm -o $@
 
 # ---- running ---------------------------------------------------------------
-CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(PLUGINS) \
+CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(PLUGINS) $(BIN)/capgen \
                  $(UNIT_BINS) $(TESTPLUGS) \
                  $(if $(SQCASE_SRC),$(TESTBIN)/sqcases)
 
