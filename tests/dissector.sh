@@ -259,4 +259,59 @@ n=$(syn -Y _ws.lua.error -e frame.number | wc -l)
 check $? "synthetic: no _ws.lua.error"
 lua_clean synthetic "$TMP/syn.err"
 
+# --- captures/: the application-level captures, plaintext on our ports ----
+# Every message `impcert decode` finds must be dissected (impcert or
+# impjig, no Lua error), and some decoded field values are checked.
+IC=$B/bin/impcert
+for cap in captures/*.app.pcap; do
+  name=$(basename "$cap" .app.pcap)
+  tshark -r "$cap" -X "lua_script:$LUA" -Y 'impcert || impjig' -T fields \
+    -E occurrence=a -e impcert.kind -e impjig.kind \
+    >"$TMP/cap-$name" 2>"$TMP/cap-$name.err"
+  # One tshark line per packet; a packet may hold several frames.
+  n_ws=$(tr '\t' '\n' <"$TMP/cap-$name" | tr ',' '\n' | grep -c .)
+  n_ic=$("$IC" decode "$cap" 2>/dev/null | grep -c .)
+  [ "$n_ws" -gt 0 ] && [ "$n_ws" -eq "$n_ic" ]
+  check $? "captures/$name: tshark dissects all $n_ic messages (got $n_ws)"
+  n=$(tshark -r "$cap" -X "lua_script:$LUA" -Y _ws.lua.error -T fields \
+    -e frame.number 2>/dev/null | wc -l)
+  [ "$n" -eq 0 ]
+  check $? "captures/$name: no _ws.lua.error"
+  lua_clean "captures/$name" "$TMP/cap-$name.err"
+done
+# capfield CAPTURE FILTER FIELD EXPECTED: the first value of FIELD in the
+# frames FILTER selects is EXPECTED.
+capfield() {
+  got=$(tshark -r "captures/$1.app.pcap" -X "lua_script:$LUA" -Y "$2" \
+    -T fields -e "$3" 2>/dev/null | head -n 1)
+  [ "$got" = "$4" ]
+  check $? "captures/$1: $3 is '$4' (got '$got')"
+}
+capfield cold-boot-activation impcert.activation impcert.activation.plan_id \
+  plan-0001-impcert
+capfield cold-boot-activation impcert.device_state \
+  impcert.device_state.wake_reason 9
+capfield code-update 'impcert.code_hash && frame.number > 30' \
+  impcert.code_hash.sha256 \
+  a7a01619655cd7c92923f05561dc51fc7fbde5b7029fe26fe5391b3b5c36e088
+capfield erase-credentials impcert.cloud_answer \
+  impcert.cloud_answer.erase_credentials 1
+capfield forced-os impcert.new_os impcert.new_os.version 38.19
+capfield forced-os impcert.new_os impcert.new_os.forced 1
+capfield server-list impcert.server_list impcert.server_list.hosts \
+  cloud.impcert.test,backup.impcert.test
+capfield wouldblock 'impcert.log' impcert.log.text "wouldblock at 3"
+capfield fieldbug-no-wifi-settings impcert.device_state \
+  impcert.device_state.os_version 35.8
+capfield fieldbug-blinkup-crash impjig.blinkup impjig.blinkup.plan_id \
+  plan-0001-impcert
+capfield warm-boot 'impcert.device_state.wake_reason == 1' \
+  impcert.device_state.boot_count 2
+# The session of port-fallback came in on 443 and is still impcert there.
+n=$(tshark -r captures/port-fallback.app.pcap -X "lua_script:$LUA" \
+  -Y 'tcp.port == 443 && tcp.len > 0 && !impcert' -T fields \
+  -e frame.number 2>/dev/null | wc -l)
+[ "$n" -eq 0 ]
+check $? "captures/port-fallback: no undissected data on port 443"
+
 finish

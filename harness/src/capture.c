@@ -245,6 +245,7 @@ struct appcap {
   pcap_dumper_t *dump;
   struct appcap_stream st[2]; /* by enum appcap_chan */
   uint16_t next_port;         /* device port of the next wire stream */
+  uint16_t next_jig_port;     /* of the next jig stream (counts down) */
   long long fixed_us;         /* timestamp to use, or 0: the real clock */
   uint8_t pkt[APPCAP_HDRS + APPCAP_SEG_MAX];
 };
@@ -327,7 +328,11 @@ static void appcap_handshake(struct appcap *a, enum appcap_chan ch,
   s->ip[1] = ch == APPCAP_JIG ? APPCAP_JIG_IP : APPCAP_CLOUD_IP;
   s->port[1] = far_port;
   if (ch == APPCAP_JIG) {
-    s->port[0] = APPCAP_JIG_DEV_PORT;
+    /* A new port per stream (after a power cut), as a real reconnect. */
+    s->port[0] = a->next_jig_port;
+    a->next_jig_port = a->next_jig_port <= APPCAP_JIG_DEV_PORT - 1000
+                           ? APPCAP_JIG_DEV_PORT
+                           : (uint16_t)(a->next_jig_port - 1);
   } else {
     s->port[0] = a->next_port;
     a->next_port = a->next_port == 65535 ? APPCAP_FIRST_PORT
@@ -380,6 +385,7 @@ struct appcap *appcap_open(const char *path, struct ic_diag *d) {
     return NULL;
   }
   a->next_port = APPCAP_FIRST_PORT;
+  a->next_jig_port = APPCAP_JIG_DEV_PORT;
   a->dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAPLEN);
   if (!a->dead) {
     ic_fail(d, "appcap: %s: pcap_open_dead failed", path);

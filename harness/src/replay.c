@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -953,6 +954,8 @@ static int play_script(const struct replay_opts *o,
 }
 
 int replay_main(int argc, char **argv) {
+  /* A DUT that dies mid-write must not kill the replay (as in the runner). */
+  signal(SIGPIPE, SIG_IGN);
   struct replay_opts o;
   int r = parse_opts(argc, argv, &o);
   if (r != 0)

@@ -7,9 +7,12 @@
 -- driven by the field tables below (written from the .proto files; no use of
 -- Wireshark's protobuf preloading), the named fields impcert.* / impjig.*,
 -- expert info for malformed or oversized frames, and the registrations:
---   impcert: TLS on TCP ports 31314 and 52753 (wire.md), a heuristic on
---            "tls" (decrypted application data) and on "tcp"; Decode As.
---   impjig:  Decode As only (the jig is a Unix socket, wire.md/jig.md).
+--   impcert: TCP ports 31314 and 52753 (wire.md): TLS, or plaintext frames
+--            as in ID.app.pcap (chosen per stream by its first bytes); a
+--            heuristic on "tls" (decrypted application data) and on "tcp";
+--            Decode As.
+--   impjig:  TCP port 7 when the stream begins like a jig frame (the jig of
+--            ID.app.pcap; else Echo); Decode As.
 -- Load with `tshark -X lua_script:impcert.lua` or copy to the personal
 -- plugins folder; see docs/wireshark.md. Written for Wireshark 4.0, Lua 5.2.
 
@@ -17,6 +20,7 @@ local WIRE_MAX = 262144          -- wire.md, "Framing"
 local JIG_MAX = 65536            -- jig.md, "Transport"
 local VALUE_DEPTH_MAX = 32       -- wire.md, "Values"
 local WIRE_PORTS = { 31314, 52753 }
+local FALLBACK_PORTS = { 993, 443 }  -- wire.md: tried after 31314
 
 ------------------------------------------------------------------------------
 -- Schemas. A message is { name, abbr, fields = { [num] = field } }; a field
@@ -139,6 +143,27 @@ local JigEnvelope = M("JigEnvelope", "", {
     }) }),
   [4] = F("boot_state", "msg", { msg = M("BootState", "boot_state", {
       [1] = F("state", "enum", { required = true, enum = BOOT_STATE }),
+    }) }),
+  [5] = F("clock_set", "msg", { msg = M("ClockSet", "clock_set", {
+      [1] = F("now_ms", "uint64", REQ),
+      [2] = F("seq", "uint32", REQ),
+    }) }),
+  [6] = F("clock_advance", "msg", { msg = M("ClockAdvance", "clock_advance", {
+      [1] = F("ms", "uint64", REQ),
+      [2] = F("seq", "uint32", REQ),
+    }) }),
+  [7] = F("clock_done", "msg", { msg = M("ClockDone", "clock_done", {
+      [1] = F("now_ms", "uint64", REQ),
+      [2] = F("seq", "uint32", REQ),
+    }) }),
+  [8] = F("deep_sleep", "msg", { msg = M("DeepSleep", "deep_sleep", {
+      [1] = F("wake_in_ms", "uint64", REQ),
+      [2] = F("wake_pin", "bool", REQ),
+    }) }),
+  [9] = F("app_state", "msg", { msg = M("AppState", "app_state", {
+      [1] = F("running", "bool", REQ),
+      [2] = F("sha256", "bytes"),
+      [3] = F("wake_reason", "uint32"),
     }) }),
 })
 
@@ -560,7 +585,8 @@ end
 local impcert, impcert_looks_like, impcert_dissect =
   make_framed("impcert", "impcert", Envelope, WIRE_MAX,
               function() known_streams = {} end)
-local impjig = make_framed("impjig", "impjig", JigEnvelope, JIG_MAX)
+local impjig, impjig_looks_like, impjig_dissect =
+  make_framed("impjig", "impjig", JigEnvelope, JIG_MAX)
 
 ------------------------------------------------------------------------------
 -- Registration.
@@ -568,14 +594,72 @@ local impjig = make_framed("impjig", "impjig", JigEnvelope, JIG_MAX)
 local tcp_port = DissectorTable.get("tcp.port")
 local tls_port = DissectorTable.get("tls.port")
 local tls = Dissector.get("tls")
+
+-- Does tvb begin with a TLS record header (content type 20..23, major
+-- version 3)? Our frames never do: their first byte is a length's top
+-- byte, 0 for any frame under 16 MiB.
+local function looks_like_tls(tvb)
+  if tvb:len() < 3 then return false end
+  local ct = tvb(0, 1):uint()
+  return ct >= 20 and ct <= 23 and tvb(1, 1):uint() == 3
+end
+
+-- On our ports the network carries TLS, while impcert's application-level
+-- captures (ID.app.pcap) carry the plaintext frames on the same port
+-- numbers: look at the stream's first bytes and remember the choice.
+local impcert_port = Proto("impcert_port", "impcert port (TLS or plaintext)")
+local port_choice = {}
+function impcert_port.init() port_choice = {} end
+impcert_port.dissector = function(tvb, pinfo, tree)
+  local st = f_tcp_stream()
+  local key = st and st.value
+  local choice = key ~= nil and port_choice[key] or nil
+  if choice == nil then
+    choice = (not looks_like_tls(tvb) and impcert_looks_like(tvb))
+             and "plain" or "tls"
+    if key ~= nil then port_choice[key] = choice end
+  end
+  if choice == "plain" then
+    return impcert_dissect(tvb, pinfo, tree)
+  end
+  -- This dissector is one call deeper than TLS would be from the port
+  -- table; give TLS back the reassembly depth that costs.
+  pinfo.can_desegment = pinfo.can_desegment + 1
+  return tls:call(tvb, pinfo, tree)
+end
+
 for _, port in ipairs(WIRE_PORTS) do
-  -- The wire is TLS on these ports; impcert is what TLS carries.
-  tcp_port:add(port, tls)
-  tls_port:add(port, impcert)
+  tcp_port:add(port, impcert_port)
+  tls_port:add(port, impcert)   -- what TLS carries on these ports
+end
+-- The fallback ports: TLS stays TLS (IMAPS, HTTPS), and only a stream
+-- that begins like one of our plaintext frames is taken.
+for _, port in ipairs(FALLBACK_PORTS) do
+  tcp_port:add(port, impcert_port)
 end
 tcp_port:add_for_decode_as(impcert)
 tcp_port:add_for_decode_as(impjig)
+tcp_port:add_for_decode_as(impcert_port)
 tls_port:add_for_decode_as(impcert)
+
+-- The jig in an application-level capture: port 7 (also Echo), taken
+-- only when the stream begins like a jig frame.
+local echo = Dissector.get("echo")
+local jig_choice = {}
+local impjig_port = Proto("impjig_port", "impjig on port 7 (else Echo)")
+function impjig_port.init() jig_choice = {} end
+impjig_port.dissector = function(tvb, pinfo, tree)
+  local st = f_tcp_stream()
+  local key = st and st.value
+  local choice = key ~= nil and jig_choice[key] or nil
+  if choice == nil then
+    choice = impjig_looks_like(tvb) and "jig" or "echo"
+    if key ~= nil then jig_choice[key] = choice end
+  end
+  if choice == "jig" then return impjig_dissect(tvb, pinfo, tree) end
+  return echo:call(tvb, pinfo, tree)
+end
+tcp_port:add(7, impjig_port)
 
 -- TCP streams already recognised as impcert. Later data on them is taken
 -- even when it does not look like a good frame (an oversized or garbage
