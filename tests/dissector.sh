@@ -291,7 +291,7 @@ capfield cold-boot-activation impcert.activation impcert.activation.plan_id \
   plan-0001-impcert
 capfield cold-boot-activation impcert.device_state \
   impcert.device_state.wake_reason 9
-capfield code-update 'impcert.code_hash && frame.number > 30' \
+capfield code-update 'impcert.code_hash && tcp.srcport == 40001' \
   impcert.code_hash.sha256 \
   a7a01619655cd7c92923f05561dc51fc7fbde5b7029fe26fe5391b3b5c36e088
 capfield erase-credentials impcert.cloud_answer \
@@ -300,7 +300,7 @@ capfield forced-os impcert.new_os impcert.new_os.version 38.19
 capfield forced-os impcert.new_os impcert.new_os.forced 1
 capfield server-list impcert.server_list impcert.server_list.hosts \
   cloud.impcert.test,backup.impcert.test
-capfield wouldblock 'impcert.log' impcert.log.text "wouldblock at 3"
+capfield wouldblock 'impcert.log' impcert.log.text "wouldblock at 2"
 capfield fieldbug-no-wifi-settings impcert.device_state \
   impcert.device_state.os_version 35.8
 capfield fieldbug-blinkup-crash impjig.blinkup impjig.blinkup.plan_id \

@@ -319,7 +319,8 @@ static bool is_volatile(const char *msg, const char *field) {
   static const char *const list[][2] = {
       {"device_state", "mac"},      {"device_state", "device_id"},
       {"device_state", "os_version"}, {"device_state", "boot_count"},
-      {"hello", "os_version"},      {"hello", "features"}};
+      {"hello", "os_version"},      {"hello", "features"},
+      {"deep_sleep", "wake_in_ms"}};
   for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
     if (!strcmp(list[i][0], msg) && !strcmp(list[i][1], field))
       return true;
@@ -482,7 +483,9 @@ static bool differs(const ProtobufCMessage *want, const ProtobufCMessage *got,
 ** only the fixture; one replay runs per process. */
 static struct {
   const struct replay_script *s;
-  unsigned timeout_ms, session_ms;
+  unsigned base_ms, base_session_ms; /* --timeout, and for sessions */
+  unsigned timeout_ms, session_ms;   /* for this step: base + the gap the
+                                        recording shows before it */
   size_t step;          /* 1-based step of the divergence, 0: none */
   char what[64];
   char *want, *got;     /* both sides, for the report */
@@ -623,10 +626,12 @@ static void step_jig_expect(impcert_fx *fx, size_t i, const struct step *st) {
   diverge_msg(fx, i, what, &want->base, last ? &last->base : NULL, got);
 }
 
-static void step_jig_gone(impcert_fx *fx, size_t i) {
+/* Returns whether the DUT must be powered on again: not when it went to
+** deep sleep (it told the jig), since the fixture wakes it then. */
+static bool step_jig_gone(impcert_fx *fx, size_t i) {
   for (unsigned waited = 0; waited < play.timeout_ms; waited += 10) {
     if (!impcert_dut_running(fx))
-      return;
+      return !impcert_dut_asleep(fx);
     sleep_ms(10);
   }
   char got[96];
@@ -643,6 +648,15 @@ static void replay_case(impcert_fx *fx) {
   int closed_below = 0;
   for (size_t i = 1; i <= s->n; i++) {
     const struct step *st = &s->steps[i - 1];
+    /* A device that took 10 s in the recording (a deep sleep) may take
+    ** them again: the wait is the timeout plus the recorded gap. */
+    long long gap = i > 1 ? (st->ts_us - st[-1].ts_us) / 1000 : 0;
+    if (gap < 0)
+      gap = 0;
+    if (gap > 600000)
+      gap = 600000;
+    play.timeout_ms = play.base_ms + (unsigned)gap;
+    play.session_ms = play.base_session_ms + (unsigned)gap;
     if (need_power && st->kind != ST_POWER_CUT) {
       impcert_dut_power_on(fx);
       need_power = false;
@@ -673,8 +687,7 @@ static void replay_case(impcert_fx *fx) {
       step_jig_expect(fx, i, st);
       break;
     case ST_JIG_GONE:
-      step_jig_gone(fx, i);
-      need_power = true;
+      need_power = step_jig_gone(fx, i);
       break;
     case ST_POWER_CUT:
       impcert_dut_power_off(fx);
@@ -926,9 +939,9 @@ static int play_script(const struct replay_opts *o,
                                .verbose = o->verbose};
     struct fixture_outcome out;
     play.s = s;
-    play.timeout_ms = o->timeout_ms;
-    play.session_ms = o->timeout_ms > prof->startup_ms ? o->timeout_ms
-                                                       : prof->startup_ms;
+    play.base_ms = o->timeout_ms;
+    play.base_session_ms = o->timeout_ms > prof->startup_ms ? o->timeout_ms
+                                                            : prof->startup_ms;
     fixture_run(&fs, &out);
     if (out.verdict == IMPCERT_PASS || (out.verdict == IMPCERT_FAIL &&
                                         play.step)) {

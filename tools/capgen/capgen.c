@@ -192,8 +192,8 @@ static bool number(struct src *s, long long lo, unsigned long long hi,
 
 static Impwire__Value *value(struct src *s, int depth);
 
-/* A Squirrel value: null, true, false, 12, 1.5, "str", [v, ...],
-** {key: v, ...} (a key is a value too). */
+/* A Squirrel value: null, true, false, 12, 1.5, "str", blob:BYTES,
+** [v, ...], {key: v, ...} (a key is a value too). */
 static Impwire__Value *value(struct src *s, int depth) {
   Impwire__Value *v = alloc(sizeof *v);
   impwire__value__init(v);
@@ -202,7 +202,12 @@ static Impwire__Value *value(struct src *s, int depth) {
     fail(s, "value nested deeper than 32%s", "");
     return NULL;
   }
-  if (*s->p == '"') {
+  if (!strncmp(s->p, "blob:", 5)) {
+    s->p += 5;
+    if (!bytes_value(s, &v->blob))
+      return NULL;
+    v->kind_case = IMPWIRE__VALUE__KIND_BLOB;
+  } else if (*s->p == '"') {
     ProtobufCBinaryData b;
     if (!quoted(s, &b))
       return NULL;
