@@ -33,8 +33,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
-static int feed(void *ctx, int linktype, long long ts_us, const uint8_t *p,
-                size_t n) {
+static int feed(void *ctx, int linktype, long long ts_us, long offset,
+                const uint8_t *p, size_t n) {
+  decode_set_offset(ctx, offset);
   decode_packet(ctx, linktype, ts_us, p, n);
   return 0;
 }
