@@ -103,6 +103,12 @@ static void traverse(sq_vm *vm, struct gcobj *o) {
 
 static void markroots(sq_vm *vm) {
   markvals(vm, vm->stack, vm->top);
+  /* Above the top lie values of frames that returned. They are not
+  ** roots, so what they point to may be freed now: null them, so a frame
+  ** that reuses these registers (calls do not clear them) never sees a
+  ** freed object. */
+  for (uint32_t i = vm->top; i < vm->stacksize; i++)
+    vm->stack[i] = V_NULL;
   for (uint32_t i = 0; i < vm->nframes; i++)
     markval(vm, vm->frames[i].func);
   markobj(vm, (struct gcobj *)vm->root);

@@ -132,6 +132,9 @@ static void leavelevel(P_ *P) { P->depth--; }
 
 static int emit(P_ *P, int op, int a, int b, int c, int32_t x) {
   struct funcstate *fs = FS;
+  /* The interpreter's dispatch assumes every opcode is valid (vm.c). */
+  if (op < 0 || op > OP_NOP)
+    sqlex_error(LS, "internal error: opcode %d", op);
   if (fs->ncode >= fs->capcode) {
     uint32_t cap = fs->capcode;
     fs->code = sqmem_grow(P->vm, fs->code, &fs->capcode, fs->ncode + 1,

@@ -61,7 +61,7 @@ enum sqop {
   OP_CLOSE,       /* a      close outers from register a up */
   OP_YIELD,       /* a b    yield b ? R[a] : null */
   OP_RESUME,      /* a b    R[a] = resume R[b] */
-  OP_NOP
+  OP_NOP          /* keep last: emit() refuses anything above it */
 };
 
 /* Calls the value at stack[fidx] with nargs values (this + args) after it.
