@@ -1,7 +1,9 @@
 #!/bin/sh
-# misbehaving-dut.sh: impcert against DUTs that crash, hang or do not
-# exist. Each case must end with verdict error and the reason, the run must
-# go on and exit 1 (or 2 for setup errors), and no DUT process may be left.
+# misbehaving-dut.sh: impcert against DUTs that crash (at start and at each
+# step of the conversation), hang, flood, send garbage, never connect or do
+# not exist. Each case must end with a verdict and its reason, the run must
+# go on and exit 1 (or 2 for setup errors), and no DUT process may be
+# left (impcert reaps every DUT it started, dut.c).
 set -u
 B=${BUILD:-build}
 T=$(mktemp -d /tmp/impcert-misbehave-XXXXXX)
@@ -44,6 +46,26 @@ run missing 1 "cannot run '/nonexistent/firmware'"
 printf 'command = x\nbogus = 1\n' >"$T/badkey.conf"
 run badkey 2 "badkey.conf:2: unknown key 'bogus'"
 
+# A fake device (tests/fakedut.py) that misbehaves at one step of the
+# conversation: each gets a clean verdict naming what went wrong, and the
+# run goes on to the second test.
+fake() { # MODE TEST VERDICT TEXT
+  profile "$1" "/usr/bin/python3 $(pwd)/tests/fakedut.py $1 --jig {jig} --ports {ports} --ca {ca} --server-name {server_name} --server-addr {server_addr}" "test_timeout_ms = 6000
+startup_timeout_ms = 5000"
+  run "$1" 1 "$2 .*$3 .*$4"
+  grep -q "BOOT-003" "$T/$1.out" && ok "$1: the run went on" ||
+    bad "$1: the run stopped after the first test"
+}
+fake die-after-hello BOOT-001 ERROR "the DUT died unexpectedly (exit status 1)"
+fake jig-garbage BOOT-001 ERROR "the DUT broke the jig protocol: frame 1: length 3735928559 exceeds maximum 65536"
+fake jig-flood BOOT-001 ERROR "DUT flooded the jig with over"
+fake die-after-connect BOOT-001 ERROR "the DUT died unexpectedly (exit status 3)"
+fake die-in-handshake BOOT-003 ERROR "the DUT died unexpectedly (killed by signal 11)"
+fake die-after-request BOOT-003 ERROR "the DUT died unexpectedly (killed by signal 9)"
+fake cloud-garbage BOOT-003 FAIL "got the session closed (frame 1: length 3735928559 exceeds maximum 262144)"
+fake cloud-flood BOOT-003 FAIL "expected DeviceState, got ActivationRequest"
+fake hang-after-request BOOT-003 ERROR "timed out after"
+
 # --until-fail stops after the first failing round.
 "$B/bin/impcert" run --dut "$T/crash.conf" --plugins "$B/plugins" \
   --filter BOOT-001 --until-fail --repeat 5 >"$T/uf.out" 2>&1
@@ -71,9 +93,8 @@ xmllint --noout --schema specs/junit.xsd "$T/crash.xml" 2>/dev/null &&
   ok "crash.xml validates" || bad "crash.xml does not validate"
 
 sleep 0.2
-if pgrep -f 'sleep 60[01]' >/dev/null; then
-  bad "a DUT process was left running"
-  pkill -f 'sleep 60[01]'
+if pgrep -f 'sleep 60[01]|tests/fakedut.py' >/dev/null; then
+  bad "a DUT process was left running: $(pgrep -af 'sleep 60[01]|tests/fakedut.py')"
 else
   ok "no DUT process left behind"
 fi

@@ -76,6 +76,8 @@ struct impcert_fx {
   long long clock_done; /* seq of the last ClockDone, -1: none */
   char clock_text[24];  /* vnow for IMPCERT_CLOCK_MS */
   uint32_t flash_seq;   /* last FlashFault sent */
+  char jig_broken[IC_DIAG_SIZE]; /* why the DUT's jig frames were refused */
+  char sess_why[200];   /* why the last session closed */
   char read_errors_text[16]; /* IMPCERT_FLASH_READ_ERRORS */
 
   /* deep sleep (jig DeepSleep, then the process ends) */
@@ -206,6 +208,13 @@ static void jig_record(impcert_fx *fx, Impjig__JigEnvelope *m) {
 
 static void dut_wake(impcert_fx *fx, const char *why);
 
+/* The DUT broke the jig protocol: drop the jig and keep the reason, so
+** that waiting for the jig ends at once with it. */
+static void jig_broken(impcert_fx *fx, const char *why) {
+  snprintf(fx->jig_broken, sizeof fx->jig_broken, "%s", why);
+  jig_drop(fx, why);
+}
+
 static void jig_readable(impcert_fx *fx) {
   uint8_t buf[8192];
   ssize_t n = read(fx->jig_fd, buf, sizeof buf);
@@ -216,7 +225,7 @@ static void jig_readable(impcert_fx *fx) {
   }
   struct ic_diag d;
   if (frame_reader_feed(&fx->jig_rd, buf, (size_t)n, &d) < 0) {
-    jig_drop(fx, d.msg);
+    jig_broken(fx, d.msg);
     return;
   }
   const uint8_t *body;
@@ -228,13 +237,16 @@ static void jig_readable(impcert_fx *fx) {
     Impjig__JigEnvelope *m = jigmsg_decode(body, len, &d);
     if (!m) {
       note(fx, "jig", "frame %lu from DUT: %s", fx->jig_rd.count, d.msg);
-      jig_drop(fx, "bad frame");
+      char why[IC_DIAG_SIZE];
+      snprintf(why, sizeof why, "jig frame %lu from the DUT: %.400s",
+               fx->jig_rd.count, d.msg);
+      jig_broken(fx, why);
       return;
     }
     jig_record(fx, m);
   }
   if (r < 0)
-    jig_drop(fx, d.msg);
+    jig_broken(fx, d.msg);
 }
 
 /* Send one jig message; quiet ones stay out of the transcript (the
@@ -303,6 +315,7 @@ static void session_drop(impcert_fx *fx, const char *why) {
   appcap_end(fx->app, APPCAP_WIRE, APPCAP_BY_HARNESS); /* no-op if ended */
   if (fx->sess) {
     note(fx, "cloud", "session closed: %s", why);
+    snprintf(fx->sess_why, sizeof fx->sess_why, "%s", why);
     tls_close(fx->sess);
     fx->sess = NULL;
   }
@@ -396,6 +409,10 @@ static void pump(impcert_fx *fx, long long deadline) {
   }
   if (ij >= 0 && p[ij].revents)
     jig_readable(fx);
+  /* a DUT that breaks the jig protocol cannot be judged further */
+  if (fx->jig_broken[0])
+    end_now(fx, IMPCERT_ERROR, "the DUT broke the jig protocol: %s",
+            fx->jig_broken);
   if (is >= 0 && p[is].revents)
     session_readable(fx);
 }
@@ -559,6 +576,7 @@ IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx) {
   note(fx, "power", "DUT powered on (pid %d)%s", (int)fx->dut.pid,
        fx->powered_once ? "" : " with a fresh flash folder");
   fx->powered_once = true;
+  fx->jig_broken[0] = '\0';
   return 0;
 }
 
@@ -618,6 +636,19 @@ static void check_dut(impcert_fx *fx) {
     return;
   if (fx->powered_once && fx->dut.pid > 0 && !dut_alive(&fx->dut) &&
       fx->dut.exited) {
+    char how[64];
+    end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
+                               "output", dut_describe(&fx->dut, how, sizeof how));
+  }
+}
+
+/* A connection from the DUT just ended or failed: if that is because the
+** process is dying, say so (give it 300 ms to end) rather than
+** blame the connection. */
+static void check_dut_settled(impcert_fx *fx) {
+  for (int i = 0; i < 30 && dut_alive(&fx->dut); i++)
+    poll(NULL, 0, 10);
+  if (!fx->asleep && fx->powered_once && fx->dut.pid == 0 && fx->dut.exited) {
     char how[64];
     end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
                                "output", dut_describe(&fx->dut, how, sizeof how));
@@ -697,6 +728,9 @@ static void wait_jig(impcert_fx *fx) {
   long long deadline = now_ms() + fx->setup->prof->startup_ms;
   while (fx->jig_fd < 0 && now_ms() < deadline) {
     check_dut(fx);
+    if (fx->jig_broken[0])
+      end_now(fx, IMPCERT_ERROR, "the DUT broke the jig protocol: %s",
+              fx->jig_broken);
     pump(fx, deadline);
   }
   if (fx->jig_fd < 0)
@@ -720,8 +754,10 @@ IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
   Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
   e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_BLINKUP;
   e.blinkup = &b;
-  if (jig_send(fx, &e.base) < 0)
+  if (jig_send(fx, &e.base) < 0) {
+    check_dut_settled(fx);
     end_now(fx, IMPCERT_ERROR, "could not send BlinkUp over the jig");
+  }
   return 0;
 }
 
@@ -882,6 +918,7 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
         return IMPCERT_SESSION_OK;
       }
       note(fx, "cloud", "%s", d.msg);
+      check_dut_settled(fx);
       return refused ? IMPCERT_SESSION_REFUSED : IMPCERT_SESSION_TIMEOUT;
     }
   }
@@ -931,10 +968,13 @@ impcert_expect_at(impcert_fx *fx, Impwire__Envelope__MsgCase kind,
     long long left = deadline - now_ms();
     const Impwire__Envelope *m =
         impcert_next_frame(fx, left > 0 ? (unsigned)left : 0);
+    if (!m && !fx->sess)
+      check_dut_settled(fx);
     if (!m)
-      end_now(fx, IMPCERT_FAIL, "%s:%d: expected %s within %u ms, got %s",
+      end_now(fx, IMPCERT_FAIL, "%s:%d: expected %s within %u ms, got %s%s%s",
               file, line, wiremsg_case_name(kind), timeout_ms,
-              fx->sess ? "nothing" : "the session closed");
+              fx->sess ? "nothing" : "the session closed (",
+              fx->sess ? "" : fx->sess_why, fx->sess ? "" : ")");
     if (m->msg_case == kind)
       return m;
     if (m->msg_case == IMPWIRE__ENVELOPE__MSG_LOG)
