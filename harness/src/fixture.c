@@ -78,6 +78,7 @@ struct impcert_fx {
   uint32_t flash_seq;   /* last FlashFault sent */
   char jig_broken[IC_DIAG_SIZE]; /* why the DUT's jig frames were refused */
   char sess_why[200];   /* why the last session closed */
+  bool sess_paused;     /* the cloud stopped reading the session */
   char read_errors_text[16]; /* IMPCERT_FLASH_READ_ERRORS */
 
   /* deep sleep (jig DeepSleep, then the process ends) */
@@ -383,7 +384,7 @@ static void pump(impcert_fx *fx, long long deadline) {
   if (fx->asleep && !fx->virt && now_ms() >= fx->wake_at_r &&
       !dut_alive(&fx->dut))
     dut_wake(fx, "timer");
-  if (fx->sess && tls_pending(fx->sess)) {
+  if (fx->sess && !fx->sess_paused && tls_pending(fx->sess)) {
     session_readable(fx);
     return;
   }
@@ -393,7 +394,7 @@ static void pump(impcert_fx *fx, long long deadline) {
     p[ijl = n++] = (struct pollfd){fx->jig_listen, POLLIN, 0};
   if (fx->jig_fd >= 0)
     p[ij = n++] = (struct pollfd){fx->jig_fd, POLLIN, 0};
-  if (fx->sess)
+  if (fx->sess && !fx->sess_paused)
     p[is = n++] = (struct pollfd){tls_fd(fx->sess), POLLIN, 0};
   long long left = deadline - now_ms();
   if (left < 0)
@@ -880,6 +881,7 @@ IMPCERT_EXPORT void impcert_cloud_use_cert(impcert_fx *fx,
 IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
                                                          unsigned timeout_ms) {
   session_drop(fx, "cloud accepts a new session");
+  fx->sess_paused = false; /* a new session is read */
   long long deadline = now_ms() + timeout_ms;
   while (now_ms() < deadline) {
     check_dut(fx);
@@ -933,6 +935,12 @@ IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index) {
   fx->listen_fd[index] = -1;
   note(fx, "cloud", "port %u closed: connects there are refused",
        fx->port[index]);
+}
+
+IMPCERT_EXPORT void impcert_cloud_pause(impcert_fx *fx, bool paused) {
+  fx->sess_paused = paused;
+  note(fx, "cloud", paused ? "stops reading the session"
+                           : "reads the session again");
 }
 
 IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx) {

@@ -100,7 +100,8 @@ static size_t packet(uint8_t *out, int linktype, const struct conn *c,
   put32(t + 4, seq);
   t[12] = 5 << 4;
   t[13] = flags;
-  memcpy(t + 20, data, n);
+  if (n) /* data is NULL for a bare SYN or ACK */
+    memcpy(t + 20, data, n);
   return o + ipl + 20 + n;
 }
 

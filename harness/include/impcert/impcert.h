@@ -201,6 +201,11 @@ IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index);
 /* The index (0, 1, 2) of the port the current session came in on, or -1. */
 IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx);
 
+/* paused true: the cloud stops reading the session (what the device sends
+** piles up in the connection, as with a stalled server); false: it reads
+** again. Waiting calls go on serving the jig meanwhile. */
+IMPCERT_EXPORT void impcert_cloud_pause(impcert_fx *fx, bool paused);
+
 /* The server name (SNI) the device sent in the current session, or NULL. */
 IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx);
 
