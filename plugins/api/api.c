@@ -5,6 +5,7 @@
 ** Squirrel, identity and crypto. Each case deploys a small program in
 ** step 4 and watches the frames. Requirement IDs: specs/requirements.md.
 */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -461,6 +462,177 @@ static void deep_sleep_nv(impcert_fx *fx) {
                         strcmp(str->str, "kept") == 0);
 }
 
+/* ---- API calls checked from the cloud ------------------------------------ */
+
+/* The Integer at slot k of table v, or INT32_MIN when absent. */
+static int32_t int_slot(const Impwire__Value *v, const char *k) {
+  const Impwire__Value *x = slot(v, k);
+  return x && x->kind_case == IMPWIRE__VALUE__KIND_INTEGER ? x->integer
+                                                          : INT32_MIN;
+}
+
+/* API-001: the published constants are defined with their values. */
+static void constants(impcert_fx *fx) {
+  static const struct {
+    const char *name;
+    int32_t value;
+  } want[] = {
+      {"WAKEREASON_POWER_ON", 0}, {"WAKEREASON_TIMER", 1},
+      {"WAKEREASON_SW_RESET", 2}, {"WAKEREASON_PIN", 3},
+      {"WAKEREASON_NEW_SQUIRREL", 4}, {"WAKEREASON_SQUIRREL_ERROR", 5},
+      {"WAKEREASON_NEW_FIRMWARE", 6}, {"WAKEREASON_SNOOZE", 7},
+      {"WAKEREASON_HW_RESET", 8}, {"WAKEREASON_BLINKUP", 9},
+      {"WAKEREASON_SW_RESTART", 10}, {"WAKEREASON_POWER_RESTORED", 11},
+      {"SEND_ERROR_NOT_CONNECTED", 1}, {"SEND_ERROR_TIMEOUT", 2},
+      {"SEND_ERROR_DISCONNECTED", 3}, {"SEND_ERROR_WOULDBLOCK", 4},
+      {"NOT_CONNECTED", 0}, {"NO_WIFI", 1}, {"NO_LINK", 1},
+      {"NO_IP_ADDRESS", 2}, {"NOT_RESOLVED", 3}, {"NO_SERVER", 4},
+      {"SERVER_CONNECTED", 5}, {"NO_PROXY", 6}, {"NOT_AUTHORISED", 7},
+      {"NO_MODEM", 8}, {"SIM_ERROR", 9}, {"NO_REGISTRATION", 10},
+      {"REGISTRATION_DENIED", 11}, {"SHUTDOWN_NEWSQUIRREL", 1},
+      {"SHUTDOWN_NEWFIRMWARE", 2}, {"SHUTDOWN_OTHER", 3},
+      {"ENVIRONMENT_CARD", 0}, {"ENVIRONMENT_MODULE", 1},
+      {"ENVIRONMENT_AGENT", 2}, {"SPIFLASH_PREVERIFY", 2},
+  };
+  /* the code sends every name it is asked for; a missing one is null */
+  char code[4096] = "local names = [";
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    strcat(code, i ? ",\"" : "\"");
+    strcat(code, want[i].name);
+    strcat(code, "\"");
+  }
+  strcat(code, "];\nlocal r = {};\nlocal root = getroottable();\n"
+               "foreach (n in names) r[n] <- (n in root) ? root[n] : null;\n"
+               "agent.send(\"consts\", r);\n");
+  deploy(fx, code);
+  const Impwire__Value *v = expect_agent(fx, "consts")->data;
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    int32_t got = int_slot(v, want[i].name);
+    IMPCERT_CHECK_MSG(fx, got == want[i].value, "%s is %s%d, not %d",
+                      want[i].name, got == INT32_MIN ? "missing " : "",
+                      got == INT32_MIN ? 0 : got, want[i].value);
+  }
+}
+
+/* SEND-020, SEND-021, SEND-022, SEND-028, SEND-029: the send buffer size
+** and the argument checks of the send calls. */
+static void send_settings(impcert_fx *fx) {
+  deploy(fx,
+         "local r = {};\n"
+         "r.b0 <- imp.setsendbuffersize(4000);\n"
+         "r.b1 <- imp.setsendbuffersize(100);\n"
+         "r.b2 <- imp.setsendbuffersize(100000);\n"
+         "r.b3 <- imp.setsendbuffersize(0);\n"
+         "function threw(f) { try { f(); } catch (e) { return 1; } return 0; }\n"
+         "r.badpolicy <- threw(@() server.setsendtimeoutpolicy(99, "
+         "WAIT_TIL_SENT, 10));\n"
+         "r.badwait <- threw(@() server.setsendtimeoutpolicy("
+         "RETURN_ON_ERROR, 99, 10));\n"
+         "r.negative <- threw(@() server.setsendtimeoutpolicy("
+         "RETURN_ON_ERROR, WAIT_TIL_SENT, -1));\n"
+         "r.nodata <- threw(@() agent.send(\"x\"));\n"
+         "r.good <- threw(@() server.setsendtimeoutpolicy("
+         "SUSPEND_ON_ERROR, WAIT_TIL_SENT, 30));\n"
+         "agent.send(\"send\", r);\n");
+  const Impwire__Value *v = expect_agent(fx, "send")->data;
+  IMPCERT_CHECK_MSG(fx, int_slot(v, "b0") == 3456,
+                    "first setsendbuffersize returned %d", int_slot(v, "b0"));
+  IMPCERT_CHECK(fx, int_slot(v, "b1") == 4000);
+  IMPCERT_CHECK_MSG(fx, int_slot(v, "b2") == 4000,
+                    "a smaller size changed the buffer (%d)",
+                    int_slot(v, "b2"));
+  IMPCERT_CHECK_MSG(fx, int_slot(v, "b3") == 30720,
+                    "100000 was not capped at 30720 (%d)", int_slot(v, "b3"));
+  IMPCERT_CHECK(fx, int_slot(v, "badpolicy") == 1);
+  IMPCERT_CHECK(fx, int_slot(v, "badwait") == 1);
+  IMPCERT_CHECK(fx, int_slot(v, "negative") == 1);
+  IMPCERT_CHECK(fx, int_slot(v, "nodata") == 1);
+  IMPCERT_CHECK(fx, int_slot(v, "good") == 0);
+}
+
+/* API-006, API-007: a timer fires once, a cancelled one never, onidle(null)
+** cancels, onidle runs once when nothing is pending. */
+static void timers(impcert_fx *fx) {
+  deploy(fx,
+         "local t1 = imp.wakeup(0.2, function() {\n"
+         "  agent.send(\"t\", \"fired\");\n"
+         "  imp.onidle(function() { agent.send(\"t\", \"idle\"); });\n"
+         "});\n"
+         "local t2 = imp.wakeup(0.1, function() { agent.send(\"t\", "
+         "\"cancelled\"); });\n"
+         "imp.cancelwakeup(t2);\n"
+         "imp.onidle(function() { agent.send(\"t\", \"never\"); });\n"
+         "imp.onidle(null);\n"
+         "imp.wakeup(0.6, function() { imp.cancelwakeup(t1); "
+         "agent.send(\"t\", \"end\"); });\n");
+  static const char *const order[] = {"fired", "idle", "end"};
+  for (int i = 0; i < 3; i++) {
+    const Impwire__Value *v = expect_agent(fx, "t")->data;
+    IMPCERT_CHECK_MSG(fx, v && v->kind_case == IMPWIRE__VALUE__KIND_STR &&
+                              strcmp(v->str, order[i]) == 0,
+                      "message %d is '%s', expected '%s'", i + 1,
+                      v && v->kind_case == IMPWIRE__VALUE__KIND_STR ? v->str
+                                                                   : "?",
+                      order[i]);
+  }
+}
+
+/* CRYPTO-001..003, CRYPTO-005, CRYPTO-006: FIPS 180-4 and RFC 4231 vectors,
+** equals, the imp.crypto alias, bad arguments. */
+static void crypto_vectors(impcert_fx *fx) {
+  deploy(fx,
+         "function hex(b) { local s = \"\"; foreach (x in b) s += "
+         "format(\"%02x\", x); return s; }\n"
+         "local k = blob(131); foreach (i, _ in k) k[i] = 0xaa;\n"
+         "local r = {};\n"
+         "r.empty <- hex(crypto.sha256(\"\"));\n"
+         "r.abc <- hex(crypto.sha256(\"abc\"));\n"
+         "r.hmac2 <- hex(crypto.hmacsha256(\"what do ya want for nothing?\", "
+         "\"Jefe\"));\n"
+         "r.hmac6 <- hex(imp.crypto.hmacsha256(\"Test Using Larger Than "
+         "Block-Size Key - Hash Key First\", k));\n"
+         "r.eq <- crypto.equals(\"abc\", \"abc\");\n"
+         "r.ne <- crypto.equals(\"abc\", \"abd\");\n"
+         "r.len <- crypto.equals(\"ab\", \"abc\");\n"
+         "r.alias <- imp.crypto.sha256 == crypto.sha256;\n"
+         "try { crypto.sha256(12); r.bad <- false; } catch (e) { r.bad <- "
+         "true; }\n"
+         "agent.send(\"crypto\", r);\n");
+  const Impwire__Value *v = expect_agent(fx, "crypto")->data;
+  static const struct {
+    const char *k, *hex;
+  } vec[] = {
+      {"empty", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78"
+                "52b855"},
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f200"
+              "15ad"},
+      {"hmac2", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964"
+                "ec3843"},
+      {"hmac6", "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0e"
+                "e37f54"},
+  };
+  for (size_t i = 0; i < 4; i++) {
+    const Impwire__Value *h = slot(v, vec[i].k);
+    IMPCERT_CHECK_MSG(fx, h && h->kind_case == IMPWIRE__VALUE__KIND_STR &&
+                              strcmp(h->str, vec[i].hex) == 0,
+                      "%s: got %s", vec[i].k,
+                      h && h->kind_case == IMPWIRE__VALUE__KIND_STR ? h->str
+                                                                   : "?");
+  }
+  static const struct {
+    const char *k;
+    bool want;
+  } flags[] = {{"eq", true}, {"ne", false}, {"len", false},
+               {"alias", true}, {"bad", true}};
+  for (size_t i = 0; i < 5; i++) {
+    const Impwire__Value *b = slot(v, flags[i].k);
+    IMPCERT_CHECK_MSG(fx, b && b->kind_case == IMPWIRE__VALUE__KIND_BOOLEAN &&
+                              b->boolean == flags[i].want,
+                      "%s is not %s", flags[i].k,
+                      flags[i].want ? "true" : "false");
+  }
+}
+
 static const struct impcert_case cases[] = {
     {"API-LOG", "server.log and server.error arrive as Logs, in order",
      "SEND-003,SEND-005", "api,send", "jig,squirrel", 0, logs_in_order},
@@ -493,6 +665,16 @@ static const struct impcert_case cases[] = {
     {"API-DEEPSLEEP", "deep sleep: warm boot, WAKEREASON_TIMER, nv kept",
      "WAKE-002,STORE-001,BOOT-017", "api,sleep",
      "jig,squirrel,deep-sleep,nv", 0, deep_sleep_nv},
+    {"API-CONST", "published constants are defined with their values",
+     "API-001", "api", "jig,squirrel", 0, constants},
+    {"API-SENDSET", "send buffer size and send-call argument checks",
+     "SEND-020,SEND-021,SEND-022,SEND-028,SEND-029", "api,send",
+     "jig,squirrel", 0, send_settings},
+    {"API-TIMERS", "imp.wakeup, cancelwakeup and onidle",
+     "API-006,API-007", "api", "jig,squirrel", 0, timers},
+    {"API-CRYPTO", "sha256/hmacsha256 vectors, equals, imp.crypto alias",
+     "CRYPTO-001,CRYPTO-002,CRYPTO-003,CRYPTO-005,CRYPTO-006", "api,crypto",
+     "jig,squirrel", 0, crypto_vectors},
 };
 
 IMPCERT_PLUGIN("api", cases)

@@ -313,6 +313,20 @@ static const struct api_const pin_consts[] = {
     {"ANALOG_IN", ANALOG_IN}, {"ANALOG_OUT", ANALOG_OUT},
     {"PWM_OUT", PWM_OUT}, {"PWM_OUT_STEPS", PWM_OUT_STEPS},
     {"PULSE_COUNTER", PULSE_COUNTER},
+    /* constants of peripherals not bound yet (docs/refimp.md), defined so
+    ** code that names them loads (API-001; values: constants.md) */
+    {"SPIFLASH_POSTVERIFY", 1}, {"SPIFLASH_PREVERIFY", 2},
+    {"PARITY_NONE", 0}, {"PARITY_EVEN", 1}, {"PARITY_ODD", 2},
+    {"NO_CTSRTS", 0x01}, {"NO_TX", 0x02}, {"NO_RX", 0x04},
+    {"CALLBACK_WITH_FLAGS", 0x08}, {"READ_READY", 1}, {"WRITE_DONE", 2},
+    {"NOISE_ERROR", 4}, {"FRAME_ERROR", 8}, {"PARITY_ERROR", 16},
+    {"OVERRUN_ERROR", 32}, {"LINE_IDLE", 64},
+    {"CLOCK_IDLE_LOW", 0}, {"MSB_FIRST", 0}, {"SIMPLEX_RX", 1},
+    {"SIMPLEX_TX", 2}, {"CLOCK_IDLE_HIGH", 4}, {"CLOCK_2ND_EDGE", 8},
+    {"LSB_FIRST", 16}, {"NO_SCLK", 32}, {"USE_CS_L", 64},
+    {"CLOCK_SPEED_10_KHZ", 10000}, {"CLOCK_SPEED_50_KHZ", 50000},
+    {"CLOCK_SPEED_100_KHZ", 100000}, {"CLOCK_SPEED_400_KHZ", 400000},
+    {"A_LAW_DECOMPRESS", 0x01}, {"AUDIO", 0x02}, {"SYNC", 0x01},
     {NULL, 0}};
 
 int api_hardware_open(struct api *a) {
