@@ -26,7 +26,9 @@
 #define DEFAULT_FOR_MS (86400ull * 1000ull) /* one device day */
 #define RUN_EPOCH_MS 1767225600000ull /* RTC at the start: 2026-01-01 UTC */
 
-enum ext_kind { EXT_SEND, EXT_WAKE_PIN, EXT_WAKE_PIN_LOW, EXT_POWER_CYCLE };
+enum ext_kind {
+  EXT_SEND, EXT_WAKE_PIN, EXT_WAKE_PIN_LOW, EXT_POWER_CYCLE, EXT_RELOAD
+};
 
 struct ext {
   uint64_t at;
@@ -49,6 +51,7 @@ struct run {
   bool connected;
   uint32_t boots;
   bool unhandled;           /* an uncaught error without a handler */
+  bool reload_deferred;     /* a shutdown handler took a --reload-at */
   /* retained */
   uint8_t *nv;
   size_t nv_len;
@@ -361,7 +364,8 @@ static void usage(FILE *f) {
           "usage: refimp run APP.nut [--board TYPE] [--for SECONDS]\n"
           "                  [--send NAME=JSON@SECONDS]... "
           "[--wake-pin-at SECONDS]...\n"
-          "                  [--power-cycle-at SECONDS]... [--json]\n\n"
+          "                  [--power-cycle-at SECONDS]... "
+          "[--reload-at SECONDS]... [--json]\n\n"
           "Runs APP.nut as the deployed code of a simulated board in "
           "virtual time,\nwith a stand-in cloud that accepts every send, "
           "and prints one line per\nobservable event "
@@ -372,6 +376,8 @@ static void usage(FILE *f) {
           "at S\n"
           "  --wake-pin-at S     drive the wake pin high for 10 ms at S\n"
           "  --power-cycle-at S  cut the power at S and power on again\n"
+          "  --reload-at S       the cloud announces new Squirrel (the same "
+          "code) at S\n"
           "  --json              print JSON lines\n"
           "Exit status: 0 ok, 1 uncaught error without "
           "imp.onunhandledexception,\n2 bad usage, unreadable file or "
@@ -451,11 +457,12 @@ static int parse_args(struct run *r, int argc, char **argv, bool *done) {
       continue;
     }
     static const char *const with_value[] = {
-        "--board", "--for", "--send", "--wake-pin-at", "--power-cycle-at"};
+        "--board", "--for", "--send", "--wake-pin-at", "--power-cycle-at",
+        "--reload-at"};
     size_t k = 0;
-    while (k < 5 && strcmp(a, with_value[k]) != 0)
+    while (k < 6 && strcmp(a, with_value[k]) != 0)
       k++;
-    if (k == 5)
+    if (k == 6)
       return usage_error(a, "unknown option");
     if (i + 1 >= argc)
       return usage_error(a, "needs a value");
@@ -469,14 +476,17 @@ static int parse_args(struct run *r, int argc, char **argv, bool *done) {
       }
       r->board = v;
       break;
-    case 1: case 3: case 4:
+    case 1: case 3: case 4: case 5:
       if (!parse_seconds(v, &ms)) {
         snprintf(msg, sizeof msg, "'%s' is not a number of seconds", v);
         return usage_error(a, msg);
       }
       if (k == 1)
         r->for_ms = ms;
-      else if (!ext_add(r, ms, k == 3 ? EXT_WAKE_PIN : EXT_POWER_CYCLE,
+      else if (!ext_add(r, ms,
+                        k == 3   ? EXT_WAKE_PIN
+                        : k == 4 ? EXT_POWER_CYCLE
+                                 : EXT_RELOAD,
                         NULL, NULL))
         return usage_error(a, "too many scheduled events");
       break;
@@ -548,6 +558,7 @@ static int boot(struct run *r, const char *src, size_t n, uint32_t wake) {
       .wake_reason = wake, .nv = r->nv, .nv_len = r->nv_len,
       .rtc_unix_ms = RUN_EPOCH_MS + r->now};
   r->boots++;
+  r->reload_deferred = false; /* the new VM registers its handler anew */
   stamp(r, "boot");
   field_str(r, "wakereason", wake_names[wake], true);
   close_line(r);
@@ -643,6 +654,8 @@ static int sleep_until_wake(struct run *r, bool *power_cycle) {
       stamp(r, "agent.dropped");
       field_str(r, "name", e->name, false);
       close_line(r);
+    } else if (e->kind == EXT_RELOAD) {
+      simple(r, "reload.missed"); /* asleep: offline, nothing to reload */
     }
   }
 }
@@ -700,8 +713,14 @@ static int handle_request(struct run *r) {
     close_line(r);
     if (q.kind == API_REQ_ERROR_RESTART)
       r->now += ERROR_RESTART_MS;
-    return q.kind == API_REQ_RESTART ? API_WAKE_SW_RESTART
-                                     : API_WAKE_SQUIRREL_ERROR;
+    if (q.kind == API_REQ_ERROR_RESTART)
+      return API_WAKE_SQUIRREL_ERROR;
+    /* [POLITE-008] a restart after a deferred reload loads new Squirrel */
+    if (r->reload_deferred) {
+      r->reload_deferred = false;
+      return API_WAKE_NEW_SQUIRREL;
+    }
+    return API_WAKE_SW_RESTART;
   }
   return -1;
 }
@@ -773,6 +792,24 @@ static int run_loop(struct run *r, const char *src, size_t n) {
       r->now = at;
       while (!r->have_req && ext_next(r) <= r->now) {
         struct ext *e = &r->ext[r->next_ext++];
+        if (e->kind == EXT_RELOAD) {
+          simple(r, "reload");
+          if (r->connected && api_shutdown_notice(r->api,
+                                                  API_SHUTDOWN_NEWSQUIRREL)) {
+            r->reload_deferred = true; /* [POLITE-002] */
+            continue;
+          }
+          if (!r->connected) {
+            simple(r, "reload.missed"); /* offline: the cloud cannot say */
+            continue;
+          }
+          end_api(r); /* [POLITE-001] no handler: at once */
+          stamp(r, "restart");
+          field_str(r, "why", "new Squirrel", true);
+          close_line(r);
+          next_wake = API_WAKE_NEW_SQUIRREL;
+          break;
+        }
         if (e->kind == EXT_POWER_CYCLE) {
           end_api(r);
           power_cycle_line(r);
