@@ -130,10 +130,19 @@ static int sleep_seconds(sq_vm *vm, int idx, const char *fn, double *s) {
   return 0;
 }
 
+/* imp005 has no deep sleep (research imp-api 2.10): the calls throw
+** there (decided in specs/constants.md). */
+static int check_deep_sleep(sq_vm *vm, const char *fn) {
+  struct api *a = API_OF(vm);
+  if (!a->board->deep_sleep)
+    return sq_error(vm, "%s: %s has no deep sleep", fn, a->board->name);
+  return 0;
+}
+
 int api_sleepfor(sq_vm *vm, const char *fn) {
   struct api *a = API_OF(vm);
   double s = 0;
-  if (sleep_seconds(vm, 2, fn, &s) < 0)
+  if (check_deep_sleep(vm, fn) < 0 || sleep_seconds(vm, 2, fn, &s) < 0)
     return -1;
   if (a->stopped)
     return 0;
@@ -146,6 +155,8 @@ int api_sleepuntil(sq_vm *vm, const char *fn) {
   struct api *a = API_OF(vm);
   int32_t h, m, s = 0, dow = -1;
   int n = sq_gettop(vm);
+  if (check_deep_sleep(vm, fn) < 0)
+    return -1;
   if (sq_checkint(vm, 2, &h) < 0 || sq_checkint(vm, 3, &m) < 0 ||
       (n >= 4 && sq_checkint(vm, 4, &s) < 0) ||
       (n >= 5 && sq_checkint(vm, 5, &dow) < 0))
