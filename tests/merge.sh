@@ -40,8 +40,10 @@ from junitparser import JUnitXml
 print(sum(1 for s in JUnitXml.fromfile(sys.argv[1]) for c in s))
 PY
 )
-[ "$n" = 4 ] && ok "the merged report holds the 4 SEC tests" ||
-  bad "the merged report holds '$n' tests, not 4"
+want=$("$IC" list --plugins "$B/plugins" --filter 'SEC-*' | wc -l)
+[ "$want" -gt 1 ] && [ "$n" = "$want" ] &&
+  ok "the merged report holds the $want SEC tests" ||
+  bad "the merged report holds '$n' tests, not $want"
 echo "not xml" >"$T/bad.xml"
 "$IC" merge "$T/s1.xml" "$T/bad.xml" -o "$T/x.xml" 2>"$T/err"
 rc=$?
