@@ -60,6 +60,8 @@ help:
 	@echo "make clean     remove $(BUILD)/ and the reports"
 	@echo "make install   install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "SAN=1          build into build-san/ with ASan + UBSan"
+	@echo "make fuzz      build the libFuzzer targets (clang) into build-fuzz/ and run"
+	@echo "               each for FUZZ_SECONDS (default 60); docs/fuzzing.md"
 
 # ---- dependencies --------------------------------------------------------
 # A stamp keeps `make check` from asking dpkg on every run.

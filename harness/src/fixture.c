@@ -920,7 +920,10 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
         return IMPCERT_SESSION_OK;
       }
       note(fx, "cloud", "%s", d.msg);
-      check_dut_settled(fx);
+      /* a DUT that refused the certificate is alive and its timing may
+      ** be under test: only a handshake that broke off may be a death */
+      if (!refused)
+        check_dut_settled(fx);
       return refused ? IMPCERT_SESSION_REFUSED : IMPCERT_SESSION_TIMEOUT;
     }
   }
