@@ -633,6 +633,47 @@ static void crypto_vectors(impcert_fx *fx) {
   }
 }
 
+/* SEND-013, SEND-015, SEND-016: a message larger than the send buffer
+** returns SEND_ERROR_WOULDBLOCK under RETURN_ON_ERROR_NO_DISCONNECT only,
+** is not sent, the session stays, and after the buffer grows it goes out
+** once and whole. */
+static void wouldblock(impcert_fx *fx) {
+  deploy(fx,
+         "local big = blob(4000); big[0] = 0xab; big[3999] = 0xcd;\n"
+         "local r = [];\n"
+         "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 5);\n"
+         "r.append(agent.send(\"big\", big));\n"
+         "server.setsendtimeoutpolicy(RETURN_ON_ERROR_NO_DISCONNECT, "
+         "WAIT_TIL_SENT, 5);\n"
+         "r.append(agent.send(\"big\", big));\n"
+         "r.append(server.isconnected());\n"
+         "imp.setsendbuffersize(8192);\n"
+         "r.append(agent.send(\"big\", big));\n"
+         "agent.send(\"results\", r);\n");
+  for (int i = 0; i < 2; i++) {
+    const Impwire__Value *b = expect_agent(fx, "big")->data;
+    IMPCERT_CHECK_MSG(fx, b && b->kind_case == IMPWIRE__VALUE__KIND_BLOB &&
+                              b->blob.len == 4000 &&
+                              b->blob.data[0] == 0xab &&
+                              b->blob.data[3999] == 0xcd,
+                      "message %d is not the 4000-byte blob whole", i + 1);
+  }
+  const Impwire__Value *v = expect_agent(fx, "results")->data;
+  IMPCERT_REQUIRE(fx, v && v->kind_case == IMPWIRE__VALUE__KIND_ARRAY &&
+                          v->array->n_items == 4);
+  Impwire__Value **it = v->array->items;
+  IMPCERT_CHECK_MSG(fx, int_is(it[0], 0),
+                    "RETURN_ON_ERROR must not return WOULDBLOCK");
+  IMPCERT_CHECK_MSG(fx, int_is(it[1], 4 /* SEND_ERROR_WOULDBLOCK */),
+                    "NO_DISCONNECT with a message larger than the buffer "
+                    "did not return SEND_ERROR_WOULDBLOCK");
+  IMPCERT_CHECK_MSG(fx, it[2]->kind_case == IMPWIRE__VALUE__KIND_BOOLEAN &&
+                            it[2]->boolean,
+                    "the session did not stay up");
+  IMPCERT_CHECK_MSG(fx, int_is(it[3], 0),
+                    "after the buffer grew the send did not succeed");
+}
+
 static const struct impcert_case cases[] = {
     {"API-LOG", "server.log and server.error arrive as Logs, in order",
      "SEND-003,SEND-005", "api,send", "jig,squirrel", 0, logs_in_order},
@@ -675,6 +716,9 @@ static const struct impcert_case cases[] = {
     {"API-CRYPTO", "sha256/hmacsha256 vectors, equals, imp.crypto alias",
      "CRYPTO-001,CRYPTO-002,CRYPTO-003,CRYPTO-005,CRYPTO-006", "api,crypto",
      "jig,squirrel", 0, crypto_vectors},
+    {"API-WOULDBLOCK", "NO_DISCONNECT: too big returns WOULDBLOCK, then goes",
+     "SEND-013,SEND-015,SEND-016", "api,send", "jig,squirrel", 0,
+     wouldblock},
 };
 
 IMPCERT_PLUGIN("api", cases)

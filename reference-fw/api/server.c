@@ -15,8 +15,15 @@
 
 #define MAX_SLEEP_S 2419198 /* WAKE-019 */
 
-/* Send one Envelope under the policy; returns the send error code. */
+/* Send one Envelope under the policy; returns the send error code.
+** Hosts hand each send over whole, so the buffer is empty between calls:
+** under RETURN_ON_ERROR_NO_DISCONNECT a message larger than the send
+** buffer can never fit and returns SEND_ERROR_WOULDBLOCK at once, queuing
+** nothing and keeping the session [SEND-013, SEND-016]. */
 static int send_env(struct api *a, Impwire__Envelope *env) {
+  if (a->policy.error == 2 &&
+      impwire__envelope__get_packed_size(env) > a->send_buffer)
+    return API_SEND_ERROR_WOULDBLOCK;
   return a->host.send(a->host.ctx, env, a->policy.error == 0);
 }
 
