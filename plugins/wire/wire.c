@@ -455,8 +455,11 @@ static long long mono_ms(void) {
 /* NET-004: after the last port fails the device waits a second before it
 ** starts again. Ports 1 and 2 refuse TCP; port 3 presents a rogue
 ** certificate, so each round ends with one refused handshake there. The
-** gap between two of them holds the back-off plus one handshake; 50 ms
-** are allowed for the harness noticing the first one late. */
+** gap between two of them holds the back-off plus one handshake. On a
+** loaded machine the harness may notice the first refusal late, so 200 ms
+** are allowed: a device with no back-off (a gap of one handshake) or half
+** of it still fails; TIME-001 checks the exact second on the virtual
+** clock. */
 static void backoff_after_last_port(impcert_fx *fx) {
   impcert_dut_power_on(fx);
   impcert_cloud_close_port(fx, 0);
@@ -470,7 +473,7 @@ static void backoff_after_last_port(impcert_fx *fx) {
                           IMPCERT_SESSION_REFUSED);
   long long gap = mono_ms() - t1;
   impcert_note(fx, "rounds %lld ms apart", gap);
-  IMPCERT_CHECK_MSG(fx, gap >= 950,
+  IMPCERT_CHECK_MSG(fx, gap >= 800,
                     "the device began a new round of ports %lld ms after "
                     "the last failed (at least 1000 ms)", gap);
 }
