@@ -674,6 +674,66 @@ static void wouldblock(impcert_fx *fx) {
                     "after the buffer grew the send did not succeed");
 }
 
+/* Accept the session the device opens again and answer its steps 2-4
+** with "code current". */
+static void reaccept(impcert_fx *fx, const char *why) {
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no new session %s", why);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+}
+
+/* NET-012, SEND-006, NET-014, NET-008, NET-013: server.disconnect() closes
+** the session; under RETURN_ON_ERROR a send then returns
+** SEND_ERROR_NOT_CONNECTED and only server.connect() brings the session
+** back (its callback gets SERVER_CONNECTED); under SUSPEND_ON_ERROR a send
+** after a disconnect reconnects by itself and is delivered. */
+static void disconnect_connect(impcert_fx *fx) {
+  deploy(fx,
+         "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 10);\n"
+         "imp.wakeup(0.2, function() {\n"
+         "  server.disconnect();\n"
+         "  local r = [server.isconnected(), server.log(\"impcert offline\")];\n"
+         "  imp.wakeup(0.5, function() {\n"
+         "    r.append(server.isconnected());\n"
+         "    server.connect(function(reason) {\n"
+         "      r.append(reason);\n"
+         "      agent.send(\"back\", r);\n"
+         "      server.setsendtimeoutpolicy(SUSPEND_ON_ERROR, WAIT_TIL_SENT, "
+         "10);\n"
+         "      imp.wakeup(0.2, function() {\n"
+         "        server.disconnect();\n"
+         "        agent.send(\"auto\", server.isconnected());\n"
+         "      });\n"
+         "    });\n"
+         "  });\n"
+         "});\n");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "server.disconnect() did not close the session");
+  reaccept(fx, "after server.connect()");
+  const Impwire__Value *v = expect_agent(fx, "back")->data;
+  IMPCERT_REQUIRE(fx, v && v->kind_case == IMPWIRE__VALUE__KIND_ARRAY &&
+                          v->array->n_items == 4);
+  Impwire__Value **it = v->array->items;
+  IMPCERT_CHECK_MSG(fx, it[0]->kind_case == IMPWIRE__VALUE__KIND_BOOLEAN &&
+                            !it[0]->boolean,
+                    "isconnected() is true after server.disconnect()");
+  IMPCERT_CHECK_MSG(fx, int_is(it[1], 1),
+                    "server.log while disconnected did not return "
+                    "SEND_ERROR_NOT_CONNECTED");
+  IMPCERT_CHECK_MSG(fx, it[2]->kind_case == IMPWIRE__VALUE__KIND_BOOLEAN &&
+                            !it[2]->boolean,
+                    "the device reconnected before server.connect()");
+  IMPCERT_CHECK_MSG(fx, int_is(it[3], 5),
+                    "the connect callback did not get SERVER_CONNECTED");
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the second server.disconnect() did not close the "
+                    "session");
+  reaccept(fx, "for a send under SUSPEND_ON_ERROR");
+  expect_agent(fx, "auto");
+}
+
 static const struct impcert_case cases[] = {
     {"API-LOG", "server.log and server.error arrive as Logs, in order",
      "SEND-003,SEND-005", "api,send", "jig,squirrel", 0, logs_in_order},
@@ -719,6 +779,9 @@ static const struct impcert_case cases[] = {
     {"API-WOULDBLOCK", "NO_DISCONNECT: too big returns WOULDBLOCK, then goes",
      "SEND-013,SEND-015,SEND-016", "api,send", "jig,squirrel", 0,
      wouldblock},
+    {"API-DISCONNECT", "server.disconnect, sends offline, server.connect",
+     "NET-012,SEND-006,NET-014,NET-008,NET-013", "api,net",
+     "jig,squirrel", 0, disconnect_connect},
 };
 
 IMPCERT_PLUGIN("api", cases)

@@ -96,8 +96,8 @@ static void h_connect(void *ctx) {
 }
 
 static void h_disconnect(void *ctx) {
-  (void)ctx;
-  rf_log("server.disconnect(): the session is core/'s; kept");
+  struct app *a = ctx;
+  boot_app_disconnect(a->boot, hal_now_ms());
 }
 
 /* One Log frame at level ERROR. */

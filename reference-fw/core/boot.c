@@ -852,6 +852,17 @@ void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now) {
   /* else the conversation under way reports the new wake reason */
 }
 
+void boot_app_disconnect(struct boot *b, uint64_t now) {
+  (void)now;
+  if (b->phase == BOOT_PHASE_ASLEEP || b->phase == BOOT_PHASE_WAIT_BLINKUP ||
+      b->phase == BOOT_PHASE_IDLE)
+    return;
+  session_close(&b->sess, "server.disconnect()");
+  b->phase = BOOT_PHASE_IDLE;
+  rf_log("server.disconnect(): no session until the application asks");
+  report(b);
+}
+
 void boot_app_reset(struct boot *b, uint32_t wake_reason, uint64_t now) {
   stop_code(b);
   session_close(&b->sess, "software reset");

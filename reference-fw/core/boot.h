@@ -182,6 +182,9 @@ enum rf_status boot_app_send(struct boot *b, const Impwire__Envelope *env,
 /* Tear the VM down and go back to step 2 on this session with this wake
 ** reason (uncaught error, server.restart()) [BOOT-016, POLITE-007]. */
 void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now);
+/* server.disconnect(): close the session; no new one until the
+** application asks (boot_connect), as after a warm boot [NET-012]. */
+void boot_app_disconnect(struct boot *b, uint64_t now);
 /* A cold start without a power cycle (imp.reset(), out of memory): the
 ** VM is torn down, the session closed, the boot starts again from
 ** connecting with this wake reason [HW-029]. */
