@@ -260,6 +260,17 @@ static int net_info(sq_vm *vm) {
     slot_int(vm, "active", 0);
     sq_pushstring(vm, "ipv4", SIZE_MAX);
     sq_newtable(vm);
+    /* the simulated network's addresses (decided: constants.md) */
+    slot_str(vm, "address", "10.0.0.2");
+    slot_str(vm, "netmask", "255.255.255.0");
+    slot_str(vm, "broadcast", "10.0.0.255");
+    slot_str(vm, "gateway", "10.0.0.1");
+    slot_str(vm, "dhcpserver", "10.0.0.1");
+    sq_pushstring(vm, "dnsserver", SIZE_MAX);
+    sq_newarray(vm, 0);
+    sq_pushstring(vm, "10.0.0.1", SIZE_MAX);
+    sq_arrayappend(vm, -2);
+    sq_newslot(vm, -3);
     sq_pushstring(vm, "server", SIZE_MAX);
     sq_newtable(vm);
     slot_int(vm, "tcpsendfree", (int32_t)a->send_buffer); /* SEND-025 */

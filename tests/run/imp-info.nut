@@ -8,7 +8,9 @@ try { server.setsendtimeoutpolicy(7, WAIT_TIL_SENT, 10); } catch (e) { server.lo
 try { server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, -1); } catch (e) { server.log(e); }
 server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_FOR_ACK, 10);
 server.log("connected " + server.isconnected() + " flush " + server.flush(5));
-server.log("free " + imp.net.info().ipv4.server.tcpsendfree);
+local net = imp.net.info();
+server.log("free " + net.ipv4.server.tcpsendfree + " active " + net.active + " " +
+           net.interface[0].type + " " + net.ipv4.address + " dns " + net.ipv4.dnsserver[0]);
 local big = blob(4097);
 try { imp.setuserconfiguration(big); } catch (e) { server.log(e); }
 imp.setuserconfiguration(blob(4096));
