@@ -147,18 +147,40 @@ if [ -s "$CAPS/WIRE-003.pcap" ]; then
   lua_clean WIRE-003 "$TMP/WIRE-003.err"
 fi
 
-# No capture of the run makes the script fail.
+# No capture of the run makes the script fail. One tshark run over all of
+# them merged (a tshark start costs seconds on a loaded machine); only when
+# it finds an error are the captures run one by one to name the culprit.
 nerr=0
+set --
 for p in "$CAPS"/*.pcap; do
-  [ -e "$p" ] || continue
-  id=$(basename "$p" .pcap)
-  [ -s "$CAPS/$id.keys" ] || continue
-  n=$(decode "$id" _ws.lua.error -e frame.number | wc -l)
-  if [ "$n" -ne 0 ] || grep -q "Lua:" "$TMP/$id.err"; then
-    bad "$id: $n frames with _ws.lua.error"
-    nerr=$((nerr + 1))
-  fi
+  case $p in *.app.pcap) continue ;; esac
+  [ -s "${p%.pcap}.keys" ] && set -- "$@" "$p"
 done
+if [ $# -gt 0 ]; then
+  mergecap -F pcapng -w "$TMP/all.pcapng" "$@" 2>"$TMP/merge.err"
+  check $? "mergecap joins the $# TLS captures of $CAPS"
+  for p in "$@"; do cat "${p%.pcap}.keys"; done >"$TMP/all.keys"
+  dports=$(tshark -r "$TMP/all.pcapng" \
+    -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e tcp.dstport \
+    2>/dev/null | sort -u)
+  set --
+  for port in $dports; do set -- "$@" -d "tcp.port==$port,tls"; done
+  n=$(tshark -r "$TMP/all.pcapng" -o "tls.keylog_file:$TMP/all.keys" "$@" \
+    -X "lua_script:$LUA" -Y _ws.lua.error -T fields -e frame.number \
+    2>"$TMP/all.err" | wc -l)
+  if [ "$n" -ne 0 ] || grep -q "Lua:" "$TMP/all.err"; then
+    for p in "$CAPS"/*.pcap; do
+      id=$(basename "$p" .pcap)
+      [ -s "$CAPS/$id.keys" ] || continue
+      n=$(decode "$id" _ws.lua.error -e frame.number | wc -l)
+      if [ "$n" -ne 0 ] || grep -q "Lua:" "$TMP/$id.err"; then
+        bad "$id: $n frames with _ws.lua.error"
+        nerr=$((nerr + 1))
+      fi
+    done
+    [ "$nerr" -gt 0 ] || nerr=1
+  fi
+fi
 [ "$nerr" -eq 0 ]
 check $? "no _ws.lua.error in any capture of $CAPS"
 
@@ -265,16 +287,15 @@ lua_clean synthetic "$TMP/syn.err"
 IC=$B/bin/impcert
 for cap in captures/*.app.pcap; do
   name=$(basename "$cap" .app.pcap)
-  tshark -r "$cap" -X "lua_script:$LUA" -Y 'impcert || impjig' -T fields \
-    -E occurrence=a -e impcert.kind -e impjig.kind \
+  tshark -r "$cap" -X "lua_script:$LUA" -T fields -E separator=/t \
+    -E occurrence=a -e impcert.kind -e impjig.kind -e _ws.lua.error \
     >"$TMP/cap-$name" 2>"$TMP/cap-$name.err"
-  # One tshark line per packet; a packet may hold several frames.
-  n_ws=$(tr '\t' '\n' <"$TMP/cap-$name" | tr ',' '\n' | grep -c .)
+  # One line per packet; a packet may hold several frames (comma-joined).
+  n_ws=$(cut -f 1,2 "$TMP/cap-$name" | tr '\t,' '\n\n' | grep -c .)
   n_ic=$("$IC" decode "$cap" 2>/dev/null | grep -c .)
   [ "$n_ws" -gt 0 ] && [ "$n_ws" -eq "$n_ic" ]
   check $? "captures/$name: tshark dissects all $n_ic messages (got $n_ws)"
-  n=$(tshark -r "$cap" -X "lua_script:$LUA" -Y _ws.lua.error -T fields \
-    -e frame.number 2>/dev/null | wc -l)
+  n=$(cut -f 3 "$TMP/cap-$name" | grep -c .)
   [ "$n" -eq 0 ]
   check $? "captures/$name: no _ws.lua.error"
   lua_clean "captures/$name" "$TMP/cap-$name.err"
