@@ -18,12 +18,14 @@ M=tests/mutants/empty-hash-of-nothing.patch
 # run NAME FILTER PATCH: run.sh on one patch; output in $OUT/NAME.out
 run() {
   MUTANT_OUT=$OUT/$1 MUTANT_REPORT=$OUT/$1.txt MUTANT_FILTER=$2 \
+    MUTANT_VIRTUAL_FILTER= \
     sh tests/mutants/run.sh "$3" >"$OUT/$1.out" 2>&1
 }
 
 if run caught 'BOOT-003' "$M" &&
    grep -Eq '^empty-hash-of-nothing +BOOT-003 +BOOT-003$' "$OUT/caught.txt" &&
-   grep -q '"caught": true, "caught_by": \["BOOT-003"\]' "$OUT/caught.json"
+   grep -q '"caught": true, "caught_by": \["BOOT-003"\], "caught_by_requirement_test": true' \
+     "$OUT/caught.json"
 then ok "a mutant is built, run and caught by BOOT-003"
 else bad "caught mutant (see $OUT/caught.out)"; cat "$OUT/caught.out"; fi
 

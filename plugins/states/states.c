@@ -393,6 +393,10 @@ static long long mono_ms(void) {
 ** but never answers the TLS handshake). */
 static void first_led_prompt(impcert_fx *fx) {
   impcert_dut_power_on(fx);
+  /* Take this boot's Hello off the queue, so that the Hello and Led
+  ** looked for below are those of the next boot. */
+  IMPCERT_REQUIRE(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_HELLO,
+                                       WAIT) != NULL);
   impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
   IMPCERT_REQUIRE(fx, impcert_jig_wait_state(fx, PENDING, WAIT));
   impcert_dut_power_off(fx);

@@ -16,6 +16,8 @@
 #   MUTANT_REPORT  the text report (default reports/mutants.txt); a JSON twin
 #                  is written beside it with the extension .json
 #   MUTANT_FILTER  impcert --filter GLOB (default: every test)
+#   MUTANT_VIRTUAL_FILTER  the tests also run on refimp-virtual.conf (default
+#                  'TIME-*', as in make check; empty: none)
 #   MUTANT_JOBS    impcert -j (default 2)
 # Prints one table row per mutant and "N passed, N failed" (caught/not).
 set -u
@@ -30,6 +32,7 @@ REPORT=${MUTANT_REPORT:-reports/mutants.txt}
 JSON=${REPORT%.txt}.json
 [ "$JSON" = "$REPORT" ] && JSON=$REPORT.json
 FILTER=${MUTANT_FILTER:-}
+VFILTER=${MUTANT_VIRTUAL_FILTER-TIME-*}
 JOBS=${MUTANT_JOBS:-2}
 ROOT=$(pwd)
 
@@ -81,24 +84,57 @@ build_mutant() {
   return 0
 }
 
-# run_suite NAME: the suite against the mutant; prints the IDs that failed.
-run_suite() {
+# suite NAME PROFILE TAG [--filter GLOB]: the suite against the mutant
+# with the mutant's binary in the profile; output in run-TAG.log.
+suite() {
   d=$OUT/$1
-  sed -e "s#^name *=.*#name = mutant-$1#" \
+  sed -e "s#^name *=.*#name = mutant-$1-$3#" \
       -e "s#{bindir}/refimp#$ROOT/$d/src/$B/bin/refimp#" \
-      harness/duts/refimp-native.conf >"$d/dut.conf"
-  set -- run --dut "$d/dut.conf" --plugins "$B/plugins" \
-    --junit "$d/junit.xml" -j "$JOBS"
-  [ -n "$FILTER" ] && set -- "$@" --filter "$FILTER"
-  "$B/bin/impcert" "$@" >"$d/run.log" 2>&1
+      "$2" >"$d/dut-$3.conf"
+  tag=$3
+  shift 3
+  "$B/bin/impcert" run --dut "$d/dut-$tag.conf" --plugins "$B/plugins" \
+    --junit "$d/junit-$tag.xml" -j "$JOBS" "$@" >"$d/run-$tag.log" 2>&1
+}
+
+# run_suite NAME: the suite against the mutant on refimp-native, then the
+# tests that need the virtual clock on refimp-virtual (as make check does);
+# prints the IDs that failed.
+run_suite() {
+  if [ -n "$FILTER" ]; then
+    suite "$1" harness/duts/refimp-native.conf native --filter "$FILTER"
+  else
+    suite "$1" harness/duts/refimp-native.conf native
+  fi
+  if [ -f harness/duts/refimp-virtual.conf ] && [ -n "$VFILTER" ]; then
+    suite "$1" harness/duts/refimp-virtual.conf virtual --filter "$VFILTER"
+  fi
   # "[  3/23] BOOT-003     FAIL     96 ms  title"
+  cat "$OUT/$1"/run-*.log >"$OUT/$1/run.log"
   awk '/^\[ *[0-9]+\/[0-9]+\] / { sub(/^\[[^]]*\] */, "")
          if ($2 != "PASS" && $2 != "SKIP") { printf "%s%s", sep, $1; sep = "," } }
-       END { print "" }' "$d/run.log"
+       END { print "" }' "$OUT/$1/run.log"
+}
+
+# Each test's requirement IDs ("BOOT-004 BOOT-004,WAKE-001"), to tell
+# whether a mutant was caught by a test of the requirement it breaks.
+"$B/bin/impcert" list --plugins "$B/plugins" 2>/dev/null |
+  sed -n 's/^\([^ ]*\) .*\[\([^]]*\)\]$/\1 \2/p' >"$OUT/reqs.txt"
+
+# own BREAKS CAUGHT_BY: "yes" if a catching test names a broken requirement
+own() {
+  echo "$2" | tr ',' '\n' | while read -r t; do
+    [ -n "$t" ] || continue
+    r=$(awk -v t="$t" '$1 == t { print $2 }' "$OUT/reqs.txt")
+    for b in $(echo "$1" | tr ',' ' '); do
+      case ",$r," in *",$b,"*) echo yes; exit 0 ;; esac
+    done
+  done | head -n 1 | grep -q yes && echo yes || echo no
 }
 
 caught=0
 missed=0
+weak=""
 printf '%-34s %-22s %s\n' MUTANT BREAKS "CAUGHT BY"
 for p in "$@"; do
   name=$(basename "$p" .patch)
@@ -115,15 +151,19 @@ for p in "$@"; do
   else
     by=""
   fi
+  mine=no
   if [ -n "$by" ]; then
     caught=$((caught + 1))
     shown=$by
+    mine=$(own "$breaks" "$by")
+    [ "$mine" = yes ] || weak="$weak $name"
   else
     missed=$((missed + 1))
     shown="NOT CAUGHT${why:+: $why}"
   fi
   printf '%-34s %-22s %s\n' "$name" "$breaks" "$shown"
-  printf '%s\t%s\t%s\t%s\n' "$name" "$breaks" "$by" "$how" >>"$rows"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$breaks" "$by" "$how" "$mine" \
+    >>"$rows"
   why=""
 done
 
@@ -132,7 +172,9 @@ done
   echo "# impcert mutation testing: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "# $caught of $((caught + missed)) mutants caught; filter: ${FILTER:-all tests}"
   printf '%-34s %-22s %s\n' MUTANT BREAKS "CAUGHT BY"
-  awk -F'\t' '{ printf "%-34s %-22s %s\n", $1, $2, ($3 == "" ? "NOT CAUGHT" : $3) }' "$rows"
+  awk -F'\t' '{ printf "%-34s %-22s %s%s\n", $1, $2,
+    ($3 == "" ? "NOT CAUGHT" : $3),
+    ($3 != "" && $5 != "yes" ? " (no test of its requirement)" : "") }' "$rows"
 } >"$REPORT"
 awk -F'\t' '
   function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
@@ -141,10 +183,13 @@ awk -F'\t' '
     n = split($3, t, ",")
     ids = ""
     for (i = 1; i <= n; i++) ids = ids (i > 1 ? ", " : "") q(t[i])
-    printf "%s  {\"name\": %s, \"breaks\": %s, \"how\": %s, \"caught\": %s, \"caught_by\": [%s]}",
-      (NR > 1 ? ",\n" : ""), q($1), q($2), q($4), (n > 0 ? "true" : "false"), ids
+    printf "%s  {\"name\": %s, \"breaks\": %s, \"how\": %s, \"caught\": %s, \"caught_by\": [%s], \"caught_by_requirement_test\": %s}",
+      (NR > 1 ? ",\n" : ""), q($1), q($2), q($4), (n > 0 ? "true" : "false"), ids,
+      ($5 == "yes" ? "true" : "false")
   }
   END { print "\n]}" }' "$rows" >"$JSON"
+[ -n "$weak" ] &&
+  echo "mutants: caught, but by no test naming the requirement broken:$weak"
 echo "mutants: report in $REPORT and $JSON"
 echo "$caught passed, $missed failed"
 [ "$missed" -eq 0 ]
