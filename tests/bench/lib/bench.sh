@@ -1,7 +1,7 @@
 # bench.sh: helpers for the scripts in tests/bench/ (sourced, not run).
 # The line format they print is the contract in docs/bench.md.
 
-# bench_now: monotonic seconds with nanosecond resolution ("12345.678901234").
+# bench_now: the time in seconds with nanoseconds ("1795431578.123456789").
 bench_now() {
   date +%s.%N
 }
