@@ -408,6 +408,12 @@ static void write_suite(struct jw *j, const struct suite *s, size_t id,
   xw_property(j, "dut.profile", NULL, run->profile);
   xw_property(j, "firmware.version", NULL, run->firmware);
   xw_property(j, "run.seed", NULL, seed);
+  if (run->order)
+    xw_property(j, "run.order", NULL, run->order);
+  if (run->plan)
+    xw_property(j, "certify.plan", NULL, run->plan);
+  if (run->certification)
+    xw_property(j, "certify.verdict", NULL, run->certification);
   for (size_t k = 0; k < s->n; k++) {
     const struct ic_case_result *r = &rs[s->idx[k]];
     if (r->title)
@@ -417,6 +423,10 @@ static void write_suite(struct jw *j, const struct suite *s, size_t id,
     if (r->verdict == IMPCERT_INCONCLUSIVE)
       xw_property(j, "inconclusive.", s->cname[k],
                   r->message ? r->message : "undecided");
+    if (r->role)
+      xw_property(j, "role.", s->cname[k], r->role);
+    if (r->quarantine)
+      xw_property(j, "quarantine.", s->cname[k], r->quarantine);
   }
   xw_end(j);
 
@@ -524,7 +534,7 @@ int junit_write(const char *path, const struct ic_run_info *run,
     return ic_fail(d, "junit: no report path given");
   if (n && !results)
     return ic_fail(d, "junit: %s: no results given for %zu cases", path, n);
-  struct ic_run_info none = {"", "", 0, NULL, 0};
+  struct ic_run_info none = {.profile = "", .firmware = ""};
   if (!run)
     run = &none;
   char *tmp = ic_asprintf("%s.tmp", path);

@@ -29,25 +29,72 @@ static int parse_ms(const char *v, unsigned *out) {
   return 0;
 }
 
-static int valid_cap(const char *c) {
-  if (!*c)
-    return 0;
-  for (; *c; c++)
-    if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) &&
-        *c != '-' && *c != ':' && !isupper((unsigned char)*c))
-      return 0;
-  return 1;
+/* The capability names of specs/capabilities.md, in its table's order
+** (tests/unit/harness_profile_test.c checks the two agree). */
+static const char *const cap_names[] = {
+    "jig",           "jig-pins",      "jig-pwm",       "jig-uart",
+    "jig-i2c",       "jig-wifi",      "jig-flash-faults", "jig-bluetooth",
+    "jig-power",     "virtual-clock", "squirrel",      "board:imp001",
+    "board:imp002",  "board:imp003",  "board:imp004m", "board:imp005",
+    "board:imp006",  "board:impC001", "wifi",          "ethernet",
+    "cellular",      "bluetooth",     "dac",           "sampler",
+    "dfsdm",         "spiflash",      "deep-sleep",    "nv",
+    "wps",           NULL};
+
+const char *const *profile_cap_names(void) { return cap_names; }
+
+bool profile_known_cap(const char *c) {
+  for (int i = 0; cap_names[i]; i++)
+    if (!strcmp(cap_names[i], c))
+      return true;
+  return false;
 }
+
+int profile_add_cap(struct profile *p, const char *cap) {
+  if (profile_has(p, cap))
+    return 0;
+  if (p->ncaps == PROFILE_MAX_CAPS || !(p->caps[p->ncaps] = ic_strdup(cap)))
+    return -1;
+  p->ncaps++;
+  return 0;
+}
+
+int profile_copy(struct profile *dst, const struct profile *src) {
+  memset(dst, 0, sizeof *dst);
+  *dst = *src;
+  dst->path = ic_strdup(src->path);
+  dst->name = ic_strdup(src->name);
+  dst->command = ic_strdup(src->command);
+  dst->wrapper = src->wrapper ? ic_strdup(src->wrapper) : NULL;
+  dst->board = ic_strdup(src->board);
+  bool ok = dst->path && dst->name && dst->command && dst->board &&
+            (dst->wrapper || !src->wrapper);
+  for (int i = 0; i < src->ncaps; i++)
+    ok &= (dst->caps[i] = ic_strdup(src->caps[i])) != NULL;
+  if (!ok) {
+    profile_fini(dst);
+    return -1;
+  }
+  return 0;
+}
+
+static bool is_board(const char *c) { return !strncmp(c, "board:", 6); }
 
 /* Split a comma-separated capability list into p->caps. */
 static int set_caps(struct profile *p, char *v, const char *where,
                     struct ic_diag *d) {
   for (char *tok = strtok(v, ","); tok; tok = strtok(NULL, ",")) {
     char *c = trim(tok);
-    if (!valid_cap(c))
-      return ic_fail(d, "%s: bad capability name '%s'", where, c);
+    if (!profile_known_cap(c))
+      return ic_fail(d, "%s: unknown capability '%s' (the names are those "
+                        "of specs/capabilities.md)", where, c);
     if (profile_has(p, c))
       continue;
+    for (int i = 0; i < p->ncaps; i++)
+      if (is_board(c) && is_board(p->caps[i]))
+        return ic_fail(d, "%s: two boards declared ('%s' and '%s'): a "
+                          "device is exactly one board", where,
+                       p->caps[i], c);
     if (p->ncaps == PROFILE_MAX_CAPS)
       return ic_fail(d, "%s: more than %d capabilities", where,
                      PROFILE_MAX_CAPS);

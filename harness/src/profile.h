@@ -7,6 +7,7 @@
 #define IMPCERT_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "diag.h"
 
@@ -39,5 +40,18 @@ bool profile_has(const struct profile *p, const char *cap);
 ** profile does not declare, copied into out (size n); false if none. */
 bool profile_missing(const struct profile *p, const char *needs, char *out,
                      size_t n);
+
+/* True if cap is a capability name of specs/capabilities.md. */
+bool profile_known_cap(const char *cap);
+
+/* Every capability name of specs/capabilities.md, NULL-terminated. */
+const char *const *profile_cap_names(void);
+
+/* Add cap to p's capabilities (nothing if present). 0, or -1 if full or
+** out of memory. */
+int profile_add_cap(struct profile *p, const char *cap);
+
+/* Deep copy of src into dst. 0, or -1 (out of memory; dst holds nothing). */
+int profile_copy(struct profile *dst, const struct profile *src);
 
 #endif

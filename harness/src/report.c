@@ -369,6 +369,14 @@ static void write_case(struct hw *h, const struct ic_case_result *r,
   put_text(h, r->reqs && *r->reqs ? r->reqs : "none listed");
   put(h, "</td></tr>\n<tr><th>Suite</th><td>");
   put_text(h, r->suite);
+  if (r->role) {
+    put(h, "</td></tr>\n<tr><th>Role</th><td>");
+    put_text(h, r->role);
+  }
+  if (r->quarantine) {
+    put(h, "</td></tr>\n<tr><th>Quarantined</th><td>");
+    put_text(h, r->quarantine);
+  }
   if (r->seconds >= 0.0 && r->seconds < 1e9)
     putf(h, "</td></tr>\n<tr><th>Time</th><td>%.3f s", r->seconds);
   put(h, "</td></tr>\n");
@@ -483,6 +491,12 @@ static void write_summary(struct hw *h, const struct ic_run_info *run,
   fact(h, "Started", started, "");
   fact(h, "Host", run->hostname, "(unknown)");
   fact(h, "Seed", seed, "0");
+  if (run->order)
+    fact(h, "Run order (shuffled)", run->order, "");
+  if (run->plan)
+    fact(h, "Certification plan", run->plan, "");
+  if (run->certification)
+    fact(h, "Certification", run->certification, "");
   put(h, "</table>\n<h3>Verdicts</h3>\n<table class=\"counts\"><tr>");
   for (size_t i = 0; i < 5; i++) {
     const char *name = result_verdict_name(order[i]);
@@ -531,7 +545,7 @@ int report_write_html(const char *path, const struct ic_run_info *run,
   if (n && !results)
     return ic_fail(d, "report: %s: no results given for %zu cases", path,
                    n);
-  struct ic_run_info none = {"", "", 0, NULL, 0};
+  struct ic_run_info none = {.profile = "", .firmware = ""};
   if (!run)
     run = &none;
   char *tmp = ic_asprintf("%s.tmp", path);

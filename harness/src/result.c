@@ -15,6 +15,8 @@ void result_fini(struct ic_case_result *r) {
   ic_free(r->dut_output);
   ic_free(r->capture_path);
   ic_free(r->flaky);
+  ic_free(r->quarantine);
+  r->quarantine = NULL;
   r->message = r->details = r->transcript = NULL;
   r->dut_output = r->capture_path = r->flaky = NULL;
 }

@@ -25,6 +25,9 @@ struct ic_case_result {
   char *flaky;               /* --retries: one line per earlier attempt,
                                 "fail: message" or "error: message"; the
                                 verdict is that of the last attempt */
+  const char *role;          /* certify: "mandatory", "optional", "probe";
+                                NULL in a plain run (not owned) */
+  char *quarantine;          /* "until DATE: reason" if quarantined */
 };
 
 /* Facts about the whole run that reports record. */
@@ -34,6 +37,10 @@ struct ic_run_info {
   unsigned long seed;        /* run seed */
   const char *hostname;
   time_t started;            /* wall-clock start of the run */
+  const char *order;         /* --shuffle: the IDs in run order, or NULL */
+  const char *plan;          /* certify: the plan's name, or NULL */
+  const char *certification; /* certify: "certified" or "not certified:
+                                reason", or NULL */
 };
 
 /* Free the strings a result owns (not the struct). */

@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +23,11 @@
 #include "junit.h"
 #include "plugin.h"
 #include "profile.h"
+#include "quarantine.h"
 #include "report.h"
 #include "result.h"
 #include "tls.h"
 #include "trace.h"
-
-/* One selected case and, once run, its result. */
-struct slot {
-  const struct plugin *plugin;
-  const struct impcert_case *tc;
-  struct ic_case_result res;
-  char *dir;          /* private work folder */
-  pid_t pid;          /* child while running */
-  int done_fd;        /* read end: EOF when the child is gone */
-  long long started, deadline;
-  bool finished;
-  int attempt;        /* 0 for the first run, then each retry */
-  char *firmware;     /* what the DUT reported as its OS version */
-};
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -49,8 +37,8 @@ static long long now_ms(void) {
 
 /* ---- selection ------------------------------------------------------------ */
 
-static int select_cases(const struct plugin *ps, int np,
-                        const struct run_opts *o, struct slot **out, int *n) {
+int runner_select(const struct plugin *ps, int np, const struct run_opts *o,
+                  struct runner_slot **out, int *n) {
   const char *filter = o->filter;
   int seen = 0;
   int cap = 0;
@@ -58,7 +46,7 @@ static int select_cases(const struct plugin *ps, int np,
   *n = 0;
   for (int i = 0; i < np; i++)
     cap += (int)ps[i].info->ncases;
-  struct slot *s = ic_calloc((size_t)(cap ? cap : 1), sizeof *s);
+  struct runner_slot *s = ic_calloc((size_t)(cap ? cap : 1), sizeof *s);
   if (!s)
     return -1;
   for (int i = 0; i < np; i++)
@@ -77,6 +65,59 @@ static int select_cases(const struct plugin *ps, int np,
     }
   *out = s;
   return 0;
+}
+
+void runner_free_slots(struct runner_slot *s, int n) {
+  for (int i = 0; s && i < n; i++) {
+    result_fini(&s[i].res);
+    ic_free(s[i].dir);
+    ic_free(s[i].firmware);
+  }
+  ic_free(s);
+}
+
+/* ---- order ---------------------------------------------------------------- */
+
+/* splitmix64: a small generator with a fixed definition, so a seed gives
+** the same order whatever the C library. */
+static uint64_t next_random(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void runner_shuffle(struct runner_slot *s, int n, unsigned long seed) {
+  uint64_t state = seed;
+  for (int i = n - 1; i > 0; i--) { /* Fisher-Yates */
+    int j = (int)(next_random(&state) % (uint64_t)(i + 1));
+    struct runner_slot t = s[i];
+    s[i] = s[j];
+    s[j] = t;
+  }
+}
+
+unsigned long runner_new_seed(void) {
+  unsigned long seed = 0;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (!f || fread(&seed, sizeof seed, 1, f) != 1)
+    seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
+  if (f)
+    fclose(f);
+  return seed % 1000000000UL; /* short enough to type back in */
+}
+
+char *runner_order(const struct runner_slot *s, int n) {
+  size_t len = 1;
+  for (int i = 0; i < n; i++)
+    len += strlen(s[i].tc->id) + 1;
+  char *out = ic_malloc(len), *p = out;
+  if (!out)
+    return NULL;
+  *p = '\0';
+  for (int i = 0; i < n; i++)
+    p += sprintf(p, "%s%s", i ? "," : "", s[i].tc->id);
+  return out;
 }
 
 /* ---- the child's report, passed back through a file ------------------------ */
@@ -120,16 +161,9 @@ static char *slurp(const char *path, size_t max) {
 
 /* ---- one case in a child ------------------------------------------------------ */
 
-struct run_ctx {
-  const struct run_opts *o;
-  struct profile prof;
-  struct tls_creds *creds;
-  char workdir[64];
-  char *ca_path;
-};
 
 /* Absolute, so a report read from elsewhere still finds the file. */
-static char *capture_file(const struct run_ctx *rc, const struct slot *s,
+static char *capture_file(const struct runner *rc, const struct runner_slot *s,
                           const char *ext) {
   if (!rc->o->capture_dir)
     return NULL;
@@ -140,7 +174,7 @@ static char *capture_file(const struct run_ctx *rc, const struct slot *s,
   return p;
 }
 
-static _Noreturn void child_main(const struct run_ctx *rc, struct slot *s) {
+static _Noreturn void child_main(const struct runner *rc, struct runner_slot *s) {
   setpgid(0, 0);
   signal(SIGPIPE, SIG_IGN);
   char *pcap = capture_file(rc, s, "pcap");
@@ -148,7 +182,7 @@ static _Noreturn void child_main(const struct run_ctx *rc, struct slot *s) {
   if (keys)
     unlink(keys);
   struct fixture_setup fs = {.tc = s->tc,
-                             .prof = &rc->prof,
+                             .prof = rc->prof,
                              .creds = rc->creds,
                              .bindir = rc->o->bindir,
                              .dir = s->dir,
@@ -177,7 +211,7 @@ static _Noreturn void child_main(const struct run_ctx *rc, struct slot *s) {
   _exit(fclose(f) == 0 ? 0 : 3);
 }
 
-static int start_case(struct run_ctx *rc, struct slot *s, int index) {
+static int start_case(struct runner *rc, struct runner_slot *s, int index) {
   ic_free(s->dir);
   s->dir = ic_asprintf("%s/%03d-%s-%d", rc->workdir, index + 1, s->tc->id,
                        s->attempt);
@@ -204,13 +238,13 @@ static int start_case(struct run_ctx *rc, struct slot *s, int index) {
   s->done_fd = p[0];
   s->started = now_ms();
   unsigned limit = s->tc->timeout_ms ? s->tc->timeout_ms
-                                     : rc->prof.test_timeout_ms;
+                                     : rc->prof->test_timeout_ms;
   s->deadline = s->started + limit;
   return 0;
 }
 
 /* Collect a finished (or killed) child's result. */
-static void finish_case(struct run_ctx *rc, struct slot *s, bool timed_out) {
+static void finish_case(struct runner *rc, struct runner_slot *s, bool timed_out) {
   int st = 0;
   if (timed_out)
     kill(-s->pid, SIGKILL);
@@ -271,7 +305,7 @@ static const char *verdict_word(enum impcert_verdict v) {
 }
 
 static void print_line(const struct run_opts *o, int done, int total,
-                       const struct slot *s) {
+                       const struct runner_slot *s) {
   const struct ic_case_result *r = &s->res;
   bool tty = isatty(1);
   const char *col = "", *off = "";
@@ -298,33 +332,35 @@ static void print_line(const struct run_opts *o, int done, int total,
 
 /* ---- the run ------------------------------------------------------------------ */
 
-static int load_all(const struct run_opts *o, struct run_ctx *rc,
-                    struct plugin **ps, int *np) {
+int runner_load(const struct run_opts *o, struct profile *prof,
+                struct plugin **ps, int *np) {
   struct ic_diag d;
   int nbad;
-  if (profile_load(o->profile, &rc->prof, &d) < 0) {
+  memset(prof, 0, sizeof *prof);
+  if (o->profile && profile_load(o->profile, prof, &d) < 0) {
     fprintf(stderr, "impcert: %s\n", d.msg);
     return -1;
   }
   if (plugin_load_dir(o->plugin_dir, ps, np, &nbad, &d) < 0) {
     fprintf(stderr, "impcert: %s\n", d.msg);
-    profile_fini(&rc->prof);
+    profile_fini(prof);
     return -1;
   }
   if (nbad) {
     fprintf(stderr, "impcert: %d plugin(s) refused; fix or remove them\n",
             nbad);
     plugin_unload_all(*ps, *np);
-    profile_fini(&rc->prof);
+    profile_fini(prof);
     return -1;
   }
   return 0;
 }
 
 /* Skip a case the profile cannot serve, without starting anything. */
-static bool skip_if_missing(const struct run_ctx *rc, struct slot *s) {
+static bool skip_if_missing(const struct runner *rc, struct runner_slot *s) {
   char cap[128];
-  if (!profile_missing(&rc->prof, s->tc->needs, cap, sizeof cap))
+  if (s->ignore_needs ||
+      !profile_missing(rc->prof, s->tc->needs, cap, sizeof cap))
     return false;
   s->res.verdict = IMPCERT_SKIP;
   s->res.message = ic_asprintf("DUT profile does not declare capability "
@@ -335,7 +371,7 @@ static bool skip_if_missing(const struct run_ctx *rc, struct slot *s) {
 
 /* --retries: if s did not pass and has retries left, log the attempt in
 ** s->res.flaky and start it again. True if it was restarted. */
-static bool retry_case(struct run_ctx *rc, struct slot *s, int index) {
+static bool retry_case(struct runner *rc, struct runner_slot *s, int index) {
   struct ic_case_result *r = &s->res;
   if (r->verdict == IMPCERT_PASS || r->verdict == IMPCERT_SKIP ||
       s->attempt >= rc->o->retries)
@@ -349,11 +385,14 @@ static bool retry_case(struct run_ctx *rc, struct slot *s, int index) {
     printf("        %-12s attempt %d %s, retrying: %s\n", s->tc->id,
            s->attempt + 1, verdict_word(r->verdict),
            r->message ? r->message : "");
+  char *quarantine = r->quarantine;
+  r->quarantine = NULL;
   result_fini(r);
   ic_free(s->firmware);
   s->firmware = NULL;
   memset(r, 0, sizeof *r);
   r->flaky = log;
+  r->quarantine = quarantine;
   s->attempt++;
   s->finished = false;
   if (start_case(rc, s, index) < 0) {
@@ -365,15 +404,17 @@ static bool retry_case(struct run_ctx *rc, struct slot *s, int index) {
   return true;
 }
 
-/* Run slots[0..n); base numbers their work folders across rounds. */
-static void run_all(struct run_ctx *rc, struct slot *slots, int n, int base) {
+void runner_exec(struct runner *rc, struct runner_slot *slots, int n) {
   const struct run_opts *o = rc->o;
-  int next = 0, running = 0, done = 0;
+  int next = 0, running = 0, done = 0, base = rc->started;
+  int total = rc->total ? rc->total : n;
+  rc->started += n;
   while (done < n) {
     while (running < o->jobs && next < n) {
-      struct slot *s = &slots[next];
+      struct runner_slot *s = &slots[next];
       if (skip_if_missing(rc, s)) {
-        print_line(o, ++done, n, s);
+        done++;
+        print_line(o, ++rc->done, total, s);
         next++;
         continue;
       }
@@ -382,7 +423,8 @@ static void run_all(struct run_ctx *rc, struct slot *slots, int n, int base) {
         s->res.message = ic_asprintf("cannot start the test: %s",
                                      strerror(errno));
         s->finished = true;
-        print_line(o, ++done, n, s);
+        done++;
+        print_line(o, ++rc->done, total, s);
       } else
         running++;
       next++;
@@ -402,7 +444,7 @@ static void run_all(struct run_ctx *rc, struct slot *slots, int n, int base) {
     long long wait = soonest - now_ms();
     poll(p, (nfds_t)np, wait > 0 ? (int)wait : 0);
     for (int k = 0; k < np; k++) {
-      struct slot *s = &slots[idx[k]];
+      struct runner_slot *s = &slots[idx[k]];
       bool gone = p[k].revents != 0;
       bool late = !gone && now_ms() >= s->deadline;
       if (gone || late) {
@@ -410,18 +452,25 @@ static void run_all(struct run_ctx *rc, struct slot *slots, int n, int base) {
         running--;
         if (retry_case(rc, s, base + idx[k]))
           running++;
-        else
-          print_line(o, ++done, n, s);
+        else {
+          done++;
+          print_line(o, ++rc->done, total, s);
+        }
       }
     }
   }
 }
 
-/* True if any of slots[0..n) did not pass or skip. */
-static bool any_bad(const struct slot *slots, int n) {
+/* True if a verdict fails a gating run (quarantined cases never do). */
+static bool gates(const struct runner_slot *s) {
+  return !s->quarantined && s->res.verdict != IMPCERT_PASS &&
+         s->res.verdict != IMPCERT_SKIP;
+}
+
+/* True if any of slots[0..n) fails the gate. */
+static bool any_bad(const struct runner_slot *slots, int n) {
   for (int i = 0; i < n; i++)
-    if (slots[i].res.verdict != IMPCERT_PASS &&
-        slots[i].res.verdict != IMPCERT_SKIP)
+    if (gates(&slots[i]))
       return true;
   return false;
 }
@@ -429,25 +478,33 @@ static bool any_bad(const struct slot *slots, int n) {
 /* Run the selection o->repeat times (--until-fail: until a round fails,
 ** at most o->repeat rounds). Each round gets its own copy of the slots,
 ** appended to *slots. Returns how many slots ran, or -1 on ENOMEM. */
-static int run_rounds(struct run_ctx *rc, struct slot **slots, int n) {
+static int run_rounds(struct runner *rc, struct runner_slot **slots, int n) {
   const struct run_opts *o = rc->o;
   int rounds = o->repeat > 1 ? o->repeat : 1;
   if (rounds > 1) {
-    struct slot *all = ic_realloc(*slots, (size_t)n * rounds * sizeof *all);
+    struct runner_slot *all =
+        ic_realloc(*slots, (size_t)n * rounds * sizeof *all);
     if (!all)
       return -1;
     for (int r = 1; r < rounds; r++)
-      for (int i = 0; i < n; i++)
-        all[r * n + i] = (struct slot){.plugin = all[i].plugin,
-                                       .tc = all[i].tc,
-                                       .done_fd = -1};
+      for (int i = 0; i < n; i++) {
+        all[r * n + i] = (struct runner_slot){.plugin = all[i].plugin,
+                                              .tc = all[i].tc,
+                                              .quarantined =
+                                                  all[i].quarantined,
+                                              .done_fd = -1};
+        if (all[i].res.quarantine)
+          all[r * n + i].res.quarantine = ic_strdup(all[i].res.quarantine);
+      }
     *slots = all;
   }
   int ran = 0;
   for (int r = 0; r < rounds; r++) {
     if (rounds > 1 && !o->quiet)
       printf("impcert: round %d of %d\n", r + 1, rounds);
-    run_all(rc, *slots + ran, n, ran);
+    rc->done = 0;
+    rc->total = n;
+    runner_exec(rc, *slots + ran, n);
     ran += n;
     if (o->until_fail && any_bad(*slots + ran - n, n)) {
       printf("impcert: round %d failed; stopping (--until-fail)\n", r + 1);
@@ -457,32 +514,44 @@ static int run_rounds(struct run_ctx *rc, struct slot **slots, int n) {
   return ran;
 }
 
-static int summarize(const struct run_opts *o, struct run_ctx *rc,
-                     struct slot *slots, int n, time_t started) {
-  int count[5] = {0};
+struct ic_case_result *runner_results(const struct runner_slot *s, int n) {
+  struct ic_case_result *rs = ic_calloc((size_t)(n ? n : 1), sizeof *rs);
+  for (int i = 0; rs && i < n; i++) {
+    rs[i] = s[i].res;
+    rs[i].suite = s[i].plugin->info->name;
+    rs[i].id = s[i].tc->id;
+    rs[i].title = s[i].tc->title;
+    rs[i].reqs = s[i].tc->reqs;
+  }
+  return rs;
+}
+
+/* The first firmware version any case saw, or "". */
+static const char *firmware_of(const struct runner_slot *s, int n) {
   for (int i = 0; i < n; i++)
+    if (s[i].firmware && *s[i].firmware)
+      return s[i].firmware;
+  return "";
+}
+
+static int summarize(const struct run_opts *o, struct runner_slot *slots,
+                     int n, time_t started, const char *order) {
+  int count[5] = {0}, quarantined = 0;
+  for (int i = 0; i < n; i++) {
     count[slots[i].res.verdict]++;
-  const char *firmware = "";
-  for (int i = 0; i < n && !*firmware; i++)
-    if (slots[i].firmware)
-      firmware = slots[i].firmware;
+    quarantined += slots[i].quarantined;
+  }
   if (o->junit || o->html) {
-    struct ic_case_result *rs = ic_calloc((size_t)(n ? n : 1), sizeof *rs);
+    struct ic_case_result *rs = runner_results(slots, n);
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
     struct ic_run_info info = {.profile = o->profile,
-                               .firmware = firmware,
-                               .seed = 0,
+                               .firmware = firmware_of(slots, n),
+                               .seed = o->shuffle ? o->seed : 0,
                                .hostname = host,
-                               .started = started};
+                               .started = started,
+                               .order = order};
     struct ic_diag d;
-    for (int i = 0; rs && i < n; i++) {
-      rs[i] = slots[i].res;
-      rs[i].suite = slots[i].plugin->info->name;
-      rs[i].id = slots[i].tc->id;
-      rs[i].title = slots[i].tc->title;
-      rs[i].reqs = slots[i].tc->reqs;
-    }
     if (!rs || (o->junit &&
                 junit_write(o->junit, &info, rs, (size_t)n, &d) < 0)) {
       fprintf(stderr, "impcert: cannot write the JUnit report: %s\n",
@@ -502,15 +571,25 @@ static int summarize(const struct run_opts *o, struct run_ctx *rc,
     if (!o->quiet && o->html)
       printf("impcert: HTML report in %s\n", o->html);
   }
-  (void)rc;
-  int bad = count[IMPCERT_FAIL] + count[IMPCERT_ERROR] +
-            count[IMPCERT_INCONCLUSIVE];
+  int bad = 0, excused = 0;
+  for (int i = 0; i < n; i++) {
+    bad += gates(&slots[i]);
+    excused += slots[i].quarantined && slots[i].res.verdict != IMPCERT_PASS &&
+               slots[i].res.verdict != IMPCERT_SKIP;
+  }
   int flaky = 0;
   for (int i = 0; i < n; i++)
     flaky += slots[i].res.verdict == IMPCERT_PASS && slots[i].res.flaky;
   if (flaky)
     printf("impcert: %d of the passes are flaky: they failed before passing "
            "on a retry\n", flaky);
+  if (quarantined)
+    printf("impcert: %d quarantined test(s) ran; %d of them did not pass "
+           "and do not fail the run (%s)\n", quarantined, excused,
+           o->quarantine);
+  if (order)
+    printf("impcert: order shuffled with seed %lu (--shuffle --seed %lu "
+           "repeats it)\n", o->seed, o->seed);
   printf("impcert: %d tests: %d pass, %d fail, %d error, %d inconclusive, "
          "%d skip\n",
          n, count[IMPCERT_PASS], count[IMPCERT_FAIL], count[IMPCERT_ERROR],
@@ -528,16 +607,87 @@ static void remove_tree(const char *dir) {
   ic_free(cmd);
 }
 
+int runner_open(struct runner *r, const struct run_opts *o,
+                const struct profile *prof, struct ic_diag *d) {
+  memset(r, 0, sizeof *r);
+  r->o = o;
+  r->prof = prof;
+  if (o->capture_dir && mkdir(o->capture_dir, 0755) < 0 && errno != EEXIST)
+    return ic_fail(d, "%s: %s", o->capture_dir, strerror(errno));
+  snprintf(r->workdir, sizeof r->workdir, "/tmp/impcert-XXXXXX");
+  if (!mkdtemp(r->workdir))
+    return ic_fail(d, "cannot make a work folder: %s", strerror(errno));
+  r->ca_path = ic_asprintf("%s/ca.pem", r->workdir);
+  if (!r->ca_path) {
+    remove_tree(r->workdir);
+    return ic_fail(d, "out of memory");
+  }
+  if (!(r->creds = tls_creds_create(r->ca_path, d))) {
+    remove_tree(r->workdir);
+    ic_free(r->ca_path);
+    r->ca_path = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+void runner_close(struct runner *r) {
+  if (r->creds)
+    tls_creds_destroy(r->creds);
+  if (r->ca_path)
+    remove_tree(r->workdir);
+  ic_free(r->ca_path);
+  memset(r, 0, sizeof *r);
+}
+
+/* --quarantine: load the file and mark the slots it names. An entry that
+** names no test of the plugins is an error: stale entries must go. */
+static int apply_quarantine(const struct run_opts *o,
+                            const struct plugin *ps, int np,
+                            struct runner_slot *s, int n) {
+  char today[16];
+  struct quarantine q;
+  struct ic_diag d;
+  quarantine_today(today, sizeof today);
+  if (quarantine_load(o->quarantine, today, &q, &d) < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
+    return -1;
+  }
+  int rc = 0;
+  for (int k = 0; k < q.n && rc == 0; k++) {
+    bool known = false;
+    for (int i = 0; i < np && !known; i++)
+      for (size_t c = 0; c < ps[i].info->ncases; c++)
+        known |= !strcmp(ps[i].info->cases[c].id, q.e[k].id);
+    if (!known) {
+      fprintf(stderr, "impcert: %s:%d: %s is no test of the loaded plugins: "
+                      "remove the entry\n", q.path, q.e[k].line, q.e[k].id);
+      rc = -1;
+    }
+  }
+  for (int i = 0; i < n && rc == 0; i++) {
+    const struct quarantine_entry *e = quarantine_find(&q, s[i].tc->id);
+    if (!e)
+      continue;
+    s[i].quarantined = true;
+    s[i].res.quarantine = ic_asprintf("until %s: %s", e->expires, e->reason);
+  }
+  quarantine_fini(&q);
+  return rc;
+}
+
 int runner_run(const struct run_opts *o) {
-  struct run_ctx rc = {.o = o};
+  struct runner rc;
+  struct profile prof;
   struct plugin *ps;
   int np;
-  if (load_all(o, &rc, &ps, &np) < 0)
+  if (runner_load(o, &prof, &ps, &np) < 0)
     return IC_EXIT_USAGE;
-  struct slot *slots;
+  struct runner_slot *slots;
   int n, rcode = IC_EXIT_USAGE;
+  char *order = NULL;
   struct ic_diag d;
-  if (select_cases(ps, np, o, &slots, &n) < 0) {
+  if (runner_select(ps, np, o, &slots, &n) < 0) {
     fprintf(stderr, "impcert: out of memory\n");
     goto out_plugins;
   }
@@ -546,43 +696,34 @@ int runner_run(const struct run_opts *o) {
             o->filter ? o->filter : "*");
     goto out_slots;
   }
-  if (o->capture_dir && mkdir(o->capture_dir, 0755) < 0 && errno != EEXIST) {
-    fprintf(stderr, "impcert: %s: %s\n", o->capture_dir, strerror(errno));
+  if (o->quarantine && apply_quarantine(o, ps, np, slots, n) < 0)
     goto out_slots;
+  if (o->shuffle) {
+    runner_shuffle(slots, n, o->seed);
+    if (!(order = runner_order(slots, n)))
+      goto out_slots;
   }
-  snprintf(rc.workdir, sizeof rc.workdir, "/tmp/impcert-XXXXXX");
-  if (!mkdtemp(rc.workdir)) {
-    fprintf(stderr, "impcert: cannot make a work folder: %s\n",
-            strerror(errno));
-    goto out_slots;
-  }
-  rc.ca_path = ic_asprintf("%s/ca.pem", rc.workdir);
-  if (!rc.ca_path || !(rc.creds = tls_creds_create(rc.ca_path, &d))) {
-    fprintf(stderr, "impcert: %s\n", rc.ca_path ? d.msg : "out of memory");
-    remove_tree(rc.workdir);
+  if (runner_open(&rc, o, &prof, &d) < 0) {
+    fprintf(stderr, "impcert: %s\n", d.msg);
     goto out_slots;
   }
   if (!o->quiet)
     printf("impcert: %d tests against %s (%s), %d at a time\n", n,
-           rc.prof.name, o->profile, o->jobs);
+           prof.name, o->profile, o->jobs);
+  if (order && !o->quiet)
+    printf("impcert: shuffled with seed %lu: %s\n", o->seed, order);
   time_t started = time(NULL);
   int ran = run_rounds(&rc, &slots, n);
-  rcode = ran < 0 ? IC_EXIT_USAGE : summarize(o, &rc, slots, ran, started);
+  rcode = ran < 0 ? IC_EXIT_USAGE : summarize(o, slots, ran, started, order);
   if (ran > n)
     n = ran; /* every round's slots are freed below */
-  tls_creds_destroy(rc.creds);
-  remove_tree(rc.workdir);
+  runner_close(&rc);
 out_slots:
-  for (int i = 0; i < n; i++) {
-    result_fini(&slots[i].res);
-    ic_free(slots[i].dir);
-    ic_free(slots[i].firmware);
-  }
-  ic_free(slots);
-  ic_free(rc.ca_path);
+  ic_free(order);
+  runner_free_slots(slots, n);
 out_plugins:
   plugin_unload_all(ps, np);
-  profile_fini(&rc.prof);
+  profile_fini(&prof);
   return rcode;
 }
 
@@ -595,9 +736,9 @@ int runner_list(const struct run_opts *o, bool json) {
     fprintf(stderr, "impcert: %s\n", d.msg);
     return IC_EXIT_USAGE;
   }
-  struct slot *slots;
+  struct runner_slot *slots;
   int n;
-  if (select_cases(ps, np, o, &slots, &n) < 0) {
+  if (runner_select(ps, np, o, &slots, &n) < 0) {
     plugin_unload_all(ps, np);
     return IC_EXIT_USAGE;
   }

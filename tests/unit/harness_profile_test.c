@@ -46,7 +46,10 @@ static void refuses_bad(void) {
       {"command = x\ntime = sometimes\n", ":2: time must be"},
       {"command = x\ntest_timeout_ms = -5\n", ":2: test_timeout_ms must be"},
       {"command = x\ncommand = y\n", ":2: 'command' given twice"},
-      {"command = x\ncapabilities = jig, b@d\n", ":2: bad capability"},
+      {"command = x\ncapabilities = jig, b@d\n", ":2: unknown capability 'b@d'"},
+      {"command = x\ncapabilities = bluetoth\n", ":2: unknown capability"},
+      {"command = x\ncapabilities = board:imp001\ncapabilities = board:imp005\n",
+       ":3: two boards declared"},
       {"command =\n", ":1: 'command' has no value"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
