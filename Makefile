@@ -23,7 +23,7 @@ SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
 endif
 
 # Debian packages the build and the tests need (checked by `make deps`).
-DEB_PACKAGES := gcc make pkg-config libcunit1-dev libpcap-dev libssl-dev \
+DEB_PACKAGES := gcc make pkg-config libcunit1-dev libpcap-dev libssl-dev libjansson-dev \
                 libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
                 libxml2-utils tshark python3-junitparser chromium \
                 lua5.4 clang libclang-rt-14-dev valgrind
@@ -135,7 +135,7 @@ IC_PB_OBJ := $(OBJ)/harness-gen/wire.pb-c.o $(OBJ)/harness-gen/jig.pb-c.o
 IC_CFLAGS := -D_GNU_SOURCE -Iharness/include -Iharness/src -I$(GEN) $(PB_CFLAGS) \
              $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
              -fvisibility=hidden
-IC_LIBS  := -lssl -lcrypto -lpcap $(PB_LIBS) \
+IC_LIBS  := -lssl -lcrypto -lpcap -ljansson $(PB_LIBS) \
             $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2) \
             -ldl -lpthread -lm
 

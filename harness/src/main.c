@@ -3,6 +3,7 @@
 ** Subcommands and options are documented once, in the table below, which
 ** `--help` prints; docs/impcert.md describes them at length.
 */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "certify.h"
 #include "diag.h"
 #include "junit.h"
 #include "decode.h"
@@ -31,6 +33,10 @@ static const char usage[] =
     "  decode  print the conversation in a pcap: impcert decode FILE [--json]\n"
     "  replay  play a capture's cloud side to a DUT and compare: impcert\n"
     "          replay FILE --dut PROFILE (impcert replay --help)\n"
+    "  certify certification run: impcert certify --dut PROFILE -o DIR\n"
+    "          [--plan PLAN] [--key KEY] [--shuffle [--seed N]]\n"
+    "  verify  check a certification folder: impcert verify DIR --pubkey PUB\n"
+    "  keygen  make an Ed25519 key pair: impcert keygen KEY.pem KEY.pub\n"
     "\n"
     "options:\n"
     "  --dut PROFILE     DUT profile (key=value file; docs/profiles.md)\n"
@@ -50,6 +56,15 @@ static const char usage[] =
     "  --requirements F  (trace) the catalogue (default specs/requirements.md)\n"
     "  --strict          (trace) exit 1 if a requirement is uncovered\n"
     "  --shard K/N       run only the K-th of N deterministic slices (1-based)\n"
+    "  --shuffle         run the tests in a random order (recorded in the\n"
+    "                    report); --seed N repeats an order\n"
+    "  --seed N          the shuffle's seed (default: a fresh one, printed)\n"
+    "  --quarantine F    known failures (ID EXPIRY REASON lines): they run\n"
+    "                    and are reported, and do not fail the run\n"
+    "  --plan PLAN       (certify) the plan (default specs/plans/core.plan)\n"
+    "  -o DIR            (certify) the folder to write and hand over\n"
+    "  --key KEY         (certify) Ed25519 private key (PEM) to sign with\n"
+    "  --pubkey PUB      (verify) the signer's public key (PEM)\n"
     "  -v, --verbose     print frames as they pass\n"
     "  -q, --quiet       print only failures and the summary\n"
     "  -h, --help        print this help\n"
@@ -157,7 +172,15 @@ int main(int argc, char **argv) {
     return decode_main(argc - 2, argv + 2);
   if (!strcmp(cmd, "replay"))
     return replay_main(argc - 1, argv + 1);
-  if (!is_run && !is_list && !is_trace) {
+  if (!strcmp(cmd, "keygen")) {
+    if (argc != 4) {
+      fprintf(stderr, "usage: impcert keygen KEY.pem KEY.pub\n");
+      return IC_EXIT_USAGE;
+    }
+    return certify_keygen(argv[2], argv[3]);
+  }
+  bool is_certify = !strcmp(cmd, "certify"), is_verify = !strcmp(cmd, "verify");
+  if (!is_run && !is_list && !is_trace && !is_certify && !is_verify) {
     fprintf(stderr, "impcert: unknown command '%s' (try --help)\n", cmd);
     return IC_EXIT_USAGE;
   }
@@ -176,17 +199,46 @@ int main(int argc, char **argv) {
       {"repeat", required_argument, NULL, 'N'},
       {"until-fail", no_argument, NULL, 'U'},
       {"retries", required_argument, NULL, 'T'},
+      {"shuffle", no_argument, NULL, 'Z'},
+      {"seed", required_argument, NULL, 'E'},
+      {"quarantine", required_argument, NULL, 'Q'},
+      {"plan", required_argument, NULL, 'L'},
+      {"key", required_argument, NULL, 'k'},
+      {"pubkey", required_argument, NULL, 'p'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   struct run_opts o = {.jobs = 1, .repeat = 0};
   bool json = false, strict = false;
-  const char *reqs = "specs/requirements.md";
+  const char *reqs = "specs/requirements.md", *pubkey = NULL;
+  const char *verify_dir = NULL;
   int c;
   optind = 2;
-  while ((c = getopt_long(argc, argv, "j:vqh", longopts, NULL)) != -1) {
+  if (is_verify && argc > 2 && argv[2][0] != '-')
+    verify_dir = argv[optind++];
+  while ((c = getopt_long(argc, argv, "j:vqho:", longopts, NULL)) != -1) {
     switch (c) {
+    case 'Z': o.shuffle = true; break;
+    case 'E': {
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull(optarg, &end, 10);
+      if (errno || end == optarg || *end || optarg[0] == '-' ||
+          v > 0xffffffffUL) {
+        fprintf(stderr, "impcert: --seed wants a number from 0 to "
+                        "4294967295, not '%s'\n", optarg);
+        return IC_EXIT_USAGE;
+      }
+      o.seed = (unsigned long)v;
+      o.seed_given = true;
+      break;
+    }
+    case 'Q': o.quarantine = optarg; break;
+    case 'L': o.plan = optarg; break;
+    case 'o': o.outdir = optarg; break;
+    case 'k': o.key = optarg; break;
+    case 'p': pubkey = optarg; break;
     case 'D': o.profile = optarg; break;
     case 'P': o.plugin_dir = optarg; break;
     case 'F': o.filter = optarg; break;
@@ -231,6 +283,19 @@ int main(int argc, char **argv) {
   }
   if (o.until_fail && o.repeat == 0)
     o.repeat = 100;
+  if (o.seed_given && !o.shuffle) {
+    fprintf(stderr, "impcert: --seed only means something with --shuffle\n");
+    return IC_EXIT_USAGE;
+  }
+  if (o.shuffle && !o.seed_given)
+    o.seed = runner_new_seed();
+  if (is_verify) {
+    if (!verify_dir || !pubkey) {
+      fprintf(stderr, "usage: impcert verify DIR --pubkey KEY.pub\n");
+      return IC_EXIT_USAGE;
+    }
+    return certify_verify(verify_dir, pubkey);
+  }
   char *bindir = self_dir();
   char *plugdir = NULL;
   if (!bindir)
@@ -244,8 +309,20 @@ int main(int argc, char **argv) {
   else if (is_trace)
     rc = runner_trace(&o, reqs, json, strict);
   else if (!o.profile) {
-    fprintf(stderr, "impcert: run needs --dut PROFILE\n");
+    fprintf(stderr, "impcert: %s needs --dut PROFILE\n", cmd);
     rc = IC_EXIT_USAGE;
+  } else if (is_certify && !o.outdir) {
+    fprintf(stderr, "impcert: certify needs -o DIR\n");
+    rc = IC_EXIT_USAGE;
+  } else if (is_certify && (o.repeat > 1 || o.until_fail || o.shard_n ||
+                            o.filter)) {
+    fprintf(stderr, "impcert: certify runs the whole plan once: --repeat, "
+                    "--until-fail, --shard and --filter do not apply\n");
+    rc = IC_EXIT_USAGE;
+  } else if (is_certify) {
+    if (!o.plan)
+      o.plan = "specs/plans/core.plan";
+    rc = certify_run(&o, IMPCERT_VERSION);
   } else
     rc = runner_run(&o);
   ic_free(plugdir);
