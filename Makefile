@@ -266,11 +266,21 @@ CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(PLUGINS) $(BIN)/capgen 
 check: $(BUILD)/.deps $(CHECK_TARGETS)
 	@BUILD=$(BUILD) sh tests/check.sh
 
+# A certification of refimp into reports/, signed with a key made once per
+# build folder (build/certify-key.pem; the public key is also written beside
+# the certificate as reports/certificate.pub). A real certifier signs with
+# its own key: docs/certification.md.
+CERT_KEY := $(BUILD)/certify-key
+CERT_OUT := reports/junit.xml reports/report.html reports/captures \
+            reports/certificate.json reports/certificate.sig \
+            reports/certificate.pub
 certify: $(BUILD)/.deps all
-	@mkdir -p reports
-	$(BIN)/impcert run --dut harness/duts/refimp-native.conf \
-	  --plugins $(PLUGDIR) --junit reports/junit.xml \
-	  --html reports/report.html --capture reports/captures
+	@mkdir -p reports && rm -rf $(CERT_OUT)
+	@test -f $(CERT_KEY).pem || $(BIN)/impcert keygen $(CERT_KEY).pem $(CERT_KEY).pub
+	$(BIN)/impcert certify --dut harness/duts/refimp-native.conf \
+	  --plugins $(PLUGDIR) --plan specs/plans/core.plan -o reports \
+	  --key $(CERT_KEY).pem -j 2
+	$(BIN)/impcert verify reports --pubkey $(CERT_KEY).pub
 
 # Benchmarks (docs/bench.md): not part of `check`; figures are ratios against
 # baselines measured in the same run. BENCH_RUNS, BENCH_ONLY, BENCH_STRICT.
@@ -284,8 +294,7 @@ mutants: $(BUILD)/.deps all
 	@BUILD=$(BUILD) SAN=$(SAN) sh tests/mutants/run.sh $(MUTANTS)
 
 clean:
-	rm -rf build build-san reports/junit.xml reports/report.html reports/bench.json \
-	  reports/captures
+	rm -rf build build-san $(CERT_OUT) reports/bench.json
 
 # ---- install: binaries, plugins, the plugin SDK, docs, DUT profiles ------
 # Honours PREFIX and DESTDIR. impcert looks for its plugins in

@@ -318,9 +318,15 @@ static void print_line(const struct run_opts *o, int done, int total,
   bool flaky = r->verdict == IMPCERT_PASS && r->flaky;
   if (flaky && tty)
     col = "\033[33m";
+  /* A self-check probe says whether the DUT shows its capability. */
+  const char *word = flaky ? "FLAKY" : verdict_word(r->verdict);
+  if (s->ignore_needs && r->verdict == IMPCERT_PASS)
+    word = "SHOWN";
+  else if (s->ignore_needs && r->verdict == IMPCERT_FAIL)
+    word = "ABSENT";
   if (!o->quiet || r->verdict != IMPCERT_PASS || flaky)
     printf("[%3d/%d] %-12s %s%-5s%s %6.0f ms  %s\n", done, total, s->tc->id,
-           col, flaky ? "FLAKY" : verdict_word(r->verdict), off,
+           col, word, off,
            r->seconds * 1000,
            r->verdict == IMPCERT_PASS ? s->tc->title
                                       : (r->message ? r->message : ""));
