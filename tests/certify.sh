@@ -214,5 +214,16 @@ expect qexp 2 "q3.txt:2: the quarantine of CC-FAIL expired"
 certify honest honest good
 expect honest 2 "is not empty"
 
+# 11. The shipped profile with a virtual clock is certified under the
+# shipped plan with every plugin (make certify does the same for native).
+"$I" certify --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \
+  --plan specs/plans/core.plan -o "$T/ship" --key "$T/key.pem" -j 2 -q \
+  >"$T/ship.out" 2>&1
+echo $? >"$T/ship.rc"
+expect ship 0 "impcert certification: CERTIFIED"
+expect ship 0 "virtual-clock shown"
+"$I" verify "$T/ship" --pubkey "$T/key.pub" >/dev/null 2>&1 &&
+  ok "the shipped certification verifies" || bad "ship: verify failed"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,7 +7,8 @@
 ** profile declares its capability (a failed one breaks a CAP requirement);
 ** `impcert certify` runs every probe, declared or not, and compares.
 ** Only what this edition can observe is probed: the jig socket, the jig
-** features Hello offers, the board, and power cuts.
+** features Hello offers, AppState, the virtual clock, the board, and
+** power cuts.
 */
 #include <stdio.h>
 #include <string.h>
@@ -141,6 +142,81 @@ FEATURE_PROBE(feature_wifi, "jig-wifi")
 FEATURE_PROBE(feature_faults, "jig-flash-faults")
 FEATURE_PROBE(feature_bluetooth, "jig-bluetooth")
 
+/* True if Hello offers `feature`. */
+static bool offers(const Impjig__Hello *h, const char *feature) {
+  for (size_t i = 0; i < h->n_features; i++)
+    if (strcmp(h->features[i], feature) == 0)
+      return true;
+  return false;
+}
+
+/* CAP-002: jig-app: Hello offers it, and deployed code that starts is
+** reported with AppState{running, sha256 of the code}. */
+static void probe_app(impcert_fx *fx) {
+  uint8_t want[32];
+  impcert_sha256(CODE, strlen(CODE), want);
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (!h)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no jig Hello: AppState cannot be seen");
+  if (!offers(h, "jig-app"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-app'");
+  bring_online(fx);
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, "CodeHash");
+  impcert_send_answer(fx, false, CODE, false);
+  const Impjig__JigEnvelope *e =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT);
+  if (!e)
+    IMPCERT_FAIL_NOW(fx, "no AppState within %d ms of deploying code", WAIT);
+  IMPCERT_CHECK_MSG(fx, e->app_state->running,
+                    "the first AppState after deploying says not running");
+  IMPCERT_CHECK_MSG(fx, e->app_state->has_sha256 &&
+                            e->app_state->sha256.len == 32 &&
+                            memcmp(e->app_state->sha256.data, want, 32) == 0,
+                    "AppState.sha256 is not that of the deployed code");
+}
+
+/* CAP-006: device time moves only when the harness advances it. This
+** edition observes it through the ten-second rule (seeds/003): with code
+** stored and a cloud that never answers, the code starts (AppState, so
+** jig-app is needed) after exactly ten seconds of device time. */
+static void probe_clock(impcert_fx *fx) {
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (!h)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no jig Hello: the clock is driven over "
+                                 "the jig");
+  if (!offers(h, "virtual-clock"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'virtual-clock'");
+  if (!offers(h, "jig-app"))
+    IMPCERT_INCONCLUSIVE_NOW(fx, "this edition watches device time through "
+                                 "AppState, and Hello does not offer "
+                                 "'jig-app'");
+  impcert_clock_advance(fx, 0); /* from here time stands still */
+  bring_online(fx);
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, "CodeHash");
+  impcert_send_answer(fx, false, CODE, false);
+  if (!impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT))
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no AppState after deploying code");
+  impcert_dut_power_off(fx);
+  impcert_dut_power_on(fx);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no session after the power came back");
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, "DeviceState");
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, "CodeHash");
+  /* The cloud stays silent from here on. */
+  if (impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, 1000))
+    IMPCERT_FAIL_NOW(fx, "the stored code started while the harness held "
+                         "device time still");
+  impcert_clock_advance(fx, 9999);
+  if (impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, 500))
+    IMPCERT_FAIL_NOW(fx, "the stored code started after 9999 ms of device "
+                         "time, before the ten seconds");
+  impcert_clock_advance(fx, 1);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx,
+                        IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT) != NULL,
+                    "the stored code did not start when the harness "
+                    "advanced device time to ten seconds");
+}
+
 /* CAP-007: after a power cut the deployed code is still there and the
 ** wake reason is WAKEREASON_POWER_ON. */
 static void probe_power(impcert_fx *fx) {
@@ -180,6 +256,10 @@ static void probe_power(impcert_fx *fx) {
 static const struct impcert_case cases[] = {
     {"CAP-JIG", "jig: Hello, BootState and Led on the jig socket",
      "CAP-001", "probe", "jig", 0, probe_jig},
+    {"CAP-JIG-APP", "jig-app: AppState reports the deployed code running",
+     "CAP-002", "probe", "jig-app", 0, probe_app},
+    {"CAP-VIRTUAL-CLOCK", "virtual-clock: stored code waits 10 s of harness time",
+     "CAP-006", "probe", "virtual-clock", 0, probe_clock},
     {"CAP-JIG-POWER", "jig-power: code and wake reason survive a power cut",
      "CAP-007", "probe", "jig-power", 0, probe_power},
     {"CAP-BOARD-IMP001", "board:imp001: Hello and DeviceState say imp001",
