@@ -54,7 +54,7 @@ help:
 	@echo "make deps      install the Debian packages the build needs (as root)"
 	@echo "make all       build impcert, refimp, sqrun and the plugins into $(BUILD)/"
 	@echo "make check     build, then run every unit and conformance test"
-	@echo "make certify   build, then run the suite against refimp: reports/"
+	@echo "make certify   build, then certify refimp: reports/certification/"
 	@echo "make bench     build, run tests/bench/: table + reports/bench.json"
 	@echo "make mutants   run the suite against each tests/mutants/*.patch (slow)"
 	@echo "make clean     remove $(BUILD)/ and the reports"
@@ -266,21 +266,20 @@ CHECK_TARGETS := $(BIN)/impcert $(BIN)/refimp $(SQRUN) $(PLUGINS) $(BIN)/capgen 
 check: $(BUILD)/.deps $(CHECK_TARGETS)
 	@BUILD=$(BUILD) sh tests/check.sh
 
-# A certification of refimp into reports/, signed with a key made once per
-# build folder (build/certify-key.pem; the public key is also written beside
-# the certificate as reports/certificate.pub). A real certifier signs with
-# its own key: docs/certification.md.
+# A certification of refimp into reports/certification/ (a folder of its
+# own: everything in it is hashed into the certificate), signed with a key
+# made once per build folder (build/certify-key.pem; certify also writes the
+# public key beside the certificate). A real certifier uses its own key:
+# docs/certification.md.
 CERT_KEY := $(BUILD)/certify-key
-CERT_OUT := reports/junit.xml reports/report.html reports/captures \
-            reports/certificate.json reports/certificate.sig \
-            reports/certificate.pub
+CERT_OUT := reports/certification
 certify: $(BUILD)/.deps all
-	@mkdir -p reports && rm -rf $(CERT_OUT)
+	@rm -rf $(CERT_OUT) && mkdir -p reports
 	@test -f $(CERT_KEY).pem || $(BIN)/impcert keygen $(CERT_KEY).pem $(CERT_KEY).pub
 	$(BIN)/impcert certify --dut harness/duts/refimp-native.conf \
-	  --plugins $(PLUGDIR) --plan specs/plans/core.plan -o reports \
+	  --plugins $(PLUGDIR) --plan specs/plans/core.plan -o $(CERT_OUT) \
 	  --key $(CERT_KEY).pem -j 2
-	$(BIN)/impcert verify reports --pubkey $(CERT_KEY).pub
+	$(BIN)/impcert verify $(CERT_OUT) --pubkey $(CERT_KEY).pub
 
 # Benchmarks (docs/bench.md): not part of `check`; figures are ratios against
 # baselines measured in the same run. BENCH_RUNS, BENCH_ONLY, BENCH_STRICT.

@@ -43,6 +43,8 @@ static const char usage[] =
     "  --plugins DIR     folder of test plugins (default: BINDIR/../plugins,\n"
     "                    else BINDIR/../lib/impcert/plugins)\n"
     "  --filter GLOB     only tests whose ID matches GLOB (e.g. 'BOOT-*')\n"
+    "  --tag TAG         only tests with tag TAG (e.g. 'smoke')\n"
+    "  --req GLOB        only tests naming a requirement ID matching GLOB\n"
     "  --junit FILE      write a JUnit XML report to FILE\n"
     "  --html FILE       write a self-contained HTML report to FILE\n"
     "  --capture DIR     write each test's pcap and TLS key log to DIR\n"
@@ -188,6 +190,8 @@ int main(int argc, char **argv) {
       {"dut", required_argument, NULL, 'D'},
       {"plugins", required_argument, NULL, 'P'},
       {"filter", required_argument, NULL, 'F'},
+      {"tag", required_argument, NULL, 'G'},
+      {"req", required_argument, NULL, 'I'},
       {"junit", required_argument, NULL, 'J'},
       {"html", required_argument, NULL, 'H'},
       {"capture", required_argument, NULL, 'C'},
@@ -242,6 +246,8 @@ int main(int argc, char **argv) {
     case 'D': o.profile = optarg; break;
     case 'P': o.plugin_dir = optarg; break;
     case 'F': o.filter = optarg; break;
+    case 'G': o.tag = optarg; break;
+    case 'I': o.req = optarg; break;
     case 'J': o.junit = optarg; break;
     case 'H': o.html = optarg; break;
     case 'C': o.capture_dir = optarg; break;
@@ -315,9 +321,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "impcert: certify needs -o DIR\n");
     rc = IC_EXIT_USAGE;
   } else if (is_certify && (o.repeat > 1 || o.until_fail || o.shard_n ||
-                            o.filter)) {
+                            o.filter || o.tag || o.req)) {
     fprintf(stderr, "impcert: certify runs the whole plan once: --repeat, "
-                    "--until-fail, --shard and --filter do not apply\n");
+                    "--until-fail, --shard, --filter, --tag and --req do not "
+                    "apply\n");
     rc = IC_EXIT_USAGE;
   } else if (is_certify) {
     if (!o.plan)

@@ -37,6 +37,24 @@ static long long now_ms(void) {
 
 /* ---- selection ------------------------------------------------------------ */
 
+/* True if the comma-separated list has an item equal to want (or, with
+** glob, matching the shell pattern want). */
+static bool list_has(const char *list, const char *want, bool glob) {
+  char item[128];
+  for (const char *s = list ? list : ""; *s;) {
+    s += strspn(s, ", ");
+    size_t len = strcspn(s, ", ");
+    if (len && len < sizeof item) {
+      memcpy(item, s, len);
+      item[len] = '\0';
+      if (glob ? fnmatch(want, item, 0) == 0 : strcmp(want, item) == 0)
+        return true;
+    }
+    s += len;
+  }
+  return false;
+}
+
 int runner_select(const struct plugin *ps, int np, const struct run_opts *o,
                   struct runner_slot **out, int *n) {
   const char *filter = o->filter;
@@ -53,6 +71,10 @@ int runner_select(const struct plugin *ps, int np, const struct run_opts *o,
     for (size_t k = 0; k < ps[i].info->ncases; k++) {
       const struct impcert_case *tc = &ps[i].info->cases[k];
       if (filter && fnmatch(filter, tc->id, 0) != 0)
+        continue;
+      if (o->tag && !list_has(tc->tags, o->tag, false))
+        continue;
+      if (o->req && !list_has(tc->reqs, o->req, true))
         continue;
       /* Shards deal selected cases round-robin: stable for a given
       ** plugin set and filter, balanced whatever the plugin sizes. */
@@ -698,8 +720,10 @@ int runner_run(const struct run_opts *o) {
     goto out_plugins;
   }
   if (n == 0) {
-    fprintf(stderr, "impcert: no test matches '%s'\n",
-            o->filter ? o->filter : "*");
+    fprintf(stderr, "impcert: no test matches --filter '%s'%s%s%s%s\n",
+            o->filter ? o->filter : "*", o->tag ? " --tag " : "",
+            o->tag ? o->tag : "", o->req ? " --req " : "",
+            o->req ? o->req : "");
     goto out_slots;
   }
   if (o->quarantine && apply_quarantine(o, ps, np, slots, n) < 0)

@@ -26,6 +26,9 @@ struct run_opts {
   const char *profile;     /* DUT profile path */
   const char *plugin_dir;  /* folder of *.so plugins */
   const char *filter;      /* glob on test IDs, or NULL */
+  const char *tag;         /* only cases with this tag, or NULL */
+  const char *req;         /* only cases naming a requirement ID matching
+                              this glob, or NULL */
   const char *junit;       /* JUnit XML path, or NULL */
   const char *html;        /* HTML report path, or NULL */
   const char *capture_dir; /* pcap + key log per test, or NULL */

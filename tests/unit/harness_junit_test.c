@@ -113,8 +113,8 @@ static int xp_has(xmlDocPtr doc, const char *needle_expr, const char *sub) {
 }
 
 static const struct ic_run_info run_info = {
-    "harness/duts/refimp-native.conf", "refimp 0.1", 4242, "buildhost",
-    365 * 86400};
+    .profile = "harness/duts/refimp-native.conf", .firmware = "refimp 0.1",
+    .seed = 4242, .hostname = "buildhost", .started = 365 * 86400};
 
 /* Writes rs[0..n) into dir/name, validates, parses; NULL on failure. */
 static xmlDocPtr write_valid(const char *dir, const char *name,
@@ -426,7 +426,7 @@ static void test_times_and_nulls(void) {
        NULL, NULL, NULL},
       {NULL, "U", NULL, NULL, IMPCERT_INCONCLUSIVE, 1e300, NULL, NULL, NULL,
        NULL, NULL}};
-  struct ic_run_info bare = {NULL, NULL, 0, NULL, 0};
+  struct ic_run_info bare = {.profile = NULL};
   char path[96];
   struct ic_diag d = {""};
   snprintf(path, sizeof path, "%s/t.xml", dir);

@@ -34,6 +34,20 @@ static void loads_shipped_profile(void) {
   profile_fini(&p);
 }
 
+/* The commented third-party example parses, with what it declares. */
+static void loads_example_profile(void) {
+  struct profile p;
+  struct ic_diag d;
+  CU_ASSERT_EQUAL_FATAL(
+      profile_load("harness/duts/example-third-party.conf", &p, &d), 0);
+  CU_ASSERT_STRING_EQUAL(p.name, "acme-widget-sim");
+  CU_ASSERT_FALSE(profile_has(&p, "jig"));
+  CU_ASSERT_TRUE(profile_has(&p, "board:imp003"));
+  CU_ASSERT_EQUAL(p.time, PROFILE_TIME_REAL);
+  CU_ASSERT_EQUAL(p.startup_ms, 20000u);
+  profile_fini(&p);
+}
+
 /* Each bad profile must fail naming the line and the problem. */
 static void refuses_bad(void) {
   static const struct {
@@ -88,6 +102,7 @@ static void expands_command(void) {
 
 static const struct cu_test tests[] = {
     {"loads the shipped refimp profile", loads_shipped_profile},
+    {"loads the commented third-party example", loads_example_profile},
     {"refuses bad profiles with file:line", refuses_bad},
     {"expands the command template", expands_command},
     {NULL, NULL}};

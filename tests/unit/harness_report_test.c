@@ -25,8 +25,9 @@
 /* ---- helpers ------------------------------------------------------------ */
 
 static const struct ic_run_info run_info = {
-    "harness/duts/refimp-native.conf", "38.0 refimp 0.1", 7, "labhost",
-    1795400000};
+    .profile = "harness/duts/refimp-native.conf",
+    .firmware = "38.0 refimp 0.1", .seed = 7, .hostname = "labhost",
+    .started = 1795400000};
 
 /* Four messages (one of each direction) and four notes. */
 static const char transcript4[] =
