@@ -68,9 +68,10 @@ expect honest 0 "optional CC-FAIL fail"
   ok "certificate.json says certified" || bad "certificate.json verdict"
 [ "$(json "$T/honest/certificate.json" "d['counts']['inconclusive'], d['counts']['fail'], d['counts']['pass']")" = "1 1 8" ] &&
   ok "certificate counts inconclusive apart" || bad "counts: $(json "$T/honest/certificate.json" "d['counts']")"
-grep -q 'id="count-inconclusive">1<' "$T/honest/report.html" &&
-  ok "report.html counts the inconclusive case apart" ||
-  bad "report.html lacks count-inconclusive 1"
+ninc=$(json "$T/honest/certificate.json" "sum(t['verdict'] == 'inconclusive' for t in d['tests'])")
+[ "$ninc" -ge 1 ] && grep -q "id=\"count-inconclusive\">$ninc<" "$T/honest/report.html" &&
+  ok "report.html counts the $ninc inconclusive case(s) apart" ||
+  bad "report.html lacks count-inconclusive $ninc"
 xmllint --noout --schema specs/junit.xsd "$T/honest/junit.xml" 2>/dev/null &&
   ok "certify's junit.xml validates" || bad "certify's junit.xml is invalid"
 grep -q '<error type="inconclusive"' "$T/honest/junit.xml" &&
@@ -120,9 +121,9 @@ sed -i 's/"verdict": "certified"/"verdict": "certifie!"/' "$T/honest/certificate
   bad "edited certificate: $(cat "$T/v4.out")"
 
 # 3. Over-declaring is refused with the probe's evidence.
-profile over "jig, jig-power, board:imp001, jig-pins"
+profile over "jig, jig-power, board:imp001, jig-uart"
 certify over over good
-expect over 1 "over-declared: the profile declares 'jig-pins'.*does not offer 'jig-pins'"
+expect over 1 "over-declared: the profile declares 'jig-uart'.*does not offer 'jig-uart'"
 profile wrongboard "jig, jig-power, board:imp002" imp001
 certify wrongboard wrongboard good
 expect wrongboard 1 "over-declared.*'board:imp002'.*Hello.board is 'imp001'"

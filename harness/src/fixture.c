@@ -631,12 +631,22 @@ IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx) {
   return dut_alive(&fx->dut);
 }
 
+/* Read what the DUT said on the jig before its process ended: a DeepSleep
+** there (sent after the session closed) explains the exit. */
+static void drain_jig(impcert_fx *fx) {
+  struct pollfd jp = {fx->jig_fd, POLLIN, 0};
+  while (!fx->asleep && fx->jig_fd >= 0 && poll(&jp, 1, 0) > 0) {
+    jig_readable(fx);
+    jp.fd = fx->jig_fd;
+  }
+}
+
 /* A DUT that died by itself is an error for any test that waits on it. */
 static void check_dut(impcert_fx *fx) {
   if (fx->asleep) /* the process ended into deep sleep */
     return;
   if (fx->powered_once && fx->dut.pid > 0 && !dut_alive(&fx->dut) &&
-      fx->dut.exited) {
+      fx->dut.exited && (drain_jig(fx), !fx->asleep)) {
     char how[64];
     end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
                                "output", dut_describe(&fx->dut, how, sizeof how));
@@ -649,6 +659,7 @@ static void check_dut(impcert_fx *fx) {
 static void check_dut_settled(impcert_fx *fx) {
   for (int i = 0; i < 30 && dut_alive(&fx->dut); i++)
     poll(NULL, 0, 10);
+  drain_jig(fx);
   if (!fx->asleep && fx->powered_once && fx->dut.pid == 0 && fx->dut.exited) {
     char how[64];
     end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "

@@ -30,16 +30,16 @@ static int parse_ms(const char *v, unsigned *out) {
 }
 
 /* The capability names of specs/capabilities.md, in its table's order
-** (tests/unit/harness_profile_test.c checks the two agree). */
+** (tests/unit/harness_certify_test.c checks the two agree). */
 static const char *const cap_names[] = {
     "jig",           "jig-pins",      "jig-pwm",       "jig-uart",
     "jig-i2c",       "jig-wifi",      "jig-flash-faults", "jig-bluetooth",
-    "jig-app",       "jig-power",     "virtual-clock", "squirrel",      "board:imp001",
-    "board:imp002",  "board:imp003",  "board:imp004m", "board:imp005",
+    "jig-app",       "jig-power",     "virtual-clock", "squirrel",
+    "board:imp001",  "board:imp002",  "board:imp003",  "board:imp004m", "board:imp005",
     "board:imp006",  "board:impC001", "wifi",          "ethernet",
     "cellular",      "bluetooth",     "dac",           "sampler",
-    "dfsdm",         "spiflash",      "deep-sleep",    "nv",
-    "wps",           NULL};
+    "dfsdm",         "spiflash",      "os-update",     "deep-sleep",
+    "nv",            "wps",           NULL};
 
 const char *const *profile_cap_names(void) { return cap_names; }
 

@@ -6,12 +6,14 @@
 ** DUT into the state it needs. In `impcert run` a probe runs only when the
 ** profile declares its capability (a failed one breaks a CAP requirement);
 ** `impcert certify` runs every probe, declared or not, and compares.
-** Only what this edition can observe is probed: the jig socket, the jig
-** features Hello offers, AppState, the virtual clock, the board, and
-** power cuts.
+** Only what this edition can observe is probed: the jig socket and its
+** features (pins, PWM, flash faults; the others by Hello.features alone),
+** AppState, the virtual clock, the board, power cuts, Squirrel, deep
+** sleep and nv.
 */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <impcert/impcert.h>
 
@@ -134,12 +136,9 @@ static void probe_feature(impcert_fx *fx, const char *feature) {
 
 #define FEATURE_PROBE(fn, name) \
   static void fn(impcert_fx *fx) { probe_feature(fx, name); }
-FEATURE_PROBE(feature_pins, "jig-pins")
-FEATURE_PROBE(feature_pwm, "jig-pwm")
 FEATURE_PROBE(feature_uart, "jig-uart")
 FEATURE_PROBE(feature_i2c, "jig-i2c")
 FEATURE_PROBE(feature_wifi, "jig-wifi")
-FEATURE_PROBE(feature_faults, "jig-flash-faults")
 FEATURE_PROBE(feature_bluetooth, "jig-bluetooth")
 
 /* True if Hello offers `feature`. */
@@ -217,6 +216,195 @@ static void probe_clock(impcert_fx *fx) {
                     "advanced device time to ten seconds");
 }
 
+/* ---- probes that run Squirrel ------------------------------------------ */
+
+/* With the jig's Hello (the jig is needed to bring the DUT online),
+** activate and deploy code. */
+static void deploy_after(impcert_fx *fx, const Impjig__Hello *h,
+                         const char *code) {
+  if (!h)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no jig Hello: without the jig this "
+                                 "edition cannot bring the DUT online");
+  bring_online(fx);
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, "CodeHash");
+  impcert_send_answer(fx, false, code, false);
+}
+
+static void deploy(impcert_fx *fx, const char *code) {
+  deploy_after(fx, power_on_hello(fx), code);
+}
+
+/* The text after `prefix` of the next Log that starts with it, or NULL
+** if none comes within ms. Other frames are skipped. */
+static const char *log_after(impcert_fx *fx, const char *prefix,
+                             unsigned ms) {
+  size_t n = strlen(prefix);
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, ms);
+    if (!e)
+      return NULL;
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+        strncmp(e->log->text, prefix, n) == 0)
+      return e->log->text + n;
+  }
+}
+
+/* The code's first log: without it Squirrel is not running, and a probe
+** that needs Squirrel cannot decide. */
+static void wait_ready(impcert_fx *fx) {
+  if (!log_after(fx, "impcert-ready", WAIT))
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code did not log "
+                             "'impcert-ready': it needs Squirrel");
+}
+
+/* CAP-004: deployed code runs: its server.log() line arrives. */
+static void probe_squirrel(impcert_fx *fx) {
+  deploy(fx, "server.log(\"impcert-probe \" + imp.info().type);");
+  const char *type = log_after(fx, "impcert-probe ", 5000);
+  if (!type)
+    IMPCERT_FAIL_NOW(fx, "the deployed code's server.log() line did not "
+                         "arrive within 5000 ms: the DUT runs no code");
+  impcert_note(fx, "imp.info().type is '%s'", type);
+}
+
+/* Pins the probes use: the numbered pins of imp001/imp002, else the
+** lettered ones of later modules. */
+static bool numbered_pins(const Impjig__Hello *h) {
+  return !strcmp(h->board, "imp001") || !strcmp(h->board, "imp002");
+}
+
+/* CAP-009 jig-pins: a DIGITAL_OUT level reaches the jig, and a level the
+** jig drives reaches the code. */
+static void probe_pins(impcert_fx *fx) {
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (h && !offers(h, "jig-pins"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-pins'");
+  bool num = !h || numbered_pins(h);
+  const char *out = num ? "pin9" : "pinA", *in = num ? "pin2" : "pinB";
+  char code[512];
+  snprintf(code, sizeof code,
+           "hardware.%s.configure(DIGITAL_OUT, 1);"
+           "hardware.%s.configure(DIGITAL_IN, function() {"
+           "  server.log(\"impcert-pin \" + hardware.%s.read()); });"
+           "server.log(\"impcert-ready\");", out, in, in);
+  deploy_after(fx, h, code);
+  wait_ready(fx);
+  bool seen = false;
+  const Impjig__JigEnvelope *m;
+  while (!seen &&
+         (m = impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, WAIT)))
+    seen = !strcmp(m->pin_state->pin, out) && m->pin_state->level == 1;
+  if (!seen)
+    IMPCERT_FAIL_NOW(fx, "the jig saw no PinState %s level 1 after the code "
+                         "set it", out);
+  impcert_jig_drive_pin(fx, in, 1);
+  const char *level = log_after(fx, "impcert-pin ", WAIT);
+  IMPCERT_CHECK_MSG(fx, level && !strcmp(level, "1"),
+                    "after the jig drove %s high the code read %s", in,
+                    level ? level : "nothing (no callback)");
+}
+
+/* CAP-009 jig-pwm: a PWM output reaches the jig with its period and duty
+** cycle. */
+static void probe_pwm(impcert_fx *fx) {
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (h && !offers(h, "jig-pwm"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-pwm'");
+  const char *pin = !h || numbered_pins(h) ? "pin7" : "pinE";
+  char code[256];
+  snprintf(code, sizeof code,
+           "hardware.%s.configure(PWM_OUT, 0.001, 0.25);"
+           "server.log(\"impcert-ready\");", pin);
+  deploy_after(fx, h, code);
+  wait_ready(fx);
+  const Impjig__JigEnvelope *m =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PWM_STATE, WAIT);
+  if (!m)
+    IMPCERT_FAIL_NOW(fx, "the jig saw no PwmState after the code started "
+                         "PWM on %s", pin);
+  const Impjig__PwmState *p = m->pwm_state;
+  IMPCERT_CHECK_MSG(fx, !strcmp(p->pin, pin) &&
+                            p->period_s > 0.00099f && p->period_s < 0.00101f &&
+                            p->duty > 0.2475f && p->duty < 0.2525f,
+                    "PwmState %s period %g s duty %g, not %s 0.001 s 0.25",
+                    p->pin, (double)p->period_s, (double)p->duty, pin);
+}
+
+/* CAP-009 jig-flash-faults: a power cut armed for the next flash write
+** happens at the write BlinkUp causes. */
+static void probe_flash_faults(impcert_fx *fx) {
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (!h)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no jig Hello: faults are injected over "
+                                 "the jig");
+  if (!offers(h, "jig-flash-faults"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-flash-faults'");
+  impcert_jig_flash_fault(fx, 0, 0, NULL);
+  impcert_jig_blinkup(fx, "impcert-lab", "secret-pass", PLAN, TOKEN);
+  IMPCERT_CHECK_MSG(fx, impcert_dut_wait_power_cut(fx, WAIT),
+                    "the DUT stored its BlinkUp credentials without losing "
+                    "power at the armed flash cut");
+}
+
+/* After code that goes to deep sleep: the session ends, the DUT comes back
+** with a new session; returns the wake reason of its DeviceState and
+** answers that the code matches. */
+static unsigned warm_boot(impcert_fx *fx) {
+  if (!impcert_cloud_wait_closed(fx, WAIT))
+    IMPCERT_FAIL_NOW(fx, "the session did not end at imp.deepsleepfor()");
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no session within %d ms after a 1 s deep sleep",
+                     WAIT);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+  return s->wake_reason;
+}
+
+#define SLEEP_ONCE                                                     \
+  "else { server.log(\"impcert-ready\"); %s"                           \
+  "imp.wakeup(0.1, function() { imp.deepsleepfor(1); }); }"
+
+/* CAP-005 deep-sleep: a 1 s deep sleep ends in a warm boot with
+** WAKEREASON_TIMER. */
+static void probe_deep_sleep(impcert_fx *fx) {
+  char code[512];
+  snprintf(code, sizeof code,
+           "if (hardware.wakereason() == WAKEREASON_TIMER)"
+           "  server.log(\"impcert-wake timer\");" SLEEP_ONCE, "");
+  deploy(fx, code);
+  wait_ready(fx);
+  unsigned why = warm_boot(fx);
+  IMPCERT_CHECK_MSG(fx, why == IMPCERT_WAKEREASON_TIMER,
+                    "DeviceState.wake_reason after deep sleep is %u, not "
+                    "WAKEREASON_TIMER", why);
+  IMPCERT_CHECK_MSG(fx, log_after(fx, "impcert-wake timer", WAIT) != NULL,
+                    "after the wake hardware.wakereason() is not "
+                    "WAKEREASON_TIMER");
+}
+
+/* CAP-005 nv: a value stored in nv before deep sleep is there after. */
+static void probe_nv(impcert_fx *fx) {
+  unsigned value = 1000000u + (unsigned)getpid() % 8999999u;
+  char set[64], code[512], want[16];
+  snprintf(set, sizeof set, "nv <- {v = %u};", value);
+  snprintf(code, sizeof code,
+           "if (hardware.wakereason() == WAKEREASON_TIMER)"
+           "  server.log(\"impcert-nv \" + (\"nv\" in getroottable() && "
+           "\"v\" in nv ? nv.v : \"missing\"));" SLEEP_ONCE, set);
+  snprintf(want, sizeof want, "%u", value);
+  deploy(fx, code);
+  wait_ready(fx);
+  warm_boot(fx);
+  const char *got = log_after(fx, "impcert-nv ", WAIT);
+  if (!got)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the code logged nothing after the wake");
+  IMPCERT_CHECK_MSG(fx, !strcmp(got, want),
+                    "nv.v after deep sleep is %s, not %s", got, want);
+}
+
 /* CAP-007: after a power cut the deployed code is still there and the
 ** wake reason is WAKEREASON_POWER_ON. */
 static void probe_power(impcert_fx *fx) {
@@ -276,18 +464,24 @@ static const struct impcert_case cases[] = {
      "CAP-003", "probe", "board:imp006", 0, board_imp006},
     {"CAP-BOARD-IMPC001", "board:impC001: Hello and DeviceState say impC001",
      "CAP-003", "probe", "board:impC001", 0, board_impC001},
-    {"CAP-JIG-PINS", "jig-pins: offered in Hello.features",
-     "CAP-002,CAP-009", "probe", "jig-pins", 0, feature_pins},
-    {"CAP-JIG-PWM", "jig-pwm: offered in Hello.features",
-     "CAP-002,CAP-009", "probe", "jig-pwm", 0, feature_pwm},
+    {"CAP-JIG-PINS", "jig-pins: levels cross the jig both ways",
+     "CAP-002,CAP-009", "probe", "jig-pins", 0, probe_pins},
+    {"CAP-JIG-PWM", "jig-pwm: PWM period and duty reach the jig",
+     "CAP-002,CAP-009", "probe", "jig-pwm", 0, probe_pwm},
     {"CAP-JIG-UART", "jig-uart: offered in Hello.features",
      "CAP-002,CAP-009", "probe", "jig-uart", 0, feature_uart},
     {"CAP-JIG-I2C", "jig-i2c: offered in Hello.features",
      "CAP-002,CAP-009", "probe", "jig-i2c", 0, feature_i2c},
     {"CAP-JIG-WIFI", "jig-wifi: offered in Hello.features",
      "CAP-002,CAP-009", "probe", "jig-wifi", 0, feature_wifi},
-    {"CAP-JIG-FLASH-FAULTS", "jig-flash-faults: offered in Hello.features",
-     "CAP-002,CAP-009", "probe", "jig-flash-faults", 0, feature_faults},
+    {"CAP-JIG-FLASH-FAULTS", "jig-flash-faults: an armed cut cuts power",
+     "CAP-002,CAP-009", "probe", "jig-flash-faults", 0, probe_flash_faults},
+    {"CAP-SQUIRREL", "squirrel: deployed code's server.log() arrives",
+     "CAP-004", "probe", "squirrel", 0, probe_squirrel},
+    {"CAP-DEEP-SLEEP", "deep-sleep: a 1 s sleep wakes with WAKEREASON_TIMER",
+     "CAP-005", "probe", "deep-sleep", 0, probe_deep_sleep},
+    {"CAP-NV", "nv: a value in nv survives deep sleep", "CAP-005", "probe",
+     "nv", 0, probe_nv},
     {"CAP-JIG-BLUETOOTH", "jig-bluetooth: offered in Hello.features",
      "CAP-002,CAP-009", "probe", "jig-bluetooth", 0, feature_bluetooth},
 };
