@@ -39,8 +39,10 @@ static int list_add(struct plan_list *l, const char *s) {
   return 0;
 }
 
-/* A test-ID glob: letters, digits, '-', '_', '.', and glob characters. */
+/* A test-ID glob: letters, digits, '-', '_', '.', and glob characters;
+** a leading '!' excludes what the rest matches. */
 static bool valid_pattern(const char *s) {
+  s += *s == '!';
   if (!*s)
     return false;
   for (; *s; s++)
@@ -195,6 +197,7 @@ int plan_check_ids(const struct plan *p, const char *const *ids, int n,
   for (int r = 0; r < p->nrules; r++)
     for (int k = 0; k < p->rules[r].patterns.n; k++) {
       const char *pat = p->rules[r].patterns.v[k];
+      pat += pat[0] == '!';
       bool hit = false;
       for (int i = 0; i < n && !hit; i++)
         hit = fnmatch(pat, ids[i], 0) == 0;
@@ -213,11 +216,17 @@ static bool rule_active(const struct plan_rule *r, const struct profile *c) {
   return true;
 }
 
+/* A rule matches an ID that one of its patterns matches and none of its
+** "!" patterns does. */
 static bool rule_matches(const struct plan_rule *r, const char *id) {
-  for (int i = 0; i < r->patterns.n; i++)
-    if (fnmatch(r->patterns.v[i], id, 0) == 0)
-      return true;
-  return false;
+  bool hit = false;
+  for (int i = 0; i < r->patterns.n; i++) {
+    const char *pat = r->patterns.v[i];
+    if (pat[0] == '!' && fnmatch(pat + 1, id, 0) == 0)
+      return false;
+    hit |= pat[0] != '!' && fnmatch(pat, id, 0) == 0;
+  }
+  return hit;
 }
 
 enum plan_role plan_role_of(const struct plan *p, const struct profile *caps,

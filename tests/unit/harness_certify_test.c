@@ -130,12 +130,13 @@ static void plan_loads_and_classifies(void) {
       "# a plan\nname = t\ntitle = test plan\nrequires = jig\n"
       "mandatory = A-*, B-1 when jig\n"
       "mandatory = C-1 when jig, jig-power\n"
-      "optional = C-*, D-1\n");
+      "optional = C-*, D-1\n"
+      "optional = E-*, !E-2\n");
   struct plan p;
   struct ic_diag d;
   CU_ASSERT_EQUAL_FATAL(plan_load(path, &p, &d), 0);
   CU_ASSERT_STRING_EQUAL(p.name, "t");
-  CU_ASSERT_EQUAL(p.nrules, 3);
+  CU_ASSERT_EQUAL(p.nrules, 4);
   struct profile caps = {0};
   char miss[64];
   CU_ASSERT_TRUE(plan_missing_requires(&p, &caps, miss, sizeof miss));
@@ -143,6 +144,8 @@ static void plan_loads_and_classifies(void) {
   CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "A-1"), PLAN_NONE);
   CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "C-1"), PLAN_OPTIONAL);
   CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "D-1"), PLAN_OPTIONAL);
+  CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "E-1"), PLAN_OPTIONAL);
+  CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "E-2"), PLAN_NONE);
   CU_ASSERT_EQUAL_FATAL(profile_add_cap(&caps, "jig"), 0);
   CU_ASSERT_FALSE(plan_missing_requires(&p, &caps, miss, sizeof miss));
   CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "A-1"), PLAN_MANDATORY);
@@ -151,9 +154,9 @@ static void plan_loads_and_classifies(void) {
   CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "C-1"), PLAN_OPTIONAL);
   CU_ASSERT_EQUAL_FATAL(profile_add_cap(&caps, "jig-power"), 0);
   CU_ASSERT_EQUAL(plan_role_of(&p, &caps, "C-1"), PLAN_MANDATORY);
-  const char *ids[] = {"A-7", "B-1", "C-1", "D-1"};
-  CU_ASSERT_EQUAL(plan_check_ids(&p, ids, 4, &d), 0);
-  CU_ASSERT_EQUAL(plan_check_ids(&p, ids, 3, &d), -1);
+  const char *ids[] = {"A-7", "B-1", "C-1", "E-1", "E-2", "D-1"};
+  CU_ASSERT_EQUAL(plan_check_ids(&p, ids, 6, &d), 0);
+  CU_ASSERT_EQUAL(plan_check_ids(&p, ids, 5, &d), -1);
   CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, ":7: 'D-1' matches no test"));
   profile_fini(&caps);
   plan_fini(&p);
