@@ -335,8 +335,10 @@ int main(int argc, char **argv) {
     if (next > now)
       hal_wait_event(next);
   }
-  if (b->phase == BOOT_PHASE_ASLEEP)
+  if (b->phase == BOOT_PHASE_ASLEEP) {
+    app_fini(&app);
     return deep_sleep(b, argv);
+  }
   rf_log("stop requested: shutting down");
   app_fini(&app);
   boot_fini(b);

@@ -926,7 +926,8 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
         note(fx, "cloud", "SNI: %s", fx->sni);
       if (fx->sess) {
         fx->sess_port = i;
-        note(fx, "cloud", "TLS session established");
+        note(fx, "cloud", "TLS session established%s",
+             tls_resumed(fx->sess) ? " (resumed)" : "");
         appcap_session(fx->app, i);
         return IMPCERT_SESSION_OK;
       }
@@ -959,6 +960,10 @@ IMPCERT_EXPORT void impcert_cloud_pause(impcert_fx *fx, bool paused) {
 
 IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx) {
   return fx->sess ? fx->sess_port : -1;
+}
+
+IMPCERT_EXPORT bool impcert_cloud_session_resumed(impcert_fx *fx) {
+  return fx->sess && tls_resumed(fx->sess);
 }
 
 IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx) {

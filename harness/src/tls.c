@@ -320,6 +320,10 @@ int tls_write(struct tls_conn *t, const void *buf, size_t n,
   return 0;
 }
 
+bool tls_resumed(const struct tls_conn *t) {
+  return t && SSL_session_reused(t->ssl);
+}
+
 int tls_fd(const struct tls_conn *t) { return t->fd; }
 
 void tls_close(struct tls_conn *t) {

@@ -53,6 +53,8 @@ int tls_write(struct tls_conn *t, const void *buf, size_t n,
 
 /* The socket, for poll(). */
 int tls_fd(const struct tls_conn *t);
+/* True if the client resumed an earlier TLS session (SSL_session_reused). */
+bool tls_resumed(const struct tls_conn *t);
 
 /* Send close_notify (best effort), close the socket, free t. */
 void tls_close(struct tls_conn *t);

@@ -170,11 +170,24 @@ static void fix_identity(struct boot *b, struct store_config *c) {
 
 static void start_conversation(struct boot *b, uint64_t now);
 
+/* [NET-005, NET-006] The servers to try, in order: the list the cloud
+** sent (stored), else the built-in one (--server-name). Every name is
+** reached at --server-addr (the board's resolver under impcert) and
+** checked as its own name (SNI and certificate). */
+static size_t server_count(const struct boot *b) {
+  return b->store.cfg.nhosts ? b->store.cfg.nhosts : 1;
+}
+
+static const char *server_name(const struct boot *b, size_t i) {
+  return b->store.cfg.nhosts ? b->store.cfg.hosts[i] : b->cfg.server_name;
+}
+
 /* Back to connecting after a lost session: wait BOOT_RETRY_MS, start at
 ** the first port. */
 static void session_lost(struct boot *b, uint64_t now, const char *why) {
   session_close(&b->sess, why);
   b->phase = BOOT_PHASE_CONNECT;
+  b->server_ix = 0;
   b->port_ix = 0;
   b->connect_at = now + BOOT_RETRY_MS;
   rf_log("reconnecting in %u ms", BOOT_RETRY_MS);
@@ -184,21 +197,26 @@ static void session_lost(struct boot *b, uint64_t now, const char *why) {
 /* Start connecting now from the first port (cold start of the link). */
 static void connect_now(struct boot *b, uint64_t now) {
   b->phase = BOOT_PHASE_CONNECT;
+  b->server_ix = 0;
   b->port_ix = 0;
   b->connect_at = now;
   b->round_failed = false;
 }
 
-/* [NET-001, NET-003, NET-004] Try the next port; after the last, back
-** off and restart from the first. */
+/* [NET-001, NET-003..006] Try the next port of the current server; after
+** its last port the next server; after the last server, back off and
+** restart from the first. */
 static void try_port(struct boot *b, uint64_t now) {
   struct rf_diag d = {""};
-  struct hal_endpoint ep = {b->cfg.server_name, b->cfg.server_addr,
+  if (b->server_ix >= server_count(b)) /* the list changed meanwhile */
+    b->server_ix = 0;
+  struct hal_endpoint ep = {server_name(b, b->server_ix), b->cfg.server_addr,
                             b->cfg.ports[b->port_ix]};
   rf_log("connecting to %s (%s) port %u", ep.host, ep.addr, ep.port);
   enum rf_status st = session_open(&b->sess, &ep, &d);
   if (st == RF_OK) {
-    rf_log("connected to %s port %u", ep.host, ep.port);
+    rf_log("connected to %s port %u%s", ep.host, ep.port,
+           hal_conn_resumed(b->sess.conn) ? " (TLS session resumed)" : "");
     b->round_failed = false;
     start_conversation(b, now);
     return;
@@ -206,14 +224,21 @@ static void try_port(struct boot *b, uint64_t now) {
   rf_log("port %u failed: %s", ep.port, d.msg);
   if (st == RF_ESTOP)
     return;
-  if (++b->port_ix == b->cfg.nports) {
-    b->port_ix = 0;
-    b->connect_at = now + BOOT_RETRY_MS;
-    b->round_failed = true;
+  if (++b->port_ix < b->cfg.nports)
+    return;
+  b->port_ix = 0;
+  if (++b->server_ix < server_count(b))
+    return;
+  b->server_ix = 0;
+  b->connect_at = now + BOOT_RETRY_MS;
+  b->round_failed = true;
+  if (server_count(b) > 1)
+    rf_log("all %zu servers failed on all %zu ports; retrying in %u ms",
+           server_count(b), b->cfg.nports, BOOT_RETRY_MS);
+  else
     rf_log("all %zu ports failed; retrying in %u ms", b->cfg.nports,
            BOOT_RETRY_MS);
-    report(b);
-  }
+  report(b);
 }
 
 /* ---- the conversation (wire.md, steps 1-5) ------------------------------ */
@@ -400,8 +425,8 @@ static void on_answer(struct boot *b, const Impwire__CloudAnswer *a,
 
 /* ---- frames at any time ------------------------------------------------- */
 
-/* [NET-007, STORE-025] The list is stored; using it to connect (NET-006)
-** is not done yet: under impcert the address is pinned by --server-addr. */
+/* [NET-006, NET-007, STORE-025] The list replaces the built-in one (or
+** the last list), persists, and is used from the next connection on. */
 static void on_server_list(struct boot *b, const Impwire__ServerList *sl) {
   struct store_config c = b->store.cfg;
   if (sl->n_hosts > STORE_HOSTS_MAX) {
@@ -420,7 +445,8 @@ static void on_server_list(struct boot *b, const Impwire__ServerList *sl) {
   }
   c.nhosts = sl->n_hosts;
   save_config(b, &c, "the server list");
-  rf_log("server list stored (%zu hosts)", c.nhosts);
+  rf_log("server list stored (%zu hosts, first %s); used from the next "
+         "connection", c.nhosts, c.nhosts ? c.hosts[0] : "(none)");
 }
 
 static void on_reload(struct boot *b, uint64_t now) {

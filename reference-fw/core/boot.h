@@ -108,7 +108,8 @@ struct boot {
   struct session sess;
   enum boot_phase phase;
   uint32_t wake_reason;        /* enum boot_wake */
-  size_t port_ix;              /* next port to try */
+  size_t server_ix;            /* server (of boot_server) being tried */
+  size_t port_ix;              /* next port to try on it */
   uint64_t connect_at;
   bool round_failed;           /* every port failed since last success */
   bool reported;               /* state and LED were sent once */

@@ -142,6 +142,10 @@ enum hal_status hal_conn_open(const struct hal_endpoint *ep,
                               struct hal_conn **out, char *why,
                               size_t why_cap);
 
+/* True if the handshake resumed a TLS session of an earlier connection to
+** the same host and port (boards keep a few; none: false). */
+bool hal_conn_resumed(const struct hal_conn *c);
+
 /* Send all n bytes (blocks until written). HAL_OK, HAL_EIO, HAL_ECLOSED. */
 enum hal_status hal_conn_send(struct hal_conn *c, const void *buf, size_t n);
 

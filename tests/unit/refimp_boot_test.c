@@ -47,6 +47,8 @@ static struct {
   struct hal_conn conn;
   struct pipe_buf to_dev, from_dev;
   uint16_t tried[64];
+  char tried_host[64][32];  /* host of each attempt (truncated) */
+  const char *accept_host;  /* the one host that answers; NULL: any */
   size_t ntried;
   bool jig_up;
   struct pipe_buf jig_in, jig_out;
@@ -95,8 +97,10 @@ enum hal_status hal_conn_open(const struct hal_endpoint *ep,
                               struct hal_conn **out, char *why,
                               size_t why_cap) {
   *out = NULL;
+  snprintf(fk.tried_host[fk.ntried % 64], 32, "%s", ep->host);
   fk.tried[fk.ntried++ % 64] = ep->port;
-  if (ep->port != fk.accept_port) {
+  if (ep->port != fk.accept_port ||
+      (fk.accept_host && strcmp(ep->host, fk.accept_host) != 0)) {
     snprintf(why, why_cap, "TCP connect: refused");
     return HAL_EIO;
   }
@@ -141,6 +145,11 @@ enum hal_status hal_conn_recv(struct hal_conn *c, void *buf, size_t cap,
   if (*got)
     return HAL_OK;
   return fk.cloud_closed ? HAL_ECLOSED : HAL_EAGAIN;
+}
+
+bool hal_conn_resumed(const struct hal_conn *c) {
+  (void)c;
+  return false;
 }
 
 void hal_conn_close(struct hal_conn *c) {
@@ -737,6 +746,51 @@ static void test_deep_sleep_and_warm_boot(void) {
   boot_fini(&b);
 }
 
+/* [NET-005..007] The cloud's server list replaces the built-in one, is
+** tried server by server (all ports each), and survives a power cycle. */
+static void test_server_list(void) {
+  struct boot b;
+  activate_with_code(&b, "server.log()");
+  Impwire__ServerList sl = IMPWIRE__SERVER_LIST__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  char *hosts[] = {"a.test", "b.test"};
+  sl.n_hosts = 2;
+  sl.hosts = hosts;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_SERVER_LIST;
+  e.server_list = &sl;
+  cloud_send(&e);
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open); /* the current session goes on */
+  CU_ASSERT_EQUAL(b.store.cfg.nhosts, 2u);
+  fk.cloud_closed = true;
+  fk.accept_host = "b.test";
+  fk.ntried = 0;
+  fk.now = settle(&b);
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open);
+  CU_ASSERT_EQUAL(fk.ntried, 5u);
+  static const char *const want_host[] = {"a.test", "a.test", "a.test",
+                                          "b.test", "b.test"};
+  static const uint16_t want_port[] = {31314, 993, 443, 31314, 993};
+  for (size_t i = 0; i < 5 && i < fk.ntried; i++) {
+    CU_ASSERT_STRING_EQUAL(fk.tried_host[i], want_host[i]);
+    CU_ASSERT_EQUAL(fk.tried[i], want_port[i]);
+  }
+  /* persisted: the next power-on starts with a.test */
+  power_cycle(&b);
+  settle(&b);
+  CU_ASSERT_STRING_EQUAL(fk.tried_host[0], "a.test");
+  /* nobody answers: every server on every port, then the back-off */
+  fk.accept_port = 0;
+  fk.cloud_closed = true;
+  fk.now = settle(&b); /* the lost session: retry after the back-off */
+  fk.ntried = 0;
+  uint64_t next = settle(&b);
+  CU_ASSERT_EQUAL(fk.ntried, 6u);
+  CU_ASSERT_EQUAL(next, fk.now + BOOT_RETRY_MS);
+  boot_fini(&b);
+}
+
 static const struct cu_test boot_tests[] = {
     {"BlinkUp, activation, code (seeds/003)", test_blinkup_to_code},
     {"Reload: step 2 on the same session", test_reload},
@@ -748,6 +802,7 @@ static const struct cu_test boot_tests[] = {
     {"10-second rule: code starts at 10 s", test_ten_second_rule},
     {"answer first: code starts at once", test_answer_before_ten_seconds},
     {"virtual clock: allow, ClockDone", test_virtual_clock},
+    {"server list: order, persistence", test_server_list},
     {"deep sleep, warm boot, connect on request",
      test_deep_sleep_and_warm_boot},
     {NULL, NULL}};

@@ -206,6 +206,10 @@ IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx);
 ** again. Waiting calls go on serving the jig meanwhile. */
 IMPCERT_EXPORT void impcert_cloud_pause(impcert_fx *fx, bool paused);
 
+/* True if the current session's TLS handshake resumed an earlier session
+** (the device offered a session or ticket the cloud had issued). */
+IMPCERT_EXPORT bool impcert_cloud_session_resumed(impcert_fx *fx);
+
 /* The server name (SNI) the device sent in the current session, or NULL. */
 IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx);
 

@@ -27,18 +27,32 @@
 #define NET_CONNECT_MS 5000
 #define NET_HANDSHAKE_MS 10000
 #define NET_SEND_MS 10000
+#define NET_SESSIONS 4 /* TLS sessions kept for resumption */
 
 struct hal_conn {
   int fd;
   SSL *ssl;
+  char host[256];
+  uint16_t port;
 };
 
-/* GLOBAL: the TLS context (factory CA) and the open connection that
-** hal_wait_event watches. Main thread only. */
+/* A TLS session the server gave us, to resume the next time we connect
+** to the same host and port. */
+struct cached_session {
+  char host[256];
+  uint16_t port;
+  SSL_SESSION *sess;  /* NULL: free slot */
+  uint64_t used;      /* for least-recently-used replacement */
+};
+
+/* GLOBAL: the TLS context (factory CA), the open connection that
+** hal_wait_event watches, and the session cache. Main thread only. */
 static struct {
   SSL_CTX *ctx;
   struct hal_conn *open;
-} net = {NULL, NULL};
+  struct cached_session cache[NET_SESSIONS];
+  uint64_t clock;     /* counts cache uses */
+} net;
 
 void hal_sha256(const void *data, size_t n, uint8_t out[32]) {
   unsigned len = 32;
@@ -53,6 +67,56 @@ static void ssl_reason(char *buf, size_t cap) {
   if (e)
     ERR_error_string_n(e, buf, cap);
   ERR_clear_error();
+}
+
+/* ---- the TLS session cache [REG-019] ---------------------------------- */
+
+static struct cached_session *cache_find(const char *host, uint16_t port) {
+  for (int i = 0; i < NET_SESSIONS; i++) {
+    struct cached_session *e = &net.cache[i];
+    if (e->sess && e->port == port && strcmp(e->host, host) == 0)
+      return e;
+  }
+  return NULL;
+}
+
+/* OpenSSL hands over each session (or TLS 1.3 ticket) the server sends:
+** keep it for its host and port, replacing the older one for them, else
+** a free slot, else the least recently used. Returns 1: the reference is
+** ours now. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess) {
+  struct hal_conn *c = SSL_get_app_data(ssl);
+  if (!c || !SSL_SESSION_is_resumable(sess))
+    return 0;
+  struct cached_session *e = cache_find(c->host, c->port);
+  if (!e) {
+    e = &net.cache[0];
+    for (int i = 0; i < NET_SESSIONS; i++) {
+      if (!net.cache[i].sess) {
+        e = &net.cache[i];
+        break;
+      }
+      if (net.cache[i].used < e->used)
+        e = &net.cache[i];
+    }
+  }
+  SSL_SESSION_free(e->sess);
+  e->sess = sess;
+  e->port = c->port;
+  snprintf(e->host, sizeof(e->host), "%s", c->host);
+  e->used = ++net.clock;
+  return 1;
+}
+
+static void cache_clear(void) {
+  for (int i = 0; i < NET_SESSIONS; i++) {
+    SSL_SESSION_free(net.cache[i].sess);
+    net.cache[i].sess = NULL;
+  }
+}
+
+bool hal_conn_resumed(const struct hal_conn *c) {
+  return c && SSL_session_reused(c->ssl);
 }
 
 enum hal_status hal_posix_net_init(const char *ca_file, char *why,
@@ -70,6 +134,10 @@ enum hal_status hal_posix_net_init(const char *ca_file, char *why,
   SSL_CTX_set_verify(net.ctx, SSL_VERIFY_PEER, NULL);
   /* a TCP close without close_notify counts as a close, not an error */
   SSL_CTX_set_options(net.ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  /* [REG-019] sessions are kept by us, per host and port (on_new_session) */
+  SSL_CTX_set_session_cache_mode(net.ctx, SSL_SESS_CACHE_CLIENT |
+                                              SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(net.ctx, on_new_session);
   if (access(ca_file, R_OK) != 0) {
     snprintf(why, why_cap, "--ca %s: %s", ca_file, strerror(errno));
     hal_posix_net_fini();
@@ -94,6 +162,7 @@ enum hal_status hal_posix_net_init(const char *ca_file, char *why,
 void hal_posix_net_fini(void) {
   if (net.open)
     hal_conn_close(net.open);
+  cache_clear();
   SSL_CTX_free(net.ctx);
   net.ctx = NULL;
 }
@@ -204,6 +273,15 @@ static enum hal_status tls_start(struct hal_conn *c,
     ssl_reason(reason, sizeof(reason));
     snprintf(why, why_cap, "TLS setup for host %s: %s", ep->host, reason);
     return HAL_EINVAL;
+  }
+  /* [REG-019] resume the last session with this server if we have one */
+  snprintf(c->host, sizeof(c->host), "%s", ep->host);
+  c->port = ep->port;
+  SSL_set_app_data(c->ssl, c);
+  struct cached_session *cs = cache_find(ep->host, ep->port);
+  if (cs) {
+    cs->used = ++net.clock;
+    SSL_set_session(c->ssl, cs->sess);
   }
   ERR_clear_error();
   for (;;) {
