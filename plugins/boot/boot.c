@@ -383,6 +383,59 @@ static void answer_before_ten_seconds(impcert_fx *fx) {
                     "the code was stopped or restarted at the 10-second mark");
 }
 
+/* The code of the deep-sleep test: the first run keeps 7 in nv and
+** sleeps 5 s; the timer wake asks for a session and logs what nv held. */
+#define SLEEPER                                                          \
+  "if (hardware.wakereason() == WAKEREASON_TIMER) {\n"                   \
+  "  server.connect(function(r) { server.log(\"woke \" + nv.n); });\n"    \
+  "} else {\n"                                                            \
+  "  nv <- {n = 7};\n"                                                     \
+  "  server.sleepfor(5);\n"                                                \
+  "}\n"
+
+/* WAKE-002, WAKE-016, WAKE-019, BOOT-016, BOOT-017, STORE-001: deep sleep
+** closes the session; the timer wake comes after exactly 5 s of device
+** time, starts the code at once with WAKEREASON_TIMER and nv kept, and
+** connects only when the code asks, at step 2, keeping the code running. */
+static void deep_sleep_warm_boot(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_clock_advance(fx, 0);
+  activate(fx);
+  impcert_send_answer(fx, false, SLEEPER, false);
+  IMPCERT_REQUIRE(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP,
+                                       WAIT) != NULL);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the session stayed open into deep sleep");
+  impcert_clock_advance(fx, 4999);
+  IMPCERT_CHECK_MSG(fx, impcert_dut_asleep(fx) && !impcert_dut_running(fx),
+                    "the device woke before 5 s of device time");
+  impcert_clock_advance(fx, 1);
+  IMPCERT_REQUIRE(fx, impcert_dut_running(fx));
+  const Impjig__JigEnvelope *e;
+  while ((e = impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE,
+                               WAIT)) && !e->app_state->running) {
+  }
+  IMPCERT_REQUIRE(fx, e != NULL);
+  IMPCERT_CHECK_MSG(fx, e->app_state->wake_reason ==
+                            IMPCERT_WAKEREASON_TIMER,
+                    "the warm boot ran the code with wake reason %u",
+                    e->app_state->wake_reason);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_TIMER,
+                    "DeviceState after the timer wake has wake reason %u",
+                    s->wake_reason);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+  const Impwire__Envelope *log =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_LOG, WAIT);
+  IMPCERT_CHECK_MSG(fx, strcmp(log->log->text, "woke 7") == 0,
+                    "the code logged '%s', expected nv kept: 'woke 7'",
+                    log->log->text);
+}
+
 static const struct impcert_case cases[] = {
     {"BOOT-001", "Pending Activation sends plan ID and enrollment token",
      "BOOT-001", "boot,smoke", "jig", 0, activation_request},
@@ -420,6 +473,10 @@ static const struct impcert_case cases[] = {
     {"TIME-003", "cold boot: stored code starts on the cloud's answer",
      "BOOT-014", "time,boot", "jig,jig-power,jig-app,virtual-clock", 0,
      answer_before_ten_seconds},
+    {"TIME-004", "deep sleep, timer wake: warm boot with nv, connect on ask",
+     "WAKE-002,WAKE-016,WAKE-019,BOOT-016,BOOT-017,STORE-001", "time,sleep",
+     "jig,jig-power,jig-app,squirrel,virtual-clock", 0,
+     deep_sleep_warm_boot},
 };
 
 IMPCERT_PLUGIN("boot", cases)

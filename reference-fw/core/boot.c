@@ -187,6 +187,7 @@ static const char *server_name(const struct boot *b, size_t i) {
 static void session_lost(struct boot *b, uint64_t now, const char *why) {
   session_close(&b->sess, why);
   b->phase = BOOT_PHASE_CONNECT;
+  b->backoff_pending = false;
   b->server_ix = 0;
   b->port_ix = 0;
   b->connect_at = now + BOOT_RETRY_MS;
@@ -197,6 +198,7 @@ static void session_lost(struct boot *b, uint64_t now, const char *why) {
 /* Start connecting now from the first port (cold start of the link). */
 static void connect_now(struct boot *b, uint64_t now) {
   b->phase = BOOT_PHASE_CONNECT;
+  b->backoff_pending = false;
   b->server_ix = 0;
   b->port_ix = 0;
   b->connect_at = now;
@@ -230,6 +232,9 @@ static void try_port(struct boot *b, uint64_t now) {
   if (++b->server_ix < server_count(b))
     return;
   b->server_ix = 0;
+  /* the back-off counts from the failure, which may be well after `now`
+  ** (the attempt blocks): the next turn sets connect_at from its now */
+  b->backoff_pending = true;
   b->connect_at = now + BOOT_RETRY_MS;
   b->round_failed = true;
   if (server_count(b) > 1)
@@ -821,6 +826,10 @@ static uint64_t step_phase(struct boot *b, uint64_t now) {
   case BOOT_PHASE_ASLEEP:
     return UINT64_MAX;
   case BOOT_PHASE_CONNECT:
+    if (b->backoff_pending) {
+      b->backoff_pending = false;
+      b->connect_at = now + BOOT_RETRY_MS;
+    }
     if (now < b->connect_at)
       return b->connect_at;
     try_port(b, now);

@@ -111,6 +111,8 @@ struct boot {
   size_t server_ix;            /* server (of boot_server) being tried */
   size_t port_ix;              /* next port to try on it */
   uint64_t connect_at;
+  bool backoff_pending;        /* a round just failed: back off from the
+                                  next turn's now */
   bool round_failed;           /* every port failed since last success */
   bool reported;               /* state and LED were sent once */
   enum boot_state state_sent;
