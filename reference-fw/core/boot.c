@@ -454,6 +454,106 @@ static void on_server_list(struct boot *b, const Impwire__ServerList *sl) {
          "connection", c.nhosts, c.nhosts ? c.hosts[0] : "(none)");
 }
 
+/* [OSUPD-001, WAKE-008, OSUPD-003, OSUPD-004, STORE-003] Install the
+** downloaded image and cold-restart: wake reason NEW_FIRMWARE, the new
+** version reported, code and credentials kept, nv lost, connect at once. */
+static void install_os(struct boot *b, uint64_t now) {
+  struct store_config c = b->store.cfg;
+  b->os_pending = false;
+  snprintf(c.os_version, sizeof(c.os_version), "%s",
+           b->store.os_image_version);
+  save_config(b, &c, "the installed OS version");
+  if (strcmp(b->store.cfg.os_version, b->store.os_image_version) != 0) {
+    rf_log("OS %s not installed (config not written); it is installed at "
+           "the next power-on", b->store.os_image_version);
+    return;
+  }
+  snprintf(b->os_running, sizeof(b->os_running), "%s", c.os_version);
+  rf_log("OS %s installed: cold restart (wake reason %u)", b->os_running,
+         BOOT_WAKE_NEW_FIRMWARE);
+  hal_retained_clear();
+  memset(&b->ret, 0, sizeof(b->ret));
+  b->warm = false;
+  stop_code(b);
+  session_close(&b->sess, "OS update: restarting");
+  b->wake_reason = BOOT_WAKE_NEW_FIRMWARE;
+  connect_now(b, now);
+  b->code_wait_until = boot_state_of(b) == BOOT_ACTIVATED_WITH_CODE
+                           ? now + BOOT_CODE_WAIT_MS
+                           : UINT64_MAX;
+  report(b);
+}
+
+/* The application's shutdown handler takes the update (polite
+** deployment, seeds/002); a forced update is never deferred. */
+static bool os_deferred(struct boot *b, const Impwire__NewOs *nos) {
+  if (nos->has_forced && nos->forced)
+    return false;
+  return b->code_running && b->hooks.shutdown_notice &&
+         b->hooks.shutdown_notice(b->hooks.ctx, 2 /* SHUTDOWN_NEWFIRMWARE */);
+}
+
+/* [OSUPD-001, OSUPD-002, OSUPD-007, POLITE-001, POLITE-003, POLITE-011,
+** REG-027] NewOs: verify the image, download it into the inactive OS
+** slot, then install it at once; a shutdown handler defers it (the cloud
+** offers it again after server.restart(), POLITE-009; a power cycle
+** installs it, POLITE-012). */
+static void on_new_os(struct boot *b, const Impwire__NewOs *nos,
+                      uint64_t now) {
+  struct rf_diag d = {""};
+  uint8_t h[32];
+  char got[65], want[65];
+  if (!nos->has_image) {
+    /* [OSUPD-002] no image: the OS stays; back to step 2 for it */
+    rf_log("NewOs %s without an image", nos->version);
+    if (os_deferred(b, nos)) {
+      rf_log("NewOs: deferred by the application's shutdown handler");
+      return;
+    }
+    if (b->phase == BOOT_PHASE_ONLINE) {
+      stop_code(b);
+      send_state_and_hash(b, now);
+    }
+    return;
+  }
+  if (strcmp(nos->version, b->os_running) == 0) {
+    rf_log("NewOs %s: already running it; ignored", nos->version);
+    return;
+  }
+  if (!nos->has_sha256 || nos->sha256.len != 32) {
+    rf_log("NewOs %s refused: no 32-byte SHA-256; keeping OS %s",
+           nos->version, b->os_running);
+    return;
+  }
+  hal_sha256(nos->image.data, nos->image.len, h);
+  if (memcmp(h, nos->sha256.data, 32) != 0) {
+    rf_hex(nos->sha256.data, 32, got);
+    rf_hex(h, 32, want);
+    rf_log("NewOs %s refused: sha256 %s, SHA-256 of the image %s; keeping "
+           "OS %s", nos->version, got, want, b->os_running);
+    return;
+  }
+  enum rf_status st = store_save_os(&b->store, nos->version, nos->image.data,
+                                    nos->image.len, h, &d);
+  if (st != RF_OK) {
+    /* [REG-027] nothing sticks: the current image is untouched and the
+    ** next offer writes the inactive slot afresh */
+    rf_log("NewOs %s not stored: %s: %s; keeping OS %s", nos->version,
+           rf_status_text(st), d.msg, b->os_running);
+    return;
+  }
+  rf_log("NewOs %s: image of %zu bytes verified and stored", nos->version,
+         nos->image.len);
+  if (os_deferred(b, nos)) {
+    b->os_pending = true;
+    rf_log("NewOs %s: deferred by the application's shutdown handler (until "
+           "offered again after server.restart(), or the next power-on)",
+           nos->version);
+    return;
+  }
+  install_os(b, now);
+}
+
 static void on_reload(struct boot *b, uint64_t now) {
   if (b->phase != BOOT_PHASE_ONLINE && b->phase != BOOT_PHASE_WAIT_ANSWER) {
     /* WAIT_ACTIVATION; the other phases have no session */
@@ -500,10 +600,7 @@ static void on_frame(struct boot *b, const Impwire__Envelope *env,
     on_server_list(b, env->server_list);
     break;
   case IMPWIRE__ENVELOPE__MSG_NEW_OS:
-    rf_log("NewOs %s%s: OS updates not supported yet; ignored",
-           env->new_os->version,
-           env->new_os->has_forced && env->new_os->forced ? " (forced)"
-                                                          : "");
+    on_new_os(b, env->new_os, now);
     break;
   case IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE:
   case IMPWIRE__ENVELOPE__MSG_ACK:
@@ -790,9 +887,24 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
   struct store_config c = b->store.cfg;
   fix_identity(b, &c);
   c.boot_count++;
+  b->wake_reason = BOOT_WAKE_POWER_ON;
+  /* [POLITE-012] an image downloaded but not installed (a shutdown
+  ** handler deferred it) is installed at power-on, whatever the handler */
+  if (b->store.os_at.slot >= 0 &&
+      strcmp(b->store.os_image_version, c.os_version) != 0) {
+    rf_log("installing the downloaded OS %s at power-on",
+           b->store.os_image_version);
+    snprintf(c.os_version, sizeof(c.os_version), "%s",
+             b->store.os_image_version);
+    b->wake_reason = BOOT_WAKE_NEW_FIRMWARE;
+    hal_retained_clear(); /* [STORE-003] nv does not survive an update */
+  }
   if ((st = store_save_config(&b->store, &c, d)) != RF_OK)
     return st;
-  b->wake_reason = BOOT_WAKE_POWER_ON;
+  snprintf(b->os_running, sizeof(b->os_running), "%s",
+           c.os_version[0] ? c.os_version : cfg->os_version);
+  b->cfg.os_version = b->os_running;
+  cfg = &b->cfg;
   rf_log("boot %u: mac %s device_id %s board %s os %s", c.boot_count,
          c.mac, c.device_id, cfg->board, cfg->os_version);
   /* [BOOT-030] Hello, then BootState and Led; [WAKE-001] */

@@ -132,6 +132,10 @@ struct boot {
   ** sleep being entered */
   struct retained ret;
   bool warm;                   /* this boot is a warm boot */
+  /* OS updates: cfg.os_version points at os_running */
+  char os_running[STORE_OS_VERSION_MAX + 1];
+  bool os_pending;             /* downloaded, deferred by the application's
+                                  shutdown handler */
 };
 
 /*

@@ -36,6 +36,8 @@ static const struct area config_area = {"config", STORE_CONFIG_OFF,
                                         STORE_KIND_CONFIG};
 static const struct area code_area = {"code", STORE_CODE_OFF,
                                       STORE_CODE_SLOT, STORE_KIND_CODE};
+static const struct area os_area = {"os", STORE_OS_OFF, STORE_OS_SLOT,
+                                    STORE_KIND_OS};
 
 /* ---- CRC-32 ---------------------------------------------------------- */
 
@@ -184,7 +186,8 @@ enum cfg_tag {
   TAG_TOKEN = 6,
   TAG_ACTIVATED = 7,
   TAG_BOOT_COUNT = 8,
-  TAG_HOST = 9
+  TAG_HOST = 9,
+  TAG_OS_VERSION = 10
 };
 
 struct writer {
@@ -225,6 +228,7 @@ static void encode_config(const struct store_config *c, struct writer *w) {
   put_field(w, TAG_BOOT_COUNT, count, 4);
   for (size_t i = 0; i < c->nhosts && i < STORE_HOSTS_MAX; i++)
     put_field(w, TAG_HOST, c->hosts[i], strlen(c->hosts[i]));
+  put_str(w, TAG_OS_VERSION, c->os_version);
 }
 
 /* Copy a string field; one too long for its buffer is dropped. */
@@ -259,6 +263,9 @@ static void decode_config(const uint8_t *p, size_t len,
     case TAG_BOOT_COUNT:
       if (n == 4)
         c->boot_count = get32(v);
+      break;
+    case TAG_OS_VERSION:
+      get_str(c->os_version, sizeof(c->os_version), v, n);
       break;
     case TAG_HOST:
       if (c->nhosts < STORE_HOSTS_MAX) {
@@ -375,6 +382,22 @@ enum rf_status store_open(struct store *s, struct rf_diag *note,
     return st;
   if (s->code_at.slot >= 0)
     memcpy(s->code_hash, h.aux, 32);
+  if ((st = pick_slot(s, &os_area, &s->os_at, &h, note, d)) != RF_OK)
+    return st;
+  if (s->os_at.slot >= 0) {
+    /* payload: version length (1 byte), version, image */
+    uint8_t v[1 + STORE_OS_VERSION_MAX];
+    uint32_t off = slot_off(&os_area, s->os_at.slot) + STORE_HDR_SIZE;
+    if (hal_flash_read(off, v, sizeof(v)) != HAL_OK) {
+      rf_diag_set(d, "store: os: flash read failed at 0x%06x", off);
+      return RF_EIO;
+    }
+    memcpy(s->os_hash, h.aux, 32);
+    if (v[0] >= 1 && v[0] <= STORE_OS_VERSION_MAX && 1u + v[0] <= h.len)
+      get_str(s->os_image_version, sizeof(s->os_image_version), v + 1, v[0]);
+    if (!s->os_image_version[0])
+      s->os_at.slot = -1; /* cannot happen past a good CRC */
+  }
   return RF_OK;
 }
 
@@ -433,6 +456,35 @@ enum rf_status store_save_code(struct store *s, const uint8_t *code,
     return st;
   s->code_at = at;
   memcpy(s->code_hash, hash, 32);
+  return RF_OK;
+}
+
+enum rf_status store_save_os(struct store *s, const char *version,
+                             const uint8_t *image, size_t n,
+                             const uint8_t hash[32], struct rf_diag *d) {
+  static uint8_t buf[STORE_OS_MAX];
+  struct store_slot at;
+  size_t vn = strlen(version);
+  if (vn == 0 || vn > STORE_OS_VERSION_MAX) {
+    rf_diag_set(d, "store: OS version of %zu bytes (1..%d)", vn,
+                STORE_OS_VERSION_MAX);
+    return RF_EINVAL;
+  }
+  if (n > STORE_OS_MAX - 1 - vn) {
+    rf_diag_set(d, "store: OS image of %zu bytes exceeds %zu", n,
+                (size_t)STORE_OS_MAX - 1 - vn);
+    return RF_ENOSPC;
+  }
+  buf[0] = (uint8_t)vn;
+  memcpy(buf + 1, version, vn);
+  memcpy(buf + 1 + vn, image, n);
+  enum rf_status st = write_slot(&os_area, &s->os_at, buf,
+                                 (uint32_t)(1 + vn + n), hash, &at, d);
+  if (st != RF_OK)
+    return st;
+  s->os_at = at;
+  memcpy(s->os_hash, hash, 32);
+  memcpy(s->os_image_version, version, vn + 1);
   return RF_OK;
 }
 

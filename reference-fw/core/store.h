@@ -29,14 +29,19 @@
 #define STORE_CODE_OFF 0x00a000u     /* code A, B */
 #define STORE_CODE_SLOT (0x1000u + STORE_CODE_MAX)
 #define STORE_CODE_MAX 0x40000u      /* 256 KiB of application code */
-#define STORE_END (STORE_CODE_OFF + 2 * STORE_CODE_SLOT)
+#define STORE_OS_OFF (STORE_CODE_OFF + 2 * STORE_CODE_SLOT) /* OS A, B */
+#define STORE_OS_MAX 0x30000u        /* 192 KiB: version + image */
+#define STORE_OS_SLOT (0x1000u + STORE_OS_MAX)
+#define STORE_END (STORE_OS_OFF + 2 * STORE_OS_SLOT)
+#define STORE_OS_VERSION_MAX 64
 
 /* Record kinds (in each header). Never renumbered. */
 enum store_kind {
   STORE_KIND_CONFIG = 1,
   STORE_KIND_CODE = 2,
   STORE_KIND_USERCONF = 3, /* reserved */
-  STORE_KIND_NV = 4        /* reserved */
+  STORE_KIND_NV = 4,       /* reserved */
+  STORE_KIND_OS = 5        /* the last OS image downloaded */
 };
 
 #define STORE_SSID_MAX 32
@@ -59,6 +64,7 @@ struct store_config {
   uint32_t boot_count;
   size_t nhosts;
   char hosts[STORE_HOSTS_MAX][STORE_HOST_MAX + 1];
+  char os_version[STORE_OS_VERSION_MAX + 1]; /* installed OS; "": factory */
 };
 
 /* Where the current copy of an area is. */
@@ -74,6 +80,9 @@ struct store {
   struct store_slot cfg_at;
   struct store_slot code_at;
   uint8_t code_hash[32];     /* valid when code_at.slot >= 0 */
+  struct store_slot os_at;   /* the last OS image downloaded */
+  uint8_t os_hash[32];       /* its SHA-256, valid when os_at.slot >= 0 */
+  char os_image_version[STORE_OS_VERSION_MAX + 1]; /* its version */
   unsigned corrupt;          /* corrupt copies seen by store_open */
 };
 
@@ -129,6 +138,18 @@ enum rf_status store_read_code(const struct store *s, uint8_t *buf,
 ** store_open. Returns RF_OK or RF_EIO. */
 enum rf_status store_damage_config(struct store *s, unsigned copies,
                                    struct rf_diag *d);
+
+/*
+** [OSUPD-001] Store a downloaded OS image (version 1..64 bytes, image
+** with version <= STORE_OS_MAX bytes) and its SHA-256 into the OS slot
+** that is not current, crash-safely as store_save_config does; it becomes
+** the current image (installing it is the config's os_version). Returns
+** RF_OK, RF_ENOSPC, RF_EINVAL (bad version), RF_EIO (a flash write failed:
+** the current image is untouched and the next attempt starts afresh).
+*/
+enum rf_status store_save_os(struct store *s, const char *version,
+                             const uint8_t *image, size_t n,
+                             const uint8_t hash[32], struct rf_diag *d);
 
 /* CRC-32 (IEEE 802.3), exposed for tests. */
 uint32_t store_crc32(uint32_t crc, const void *p, size_t n);

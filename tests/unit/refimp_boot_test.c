@@ -791,6 +791,124 @@ static void test_server_list(void) {
   boot_fini(&b);
 }
 
+static void new_os(const char *version, const char *image,
+                   const uint8_t *hash) {
+  Impwire__NewOs n = IMPWIRE__NEW_OS__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  uint8_t h[32];
+  n.version = (char *)version;
+  if (image) {
+    n.has_image = n.has_sha256 = true;
+    n.image.data = (uint8_t *)image;
+    n.image.len = strlen(image);
+    if (!hash) {
+      SHA256((const uint8_t *)image, strlen(image), h);
+      hash = h;
+    }
+    n.sha256.data = (uint8_t *)hash;
+    n.sha256.len = 32;
+  }
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_NEW_OS;
+  e.new_os = &n;
+  cloud_send(&e);
+}
+
+/* [OSUPD-001, OSUPD-003, OSUPD-004, OSUPD-007, WAKE-008, REG-027] */
+static void test_os_update(void) {
+  struct boot b;
+  uint8_t bad[32] = {1}, h[32];
+  activate_with_code(&b, "server.log()");
+  SHA256((const uint8_t *)"server.log()", 12, h);
+  /* a bad image is refused; the old OS runs on, the session stays */
+  new_os("38.1 test", "IMAGE-1", bad);
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "NewOs 38.1 test refused: sha256"));
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
+  nothing_more();
+  /* a flash write error during the download: refused, nothing sticks */
+  CU_ASSERT_EQUAL(hal_flash_fault_cut_after(100), HAL_OK);
+  new_os("38.1 test", "IMAGE-1 with more than one hundred bytes of image, "
+                      "so that the power cut lands inside its payload....",
+         NULL);
+  settle(&b);
+  hal_flash_fault_clear();
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "NewOs 38.1 test not stored"));
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
+  CU_ASSERT_TRUE(fk.conn_open);
+  /* the next offer succeeds: stored, installed, cold restart */
+  new_os("38.1 test", "IMAGE-1", NULL);
+  settle(&b);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.1 test");
+  CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_NEW_FIRMWARE);
+  CU_ASSERT_EQUAL(b.code_wait_until, fk.now + BOOT_CODE_WAIT_MS);
+  CU_ASSERT_TRUE(fk.conn_open); /* OSUPD-004: connected again at once */
+  Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_DEVICE_STATE);
+  CU_ASSERT_EQUAL(e->device_state->wake_reason, BOOT_WAKE_NEW_FIRMWARE);
+  CU_ASSERT_STRING_EQUAL(e->device_state->os_version, "38.1 test");
+  free_env(e);
+  e = expect(IMPWIRE__ENVELOPE__MSG_CODE_HASH); /* OSUPD-003: code kept */
+  CU_ASSERT_EQUAL(memcmp(e->code_hash->sha256.data, h, 32), 0);
+  free_env(e);
+  /* the installed version survives a power cycle, installed once */
+  power_cycle(&b);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.1 test");
+  CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_POWER_ON);
+  /* the same version again is ignored */
+  settle(&b);
+  skip_state_and_hash(BOOT_WAKE_POWER_ON);
+  answer(true, NULL, NULL, false);
+  settle(&b);
+  new_os("38.1 test", "IMAGE-1", NULL);
+  settle(&b);
+  CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "already running it"));
+  nothing_more();
+  boot_fini(&b);
+}
+
+/* [POLITE-003, POLITE-009, POLITE-012] a shutdown handler defers the
+** update; offered again after server.restart() (the VM is down) it is
+** installed; a power cycle installs a deferred update anyway. */
+static bool handler_takes(void *ctx, uint32_t reason) {
+  (void)ctx;
+  return reason == 2;
+}
+
+static void test_os_update_deferred(void) {
+  struct boot b;
+  struct boot_hooks hooks = {.shutdown_notice = handler_takes};
+  activate_with_code(&b, "server.log()");
+  b.hooks = hooks;
+  new_os("38.2 test", "IMAGE-2", NULL);
+  settle(&b);
+  CU_ASSERT_TRUE(b.os_pending);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
+  nothing_more();
+  boot_app_restart(&b, BOOT_WAKE_SW_RESTART, fk.now); /* server.restart() */
+  settle(&b);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
+  skip_state_and_hash(BOOT_WAKE_SW_RESTART);
+  new_os("38.2 test", "IMAGE-2", NULL); /* the cloud offers it again */
+  settle(&b);
+  CU_ASSERT_FALSE(b.os_pending);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.2 test");
+  CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_NEW_FIRMWARE);
+  skip_state_and_hash(BOOT_WAKE_NEW_FIRMWARE);
+  answer(true, NULL, NULL, false);
+  settle(&b);
+  /* deferred again, then the power goes: installed at power-on */
+  b.hooks = hooks;
+  new_os("38.3 test", "IMAGE-3", NULL);
+  settle(&b);
+  CU_ASSERT_TRUE(b.os_pending);
+  power_cycle(&b);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.3 test");
+  CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_NEW_FIRMWARE);
+  settle(&b);
+  skip_state_and_hash(BOOT_WAKE_NEW_FIRMWARE);
+  boot_fini(&b);
+}
+
 static const struct cu_test boot_tests[] = {
     {"BlinkUp, activation, code (seeds/003)", test_blinkup_to_code},
     {"Reload: step 2 on the same session", test_reload},
@@ -803,6 +921,8 @@ static const struct cu_test boot_tests[] = {
     {"answer first: code starts at once", test_answer_before_ten_seconds},
     {"virtual clock: allow, ClockDone", test_virtual_clock},
     {"server list: order, persistence", test_server_list},
+    {"OS update: refused, write error, installed", test_os_update},
+    {"OS update deferred: restart, power cycle", test_os_update_deferred},
     {"deep sleep, warm boot, connect on request",
      test_deep_sleep_and_warm_boot},
     {NULL, NULL}};
