@@ -382,7 +382,7 @@ enum rf_status store_open(struct store *s, struct rf_diag *note,
     return st;
   if (s->code_at.slot >= 0)
     memcpy(s->code_hash, h.aux, 32);
-  if ((st = pick_slot(s, &os_area, &s->os_at, &h, note, d)) != RF_OK)
+  if ((st = pick_slot(s, &os_area, &s->os_at, &h, note)) != RF_OK)
     return st;
   if (s->os_at.slot >= 0) {
     /* payload: version length (1 byte), version, image */
