@@ -297,17 +297,35 @@ static int clock_send(impcert_fx *fx, uint64_t ms, bool quiet) {
 ** DUT is on the jig, so tests that never touch the clock work alike on a
 ** virtual-time DUT. */
 static void clock_follow(impcert_fx *fx) {
-  if (!fx->virt || fx->clock_manual || fx->jig_fd < 0) {
+  bool asleep_off = fx->asleep && !dut_alive(&fx->dut);
+  if (!fx->virt || fx->clock_manual || (fx->jig_fd < 0 && !asleep_off)) {
     fx->vreal = 0;
     return;
   }
   long long r = now_ms();
   if (fx->vreal == 0)
     fx->vreal = r;
-  if (r - fx->vreal >= 20) {
-    clock_send(fx, (uint64_t)(r - fx->vreal), true);
-    fx->vreal = r;
+  if (r - fx->vreal < 20)
+    return;
+  uint64_t ms = (uint64_t)(r - fx->vreal);
+  fx->vreal = r;
+  if (asleep_off) { /* asleep: the sleep timer runs on device time */
+    fx->vnow += ms;
+    if (fx->vnow >= fx->wake_at_v) {
+      fx->vnow = fx->wake_at_v;
+      dut_wake(fx, "timer");
+    }
+    return;
   }
+  /* A DUT that has not confirmed the last advance is busy (blocked in a
+  ** connection attempt): the time meanwhile is dropped rather than
+  ** delivered in one lump afterwards, so device time never runs ahead of
+  ** real time (a back-off is never shortened). */
+  if (fx->clock_seq > 0 && fx->clock_done < (long long)fx->clock_seq)
+    return;
+  /* likewise a long gap (the harness was busy, e.g. in a handshake) is
+  ** given as at most 50 ms */
+  clock_send(fx, ms < 50 ? ms : 50, true);
 }
 
 /* ---- the cloud session --------------------------------------------------- */
@@ -571,6 +589,7 @@ IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx) {
     snprintf(fx->clock_text, sizeof fx->clock_text, "%llu",
              (unsigned long long)fx->vnow);
     fx->env.clock_ms = fx->clock_text;
+    fx->clock_done = fx->clock_seq; /* a new process starts at vnow */
   }
   if (dut_start(&fx->dut, fx->setup->prof, &fx->env, fx->log_path, &d) < 0)
     end_now(fx, IMPCERT_ERROR, "cannot power on the DUT: %s", d.msg);
@@ -592,6 +611,7 @@ static void dut_wake(impcert_fx *fx, const char *why) {
     snprintf(fx->clock_text, sizeof fx->clock_text, "%llu",
              (unsigned long long)fx->vnow);
     fx->env.clock_ms = fx->clock_text;
+    fx->clock_done = fx->clock_seq; /* a new process starts at vnow */
   }
   int r = dut_start(&fx->dut, fx->setup->prof, &fx->env, fx->log_path, &d);
   fx->env.wake = NULL;

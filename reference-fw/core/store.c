@@ -388,9 +388,14 @@ enum rf_status store_open(struct store *s, struct rf_diag *note,
     /* payload: version length (1 byte), version, image */
     uint8_t v[1 + STORE_OS_VERSION_MAX];
     uint32_t off = slot_off(&os_area, s->os_at.slot) + STORE_HDR_SIZE;
-    if (hal_flash_read(off, v, sizeof(v)) != HAL_OK) {
-      rf_diag_set(d, "store: os: flash read failed at 0x%06x", off);
-      return RF_EIO;
+    if (flash_read(off, v, sizeof(v)) != HAL_OK) {
+      /* [STORE-027] as for the config: an unreadable image is absent */
+      rf_diag_set(note, "store: os: flash read failed at 0x%06x; ignored",
+                  off);
+      s->corrupt++;
+      s->os_at.unreadable |= 1u << s->os_at.slot;
+      s->os_at.slot = -1;
+      return RF_OK;
     }
     memcpy(s->os_hash, h.aux, 32);
     if (v[0] >= 1 && v[0] <= STORE_OS_VERSION_MAX && 1u + v[0] <= h.len)
