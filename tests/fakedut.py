@@ -12,7 +12,7 @@ Modes (each reaches a step of the conversation, then misbehaves there):
                       on the jig, then idles
   jig-flood           sends BootState over and over on the jig
   die-after-connect   after the BlinkUp: TCP connect to the cloud, then exit
-  die-in-handshake    after the BlinkUp: TLS ClientHello only, then SIGSEGV
+  die-in-handshake    after the BlinkUp: a TLS ClientHello, then SIGSEGV
   die-after-request   sends ActivationRequest, then SIGKILLs itself
   cloud-garbage       after the TLS handshake sends the same garbage
   cloud-flood         sends ActivationRequest frames without end
@@ -117,10 +117,18 @@ def main():
     raw = socket.create_connection((args["--server-addr"], port))
     if mode == "die-after-connect":
         sys.exit(3)
-    if mode == "die-in-handshake":
-        raw.sendall(b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")
-        os.kill(os.getpid(), signal.SIGSEGV)
     ctx = ssl.create_default_context(cafile=args["--ca"])
+    if mode == "die-in-handshake":
+        # a real ClientHello, then death while the server answers
+        raw.setblocking(False)
+        half = ctx.wrap_socket(raw, server_hostname=args["--server-name"],
+                               do_handshake_on_connect=False)
+        try:
+            half.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGSEGV)
     tls = ctx.wrap_socket(raw, server_hostname=args["--server-name"])
     if mode == "cloud-garbage":
         tls.sendall(b"\xde\xad\xbe\xef" + GARBAGE)

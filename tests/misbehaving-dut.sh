@@ -33,10 +33,10 @@ run() {
 profile crash '/bin/sh -c "kill -SEGV $$"'
 run crash 1 "ERROR.*DUT died unexpectedly (killed by signal 11)"
 
-profile silent "/bin/sleep 600" "startup_timeout_ms = 300"
+profile silent "/bin/sleep 600.$$" "startup_timeout_ms = 300"
 run silent 1 "ERROR.*did not connect to the jig within 300 ms"
 
-profile hang "/bin/sleep 601" "test_timeout_ms = 400
+profile hang "/bin/sleep 601.$$" "test_timeout_ms = 400
 startup_timeout_ms = 5000"
 run hang 1 "ERROR.*timed out after"
 
@@ -93,8 +93,10 @@ xmllint --noout --schema specs/junit.xsd "$T/crash.xml" 2>/dev/null &&
   ok "crash.xml validates" || bad "crash.xml does not validate"
 
 sleep 0.2
-if pgrep -f 'sleep 60[01]|tests/fakedut.py' >/dev/null; then
-  bad "a DUT process was left running: $(pgrep -af 'sleep 60[01]|tests/fakedut.py')"
+# only this run's DUTs: other clones may run this script at the same time
+mine="sleep 60[01]\\.$$|$(pwd)/tests/fakedut.py"
+if pgrep -f "$mine" >/dev/null; then
+  bad "a DUT process was left running: $(pgrep -af "$mine")"
 else
   ok "no DUT process left behind"
 fi

@@ -662,29 +662,40 @@ static void drain_jig(impcert_fx *fx) {
 }
 
 /* A DUT that died by itself is an error for any test that waits on it. */
+static void dut_died(impcert_fx *fx) {
+  drain_jig(fx);
+  if (fx->asleep)
+    return;
+  char how[64];
+  end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
+                             "output", dut_describe(&fx->dut, how, sizeof how));
+}
+
 static void check_dut(impcert_fx *fx) {
   if (fx->asleep) /* the process ended into deep sleep */
     return;
   if (fx->powered_once && fx->dut.pid > 0 && !dut_alive(&fx->dut) &&
-      fx->dut.exited && (drain_jig(fx), !fx->asleep)) {
-    char how[64];
-    end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
-                               "output", dut_describe(&fx->dut, how, sizeof how));
-  }
+      fx->dut.exited)
+    dut_died(fx);
 }
 
 /* A connection from the DUT just ended or failed: if that is because the
-** process is dying, say so (give it 300 ms to end) rather than
-** blame the connection. */
+** process is dying, say so (give it 300 ms to end) rather than blame the
+** connection. */
 static void check_dut_settled(impcert_fx *fx) {
+  /* a DUT that still holds its jig connection is alive (a process that
+  ** ends closes both at once): no waiting, its timing may be under test */
+  long long until = now_ms() + 20;
+  while (fx->jig_fd >= 0 && now_ms() < until)
+    pump(fx, until);
+  if (fx->jig_fd >= 0) {
+    check_dut(fx);
+    return;
+  }
   for (int i = 0; i < 30 && dut_alive(&fx->dut); i++)
     poll(NULL, 0, 10);
-  drain_jig(fx);
-  if (!fx->asleep && fx->powered_once && fx->dut.pid == 0 && fx->dut.exited) {
-    char how[64];
-    end_now(fx, IMPCERT_ERROR, "the DUT died unexpectedly (%s); see its "
-                               "output", dut_describe(&fx->dut, how, sizeof how));
-  }
+  if (!fx->asleep && fx->powered_once && fx->dut.pid == 0 && fx->dut.exited)
+    dut_died(fx);
 }
 
 /* ---- SDK: flash faults --------------------------------------------------- */
@@ -956,10 +967,7 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
         return IMPCERT_SESSION_OK;
       }
       note(fx, "cloud", "%s", d.msg);
-      /* a DUT that refused the certificate is alive and its timing may
-      ** be under test: only a handshake that broke off may be a death */
-      if (!refused)
-        check_dut_settled(fx);
+      check_dut_settled(fx);
       return refused ? IMPCERT_SESSION_REFUSED : IMPCERT_SESSION_TIMEOUT;
     }
   }
