@@ -436,6 +436,34 @@ static void deep_sleep_warm_boot(impcert_fx *fx) {
                     log->log->text);
 }
 
+/* WAKE-005: with the wake pin armed, a long sleep ends when the jig
+** drives the pin: the warm boot reports WAKEREASON_PIN. */
+static void wake_pin(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_clock_advance(fx, 0);
+  activate(fx);
+  impcert_send_answer(fx, false,
+                      "if (hardware.wakereason() == WAKEREASON_PIN) {\n"
+                      "  server.log(\"pin\");\n"
+                      "} else {\n"
+                      "  hardware.pin1.configure(DIGITAL_IN_WAKEUP);\n"
+                      "  imp.deepsleepfor(3600);\n"
+                      "}\n",
+                      false);
+  IMPCERT_REQUIRE(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP,
+                                       WAIT) != NULL);
+  impcert_clock_advance(fx, 1000);
+  IMPCERT_CHECK(fx, impcert_dut_asleep(fx));
+  IMPCERT_REQUIRE(fx, impcert_dut_wake_pin(fx) == 0);
+  IMPCERT_REQUIRE(fx, impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_PIN,
+                    "wake reason after the wake pin is %u, not "
+                    "WAKEREASON_PIN", s->wake_reason);
+}
+
 static const struct impcert_case cases[] = {
     {"BOOT-001", "Pending Activation sends plan ID and enrollment token",
      "BOOT-001", "boot,smoke", "jig", 0, activation_request},
@@ -477,6 +505,8 @@ static const struct impcert_case cases[] = {
      "WAKE-002,WAKE-016,WAKE-019,BOOT-016,BOOT-017,STORE-001", "time,sleep",
      "jig,jig-power,jig-app,squirrel,virtual-clock", 0,
      deep_sleep_warm_boot},
+    {"TIME-005", "the wake pin ends a deep sleep: WAKEREASON_PIN", "WAKE-005",
+     "time,sleep", "jig,jig-power,squirrel,virtual-clock", 0, wake_pin},
 };
 
 IMPCERT_PLUGIN("boot", cases)
