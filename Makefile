@@ -333,3 +333,52 @@ install: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins $(GEN_H)
 	  install -m 644 $(WIRESHARK_LUA) $(INST_SHARE)/wireshark/)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ==== cross builds (docs/cross.md) ==========================================
+# refimp and sqrun for ARM Linux, run under qemu-user, and the bare-metal
+# core. Each ARM Linux build is this Makefile run again with BUILD, CC and the
+# target's libraries overridden; it reuses the native build's generated
+# protobuf-c code ($(GEN): protoc-c output is target independent). The
+# target's OpenSSL and protobuf-c are Debian's armhf/arm64 packages unpacked
+# into build-ARCH/sysroot by tools/deps.sh, linked statically so qemu needs
+# only the cross libc (-L /usr/TRIPLE).
+CROSS_ARCHES       := armhf arm64
+CROSS_TRIPLE_armhf := arm-linux-gnueabihf
+CROSS_TRIPLE_arm64 := aarch64-linux-gnu
+CROSS_DEB_armhf    := gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
+CROSS_DEB_arm64    := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+CROSS_LIB_DEBS     := libssl-dev libssl3 libprotobuf-c-dev libprotobuf-c1
+
+.PHONY: $(CROSS_ARCHES:%=cross-%) cross-check
+
+# cross_arch ARCH: the sysroot and the cross-ARCH target of one ARM Linux.
+define cross_arch
+build-$(1)/sysroot/.packages: tools/deps.sh
+	@sh tools/deps.sh $$(CROSS_DEB_$(1))
+	@sh tools/deps.sh --sysroot $(1) build-$(1)/sysroot $$(CROSS_LIB_DEBS)
+
+cross-$(1): build-$(1)/sysroot/.packages $$(GEN_H)
+	@$$(MAKE) --no-print-directory BUILD=build-$(1) SAN=0 \
+	  CC=$$(CROSS_TRIPLE_$(1))-gcc GEN=$$(GEN) \
+	  DEB_PACKAGES='$$(CROSS_DEB_$(1))' PB_CFLAGS= PB_LIBS= \
+	  CFLAGS='-Ibuild-$(1)/sysroot/usr/include -Ibuild-$(1)/sysroot/usr/include/$$(CROSS_TRIPLE_$(1))' \
+	  LDFLAGS='-Lbuild-$(1)/sysroot/usr/lib/$$(CROSS_TRIPLE_$(1))' \
+	  RF_LIBS='build-$(1)/lib/libsq.a -Wl,-Bstatic -lssl -lcrypto -lprotobuf-c -Wl,-Bdynamic -lm' \
+	  build-$(1)/bin/refimp build-$(1)/bin/sqrun
+endef
+$(foreach a,$(CROSS_ARCHES),$(eval $(call cross_arch,$(a))))
+
+# `make check` runs the suite and the Squirrel cases against armhf
+# (tests/cross-suite.sh); `make cross-check` against both ARM builds.
+check: cross-armhf
+cross-check: $(CROSS_ARCHES:%=cross-%) $(BIN)/impcert $(PLUGINS) \
+             $(TESTBIN)/sqcases
+	@set -e; for a in $(CROSS_ARCHES); do \
+	  BUILD=$(BUILD) CROSS_ARCH=$$a sh tests/cross-suite.sh; done
+
+clean: cross-clean
+.PHONY: cross-clean
+cross-clean:
+	rm -rf $(CROSS_ARCHES:%=build-%)
+# `make deps` also prepares what `make check` needs for armhf.
+deps: build-armhf/sysroot/.packages
