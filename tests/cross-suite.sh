@@ -33,21 +33,41 @@ elf_machine() { od -An -tx1 -j18 -N1 "$1" | tr -d ' \n'; }
 check "$X/bin/refimp is an $A binary" [ "$(elf_machine "$X/bin/refimp")" = "$machine" ]
 check "$X/bin/sqrun is an $A binary" [ "$(elf_machine "$X/bin/sqrun")" = "$machine" ]
 
-# The whole conformance suite through harness/duts/refimp-$A.conf.
-"$B/bin/impcert" run --dut "harness/duts/refimp-$A.conf" --plugins "$B/plugins" \
-  --junit "$B/check-junit-$A.xml" -j 2 >"$T/suite.log" 2>&1
-rc=$?
-cat "$T/suite.log"
-check "suite against $A: exit 0" [ "$rc" -eq 0 ]
-line=$(grep -E '^impcert: [0-9]+ tests: ' "$T/suite.log" | tail -n 1)
-n=$(printf '%s' "$line" | sed -nE 's/^impcert: ([0-9]+) tests: ([0-9]+) pass.*/\1/p')
-p=$(printf '%s' "$line" | sed -nE 's/^impcert: ([0-9]+) tests: ([0-9]+) pass.*/\2/p')
-check "suite against $A: a summary line" [ -n "$n" ]
-check "suite against $A: every test ran and passed ($p of $n)" \
-  [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$p" = "$n" ]
-# Same test count as a native run would list: nothing silently left out.
-native=$("$B/bin/impcert" list --plugins "$B/plugins" 2>/dev/null | grep -cE '^[A-Z]+-[0-9]+')
-check "suite against $A: all $native listed tests ran (ran $n)" [ "$n" = "$native" ]
+# The cross profile must declare what the native one does (same tests run).
+key() { sed -n "s/^$1 *= *//p" "$2"; }
+check "refimp-$A.conf declares the capabilities of refimp-native.conf" \
+  [ "$(key capabilities "harness/duts/refimp-$A.conf")" = \
+    "$(key capabilities harness/duts/refimp-native.conf)" ]
+
+# suite NAME PROFILE [OPTIONS]: one impcert run; its log is $T/NAME.log.
+suite() {
+  name=$1 prof=$2; shift 2
+  "$B/bin/impcert" run --dut "$prof" --plugins "$B/plugins" \
+    --junit "$B/check-junit-$name.xml" -j 2 "$@" >"$T/$name.log" 2>&1
+  rc=$?
+  grep -vE '^\[ *[0-9]+/[0-9]+\] [A-Z]+-[0-9]+ +PASS ' "$T/$name.log"
+  check "$name: exit 0" [ "$rc" -eq 0 ]
+}
+# The whole suite through harness/duts/refimp-$A.conf, then the virtual-clock
+# tests through refimp-virtual.conf given the same wrapper and binary (as
+# tests/check.sh does natively).
+suite "$A" "harness/duts/refimp-$A.conf"
+{ grep -E '^wrapper *=' "harness/duts/refimp-$A.conf"
+  sed "s|^name *=.*|name = refimp-$A-virtual|; s|{bindir}/refimp |{bindir}/../../$X/bin/refimp |; s|^startup_timeout_ms.*|$(grep '^startup_timeout_ms' "harness/duts/refimp-$A.conf")|; s|^test_timeout_ms.*|$(grep '^test_timeout_ms' "harness/duts/refimp-$A.conf")|" \
+    harness/duts/refimp-virtual.conf
+} >"$T/virtual.conf"
+check "virtual profile derived for $A" grep -q "$X/bin/refimp .*--time virtual" "$T/virtual.conf"
+suite "$A-virtual" "$T/virtual.conf" --filter 'TIME-*'
+
+# Every listed test passed in one of the two runs: nothing skipped or lost.
+"$B/bin/impcert" list --plugins "$B/plugins" 2>/dev/null |
+  sed -nE 's/^([A-Z]+-[0-9]+) .*/\1/p' | sort -u >"$T/listed"
+cat "$T/$A.log" "$T/$A-virtual.log" |
+  sed -nE 's/^\[ *[0-9]+\/[0-9]+\] ([A-Z]+-[0-9]+) +PASS .*/\1/p' | sort -u >"$T/passed"
+check "tests listed" [ -s "$T/listed" ]
+missing=$(comm -23 "$T/listed" "$T/passed" | tr '\n' ' ')
+check "every listed test passed against $A (not passed: ${missing:-none})" [ -z "$missing" ]
+echo "cross-$A: $(wc -l <"$T/passed") of $(wc -l <"$T/listed") tests passed"
 
 # The Squirrel language cases through the ARM sqrun: 32-bit integers and
 # unsigned char are what the imp has, so these matter most on ARM.
