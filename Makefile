@@ -382,3 +382,8 @@ cross-clean:
 	rm -rf $(CROSS_ARCHES:%=build-%)
 # `make deps` also prepares what `make check` needs for armhf.
 deps: build-armhf/sysroot/.packages
+
+# pbmini (reference-fw/pb), the bare-metal core's own protobuf codec, is
+# tested natively against libprotobuf-c.
+$(TESTBIN)/refimp_pbmini_test: $(OBJ)/reference-fw/pb/pbmini.o
+$(TESTBIN)/refimp_pbmini_test: RF_LIBS += $(OBJ)/reference-fw/pb/pbmini.o
