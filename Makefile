@@ -387,3 +387,76 @@ deps: build-armhf/sysroot/.packages
 # tested natively against libprotobuf-c.
 $(TESTBIN)/refimp_pbmini_test: $(OBJ)/reference-fw/pb/pbmini.o
 $(TESTBIN)/refimp_pbmini_test: RF_LIBS += $(OBJ)/reference-fw/pb/pbmini.o
+
+# ---- the bare-metal core (docs/cross.md) ------------------------------------
+# core/, sq/, api/, the generated wire code and pb/ (our protobuf codec, in
+# place of the protobuf-c runtime) for a Cortex-M4F with newlib-nano: two
+# libraries behind reference-fw/hal/hal.h, no board and no OS. -Wno-format:
+# uint32_t is `unsigned long` there, so every "%u" of a uint32_t would warn;
+# the native and ARM Linux builds check the formats with -Werror.
+BARE       := build-bare
+BARE_CC    := arm-none-eabi-gcc
+BARE_DEB   := gcc-arm-none-eabi libnewlib-arm-none-eabi
+BARE_ARCH  := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+BARE_CFLAGS := -std=c11 $(WARN) -Wno-format $(BARE_ARCH) -Os -g \
+               -ffunction-sections -fdata-sections --specs=nano.specs \
+               -MMD -MP -I$(BARE)/include -Ireference-fw -Ireference-fw/sq \
+               -I$(GEN)/impcert
+BARE_SQ_SRC := $(wildcard reference-fw/sq/*.c)
+BARE_RF_SRC := $(wildcard reference-fw/core/*.c reference-fw/api/*.c \
+                          reference-fw/pb/*.c)
+BARE_SQ_OBJ := $(BARE_SQ_SRC:%.c=$(BARE)/obj/%.o)
+BARE_RF_OBJ := $(BARE_RF_SRC:%.c=$(BARE)/obj/%.o) \
+               $(PROTOS:specs/%.proto=$(BARE)/obj/gen/%.pb-c.o)
+BARE_LIBS  := $(BARE)/lib/libsq.a $(BARE)/lib/librefimp.a
+.PHONY: cross-bare
+
+cross-bare: $(BARE_LIBS)
+
+$(BARE)/.deps: tools/deps.sh
+	@sh tools/deps.sh $(BARE_DEB)
+	@mkdir -p $(@D) && touch $@
+
+# Only protobuf-c's header (types and descriptor structs, from the host's
+# libprotobuf-c-dev): no host header directory is put on the include path.
+$(BARE)/include/protobuf-c: | $(BARE)/.deps
+	@mkdir -p $(@D)
+	ln -sfn /usr/include/protobuf-c $@
+
+$(BARE)/obj/%.o: %.c $(GEN_H) | $(BARE)/.deps $(BARE)/include/protobuf-c
+	@mkdir -p $(@D)
+	$(BARE_CC) $(BARE_CFLAGS) -c $< -o $@
+
+$(BARE)/obj/gen/%.pb-c.o: $(GEN)/impcert/%.pb-c.c $(GEN_H) | $(BARE)/.deps $(BARE)/include/protobuf-c
+	@mkdir -p $(@D)
+	$(BARE_CC) $(BARE_CFLAGS) -c $< -o $@
+
+$(BARE)/lib/libsq.a: $(BARE_SQ_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && arm-none-eabi-ar rcs $@ $^
+$(BARE)/lib/librefimp.a: $(BARE_RF_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && arm-none-eabi-ar rcs $@ $^
+
+# tests/cross-bare.sh checks what the libraries need from outside.
+check: cross-bare
+deps: $(BARE)/.deps
+cross-clean: bare-clean
+.PHONY: bare-clean
+bare-clean:
+	rm -rf $(BARE)
+-include $(shell find $(BARE)/obj -name '*.d' 2>/dev/null)
+
+# ---- make size (tools/size.sh, reports/size.json) ---------------------------
+# The native refimp linked with OpenSSL and protobuf-c static, only to
+# measure "with OpenSSL" the way the ARM Linux builds are linked.
+$(BUILD)/size/refimp-static: $(OBJ)/reference-fw/main.o $(LIB)/librefimp.a $(LIB)/libsq.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(OBJ)/reference-fw/main.o $(LIB)/librefimp.a \
+	  $(LIB)/libsq.a -Wl,-Bstatic -lssl -lcrypto -lprotobuf-c -Wl,-Bdynamic \
+	  -lm -o $@
+.PHONY: size
+size: all $(CROSS_ARCHES:%=cross-%) cross-bare $(BUILD)/size/refimp-static
+	@BUILD=$(BUILD) sh tools/size.sh reports/size.json
+# The bare core's size is a `make bench` figure (tests/bench/size.sh).
+bench: cross-bare

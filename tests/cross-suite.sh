@@ -45,7 +45,7 @@ suite() {
   "$B/bin/impcert" run --dut "$prof" --plugins "$B/plugins" \
     --junit "$B/check-junit-$name.xml" -j 2 "$@" >"$T/$name.log" 2>&1
   rc=$?
-  grep -vE '^\[ *[0-9]+/[0-9]+\] [A-Z]+-[0-9]+ +PASS ' "$T/$name.log"
+  grep -vE '^\[ *[0-9]+/[0-9]+\] [A-Z]+-[A-Za-z0-9_-]+ +PASS ' "$T/$name.log"
   check "$name: exit 0" [ "$rc" -eq 0 ]
 }
 # The whole suite through harness/duts/refimp-$A.conf, then the virtual-clock
@@ -61,9 +61,9 @@ suite "$A-virtual" "$T/virtual.conf" --filter 'TIME-*'
 
 # Every listed test passed in one of the two runs: nothing skipped or lost.
 "$B/bin/impcert" list --plugins "$B/plugins" 2>/dev/null |
-  sed -nE 's/^([A-Z]+-[0-9]+) .*/\1/p' | sort -u >"$T/listed"
+  sed -nE 's/^([A-Z]+-[A-Za-z0-9_-]+) .*/\1/p' | sort -u >"$T/listed"
 cat "$T/$A.log" "$T/$A-virtual.log" |
-  sed -nE 's/^\[ *[0-9]+\/[0-9]+\] ([A-Z]+-[0-9]+) +PASS .*/\1/p' | sort -u >"$T/passed"
+  sed -nE 's/^\[ *[0-9]+\/[0-9]+\] ([A-Z]+-[A-Za-z0-9_-]+) +PASS .*/\1/p' | sort -u >"$T/passed"
 check "tests listed" [ -s "$T/listed" ]
 missing=$(comm -23 "$T/listed" "$T/passed" | tr '\n' ' ')
 check "every listed test passed against $A (not passed: ${missing:-none})" [ -z "$missing" ]

@@ -143,6 +143,16 @@ static int set_key(struct profile *p, const char *key, char *val,
                         "86400000, not '%s'", where, key, val);
     return 0;
   }
+  if (!strcmp(key, "timeout_scale")) {
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(val, &end, 10);
+    if (errno || end == val || *end || n < 1 || n > 100)
+      return ic_fail(d, "%s: timeout_scale must be a whole number from 1 "
+                        "to 100, not '%s'", where, val);
+    p->timeout_scale = (unsigned)n;
+    return 0;
+  }
   return ic_fail(d, "%s: unknown key '%s' (see docs/profiles.md)", where,
                  key);
 }
@@ -174,6 +184,7 @@ int profile_load(const char *path, struct profile *p, struct ic_diag *d) {
   memset(p, 0, sizeof *p);
   p->startup_ms = 5000;
   p->test_timeout_ms = 30000;
+  p->timeout_scale = 1;
   FILE *f = fopen(path, "r");
   if (!f)
     return ic_fail(d, "%s: %s", path, strerror(errno));

@@ -26,6 +26,7 @@ struct profile {
   enum profile_time time;
   unsigned startup_ms;        /* how long a DUT may take to first act */
   unsigned test_timeout_ms;   /* default per-test limit */
+  unsigned timeout_scale;     /* a test's own limit is multiplied by it */
 };
 
 /* Parse the profile at path. Returns 0, or -1 with d naming the file, the

@@ -259,8 +259,11 @@ static int start_case(struct runner *rc, struct runner_slot *s, int index) {
   s->pid = pid;
   s->done_fd = p[0];
   s->started = now_ms();
-  unsigned limit = s->tc->timeout_ms ? s->tc->timeout_ms
-                                     : rc->prof->test_timeout_ms;
+  /* a test's own limit is scaled for slow (emulated) DUTs; the profile's
+  ** test_timeout_ms is already the DUT's own */
+  unsigned limit = s->tc->timeout_ms
+                       ? s->tc->timeout_ms * rc->prof->timeout_scale
+                       : rc->prof->test_timeout_ms;
   s->deadline = s->started + limit;
   return 0;
 }

@@ -31,6 +31,13 @@ static void loads_shipped_profile(void) {
   CU_ASSERT_TRUE(profile_missing(&p, "jig, bluetooth", miss, sizeof miss));
   CU_ASSERT_STRING_EQUAL(miss, "bluetooth");
   CU_ASSERT_FALSE(profile_missing(&p, "", miss, sizeof miss));
+  CU_ASSERT_EQUAL(p.timeout_scale, 1u);
+  profile_fini(&p);
+  /* the cross profiles scale the tests' own limits for emulation */
+  CU_ASSERT_EQUAL_FATAL(
+      profile_load("harness/duts/refimp-armhf.conf", &p, &d), 0);
+  CU_ASSERT_EQUAL(p.timeout_scale, 4u);
+  CU_ASSERT_PTR_NOT_NULL(p.wrapper);
   profile_fini(&p);
 }
 
@@ -65,6 +72,9 @@ static void refuses_bad(void) {
       {"command = x\ncapabilities = board:imp001\ncapabilities = board:imp005\n",
        ":3: two boards declared"},
       {"command =\n", ":1: 'command' has no value"},
+      {"command = x\ntimeout_scale = 0\n", ":2: timeout_scale must be"},
+      {"command = x\ntimeout_scale = 2x\n", ":2: timeout_scale must be"},
+      {"command = x\ntimeout_scale = 101\n", ":2: timeout_scale must be"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     const char *path = write_tmp(bad[i].text);
