@@ -57,6 +57,9 @@ help:
 	@echo "make certify   build, then certify refimp: reports/certification/"
 	@echo "make bench     build, run tests/bench/: table + reports/bench.json"
 	@echo "make mutants   run the suite against each tests/mutants/*.patch (slow)"
+	@echo "make cross-armhf, cross-arm64, cross-bare   ARM builds (docs/cross.md)"
+	@echo "make cross-check  the suite against the armhf and arm64 builds (qemu)"
+	@echo "make size      text/data/bss per target: reports/size.json"
 	@echo "make clean     remove $(BUILD)/ and the reports"
 	@echo "make install   install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "SAN=1          build into build-san/ with ASan + UBSan"
@@ -379,7 +382,7 @@ cross-check: $(CROSS_ARCHES:%=cross-%) $(BIN)/impcert $(PLUGINS) \
 clean: cross-clean
 .PHONY: cross-clean
 cross-clean:
-	rm -rf $(CROSS_ARCHES:%=build-%)
+	rm -rf $(CROSS_ARCHES:%=build-%) reports/size.json
 # `make deps` also prepares what `make check` needs for armhf.
 deps: build-armhf/sysroot/.packages
 
