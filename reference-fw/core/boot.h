@@ -114,7 +114,6 @@ struct boot {
   bool backoff_pending;        /* a round just failed: back off from the
                                   next turn's now */
   bool round_failed;           /* every port failed since last success */
-  bool backoff_pending;        /* round failed: back-off from next turn */
   bool reported;               /* state and LED were sent once */
   enum boot_state state_sent;
   struct boot_led led_sent;
