@@ -467,7 +467,6 @@ enum rf_status store_save_code(struct store *s, const uint8_t *code,
 enum rf_status store_save_os(struct store *s, const char *version,
                              const uint8_t *image, size_t n,
                              const uint8_t hash[32], struct rf_diag *d) {
-  static uint8_t buf[STORE_OS_MAX];
   struct store_slot at;
   size_t vn = strlen(version);
   if (vn == 0 || vn > STORE_OS_VERSION_MAX) {
@@ -480,11 +479,19 @@ enum rf_status store_save_os(struct store *s, const char *version,
                 (size_t)STORE_OS_MAX - 1 - vn);
     return RF_ENOSPC;
   }
+  /* from the heap, not a static buffer: 192 KiB of static RAM would not
+  ** fit the bare-metal core's budget (docs/cross.md) */
+  uint8_t *buf = rf_malloc(1 + vn + n);
+  if (!buf) {
+    rf_diag_set(d, "store: no memory for an OS image of %zu bytes", n);
+    return RF_ENOMEM;
+  }
   buf[0] = (uint8_t)vn;
   memcpy(buf + 1, version, vn);
   memcpy(buf + 1 + vn, image, n);
   enum rf_status st = write_slot(&os_area, &s->os_at, buf,
                                  (uint32_t)(1 + vn + n), hash, &at, d);
+  rf_free(buf);
   if (st != RF_OK)
     return st;
   s->os_at = at;
