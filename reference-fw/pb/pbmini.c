@@ -130,7 +130,7 @@ struct writer {
 };
 
 static void put(struct writer *w, const void *p, size_t n) {
-  if (w->out)
+  if (w->out && n) /* p may be NULL when n is 0 (empty bytes) */
     memcpy(w->out + w->len, p, n);
   else if (w->sink && n)
     w->sink->append(w->sink, n, p);
