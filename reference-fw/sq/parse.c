@@ -1423,8 +1423,10 @@ static void forstat(P_ *P) {
   int32_t steplines[64];
   bool moved = nstep <= 64;
   if (moved) {
-    memcpy(stepcode, FS->code + stepstart, nstep * sizeof(struct sqins));
-    memcpy(steplines, FS->lines + stepstart, nstep * sizeof(int32_t));
+    if (nstep > 0) { /* no code yet: FS->code may still be NULL */
+      memcpy(stepcode, FS->code + stepstart, nstep * sizeof(struct sqins));
+      memcpy(steplines, FS->lines + stepstart, nstep * sizeof(int32_t));
+    }
     FS->ncode = stepstart;
   } else {
     sqlex_error(LS, "for loop step too complex");
