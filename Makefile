@@ -249,7 +249,7 @@ FUZZ_LINK := -fsanitize=fuzzer,address,undefined
 fuzz-bins: $(FUZZ_BINS)
 fuzz:
 	$(MAKE) FUZZ=1 fuzz-bins
-	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=0 sh tests/fuzz.sh
 
 $(BUILD)/fuzz/harness_%: $(OBJ)/tests/fuzz/harness_%.o $(LIB)/libimpcert.a
 	@mkdir -p $(@D)
