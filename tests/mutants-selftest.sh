@@ -4,6 +4,9 @@
 # one mutant built and run against the one test that must catch it, the
 # same mutant against a test that cannot (the run must fail and say NOT
 # CAUGHT), and a patch that does not apply (the run must fail and say so).
+# Then every tests/mutants/*.patch is tried (dry run, no fuzz) against the
+# tree: refimp changes under the mutants, and a patch that no longer
+# applies, or applies only by guessing at changed context, proves nothing.
 set -u
 B=${BUILD:-build}
 OUT=$B/mutants-selftest
@@ -50,6 +53,21 @@ if ! run stale 'BOOT-003' "$stale" &&
    grep -q 'stale .*NOT CAUGHT: does not apply' "$OUT/stale.out"
 then ok "a patch that does not apply fails the run"
 else bad "stale patch (see $OUT/stale.out)"; cat "$OUT/stale.out"; fi
+
+# Every real mutant against the tree as it is now: patch(1) may apply a
+# hunk at another line (an offset is harmless) but not with fuzz, which
+# means the context changed and the hunk may land in the wrong place.
+for p in tests/mutants/*.patch; do
+  n=$(basename "$p" .patch)
+  if ! out=$(patch -p1 --dry-run --batch --forward --fuzz=0 <"$p" 2>&1)
+  then
+    bad "$p no longer applies exactly to reference-fw/: refresh it" \
+        "(docs/mutants.md)"
+    echo "$out"
+  else
+    ok "mutant $n applies"
+  fi
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
