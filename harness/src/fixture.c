@@ -77,6 +77,8 @@ struct impcert_fx {
   char clock_text[24];  /* vnow for IMPCERT_CLOCK_MS */
   uint32_t flash_seq;   /* last FlashFault sent */
   char jig_broken[IC_DIAG_SIZE]; /* why the DUT's jig frames were refused */
+  unsigned long jig_conns;  /* jig connections accepted so far */
+  unsigned long jig_raw_conn; /* the one impcert_jig_send_raw wrote to */
   char sess_why[200];   /* why the last session closed */
   bool sess_paused;     /* the cloud stopped reading the session */
   char read_errors_text[16]; /* IMPCERT_FLASH_READ_ERRORS */
@@ -423,8 +425,10 @@ static void pump(impcert_fx *fx, long long deadline) {
     return;
   if (ijl >= 0 && (p[ijl].revents & POLLIN)) {
     fx->jig_fd = accept4(fx->jig_listen, NULL, NULL, SOCK_CLOEXEC);
-    if (fx->jig_fd >= 0)
+    if (fx->jig_fd >= 0) {
+      fx->jig_conns++;
       note(fx, "jig", "DUT connected to the jig");
+    }
   }
   if (ij >= 0 && p[ij].revents)
     jig_readable(fx);
@@ -838,6 +842,41 @@ impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
   }
 }
 
+IMPCERT_EXPORT int impcert_jig_send_raw(impcert_fx *fx, const void *data,
+                                        size_t n) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "raw jig bytes need the jig, and the "
+                               "profile does not declare capability 'jig'");
+  wait_jig(fx);
+  fx->jig_raw_conn = fx->jig_conns;
+  note(fx, "jig->D", "raw %zu bytes", n);
+  appcap_frame(fx->app, APPCAP_JIG, false, data, n);
+  const uint8_t *p = data;
+  size_t off = 0;
+  while (off < n) {
+    ssize_t w = write(fx->jig_fd, p + off, n - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      jig_drop(fx, "write failed");
+      return -1;
+    }
+    off += (size_t)w;
+  }
+  return 0;
+}
+
+IMPCERT_EXPORT bool impcert_jig_wait_closed(impcert_fx *fx,
+                                            unsigned timeout_ms) {
+  unsigned long conn = fx->jig_raw_conn ? fx->jig_raw_conn : fx->jig_conns;
+  long long deadline = now_ms() + timeout_ms;
+  while (fx->jig_fd >= 0 && fx->jig_conns == conn && now_ms() < deadline) {
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+  return fx->jig_fd < 0 || fx->jig_conns != conn;
+}
+
 IMPCERT_EXPORT bool impcert_jig_wait_state(impcert_fx *fx, int state,
                                            unsigned timeout_ms) {
   long long deadline = now_ms() + timeout_ms;
@@ -921,6 +960,9 @@ IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx) {
 
 IMPCERT_EXPORT void impcert_cloud_use_cert(impcert_fx *fx,
                                            enum impcert_cert which) {
+  if ((unsigned)which > IMPCERT_CERT_OLD_TLS)
+    end_now(fx, IMPCERT_ERROR, "impcert_cloud_use_cert: unknown kind %d",
+            (int)which);
   fx->next_cert = which;
 }
 
@@ -948,7 +990,9 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
            fx->port[i],
            fx->next_cert == IMPCERT_CERT_GOOD    ? "good"
            : fx->next_cert == IMPCERT_CERT_ROGUE ? "rogue CA"
-                                                 : "wrong name");
+           : fx->next_cert == IMPCERT_CERT_OLD_TLS
+               ? "good, on a TLS 1.1-only server"
+               : "wrong name");
       long long left = deadline - now_ms();
       struct ic_diag d;
       bool refused;

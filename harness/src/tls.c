@@ -22,7 +22,7 @@
 struct tls_creds {
   EVP_PKEY *ca_key, *rogue_ca_key, *server_key;
   X509 *ca, *rogue_ca;
-  SSL_CTX *ctx[3]; /* by enum tls_cert_kind */
+  SSL_CTX *ctx[TLS_CERT_KINDS]; /* by enum tls_cert_kind */
 };
 
 struct tls_conn {
@@ -113,11 +113,21 @@ static int sni_cb(SSL *ssl, int *alert, void *arg) {
   return SSL_TLSEXT_ERR_OK;
 }
 
-static SSL_CTX *server_ctx(X509 *cert, EVP_PKEY *key) {
+/* A server context; old_tls: a server that offers TLS 1.1 and nothing
+** later (security level 0, without which OpenSSL 3 refuses TLS 1.1). */
+static SSL_CTX *server_ctx(X509 *cert, EVP_PKEY *key, bool old_tls) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
   if (!ctx)
     return NULL;
-  if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+  if (old_tls) {
+    SSL_CTX_set_security_level(ctx, 0);
+    if (!SSL_CTX_set_min_proto_version(ctx, TLS1_1_VERSION) ||
+        !SSL_CTX_set_max_proto_version(ctx, TLS1_1_VERSION)) {
+      SSL_CTX_free(ctx);
+      return NULL;
+    }
+  }
+  if ((!old_tls && !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) ||
       SSL_CTX_use_certificate(ctx, cert) != 1 ||
       SSL_CTX_use_PrivateKey(ctx, key) != 1) {
     SSL_CTX_free(ctx);
@@ -156,14 +166,15 @@ struct tls_creds *tls_creds_create(const char *ca_path, struct ic_diag *d) {
                     c->rogue_ca_key);
   if (!good || !wrong || !rogue)
     goto fail;
-  c->ctx[TLS_CERT_GOOD] = server_ctx(good, c->server_key);
-  c->ctx[TLS_CERT_ROGUE] = server_ctx(rogue, c->server_key);
-  c->ctx[TLS_CERT_WRONG_NAME] = server_ctx(wrong, c->server_key);
+  c->ctx[TLS_CERT_GOOD] = server_ctx(good, c->server_key, false);
+  c->ctx[TLS_CERT_ROGUE] = server_ctx(rogue, c->server_key, false);
+  c->ctx[TLS_CERT_WRONG_NAME] = server_ctx(wrong, c->server_key, false);
+  c->ctx[TLS_CERT_OLD_TLS] = server_ctx(good, c->server_key, true);
   X509_free(good);
   X509_free(wrong);
   X509_free(rogue);
   good = wrong = rogue = NULL;
-  if (!c->ctx[0] || !c->ctx[1] || !c->ctx[2])
+  if (!c->ctx[0] || !c->ctx[1] || !c->ctx[2] || !c->ctx[3])
     goto fail;
   FILE *f = fopen(ca_path, "w");
   if (!f) {
@@ -191,7 +202,7 @@ fail:
 void tls_creds_destroy(struct tls_creds *c) {
   if (!c)
     return;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < TLS_CERT_KINDS; i++)
     SSL_CTX_free(c->ctx[i]);
   X509_free(c->ca);
   X509_free(c->rogue_ca);

@@ -16,7 +16,15 @@
 #define TLS_SERVER_NAME "cloud.impcert.test"
 #define TLS_WRONG_NAME "rogue.impcert.test"
 
-enum tls_cert_kind { TLS_CERT_GOOD, TLS_CERT_ROGUE, TLS_CERT_WRONG_NAME };
+/* TLS_CERT_OLD_TLS: the good certificate on a server that speaks only
+** TLS 1.1 (SEC-006); the device must refuse it. */
+enum tls_cert_kind {
+  TLS_CERT_GOOD,
+  TLS_CERT_ROGUE,
+  TLS_CERT_WRONG_NAME,
+  TLS_CERT_OLD_TLS,
+  TLS_CERT_KINDS
+};
 
 struct tls_creds;   /* CAs, keys and certificates for one run */
 struct tls_conn;    /* one server-side TLS session */

@@ -267,6 +267,36 @@ static void probe_squirrel(impcert_fx *fx) {
   impcert_note(fx, "imp.info().type is '%s'", type);
 }
 
+/* CAP-008: imp.net.info().interface lists an interface of `type`. The
+** code logs every interface's type, space-separated. */
+static void probe_interface(impcert_fx *fx, const char *type) {
+  deploy(fx, "local s = \"impcert-net\";"
+             "foreach (i in imp.net.info().interface) s += \" \" + i.type;"
+             "server.log(s);");
+  const char *types = log_after(fx, "impcert-net", WAIT);
+  if (!types)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code did not log the interface "
+                                 "types: it needs Squirrel");
+  char want[32];
+  snprintf(want, sizeof want, " %s ", type);
+  char have[512];
+  snprintf(have, sizeof have, "%s ", types);
+  IMPCERT_CHECK_MSG(fx, strstr(have, want) != NULL,
+                    "imp.net.info().interface has no entry of type \"%s\" "
+                    "(types:%s)", type, types);
+}
+
+static void probe_wifi(impcert_fx *fx) { probe_interface(fx, "wifi"); }
+static void probe_ethernet(impcert_fx *fx) {
+  probe_interface(fx, "ethernet");
+}
+
+/* CAP-008 cellular: an interface of type "cell". The other half of the
+** probe (the first connection on port 52753) cannot be seen here: the
+** harness gives every DUT its own port list on the command line, so the
+** DUT dials the ports it is told, not 52753 itself. */
+static void probe_cellular(impcert_fx *fx) { probe_interface(fx, "cell"); }
+
 /* Pins the probes use: the numbered pins of imp001/imp002, else the
 ** lettered ones of later modules. */
 static bool numbered_pins(const Impjig__Hello *h) {
@@ -482,6 +512,12 @@ static const struct impcert_case cases[] = {
      "CAP-005", "probe", "deep-sleep", 0, probe_deep_sleep},
     {"CAP-NV", "nv: a value in nv survives deep sleep", "CAP-005", "probe",
      "nv", 0, probe_nv},
+    {"CAP-WIFI", "wifi: imp.net.info() lists a wifi interface", "CAP-008",
+     "probe", "wifi", 0, probe_wifi},
+    {"CAP-ETHERNET", "ethernet: imp.net.info() lists an ethernet interface",
+     "CAP-008", "probe", "ethernet", 0, probe_ethernet},
+    {"CAP-CELLULAR", "cellular: imp.net.info() lists a cell interface",
+     "CAP-008", "probe", "cellular", 0, probe_cellular},
     {"CAP-JIG-BLUETOOTH", "jig-bluetooth: offered in Hello.features",
      "CAP-002,CAP-009", "probe", "jig-bluetooth", 0, feature_bluetooth},
 };

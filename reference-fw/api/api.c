@@ -97,9 +97,23 @@ int api_setconsts(struct api *a, const struct api_const *c) {
   return SQ_OK;
 }
 
+/* [WIRE-017] Ack an AgentMessage that carried seq, once its handler has
+** run or the message was dropped. Never connects for it: an Ack belongs
+** to the session the message came on. */
+static void send_ack(struct api *a, uint32_t seq) {
+  Impwire__Ack ack = IMPWIRE__ACK__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  ack.seq = seq;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_ACK;
+  env.ack = &ack;
+  (void)a->host.send(a->host.ctx, &env, false);
+}
+
 void api_queue(struct api *a, const struct api_pending *p) {
   if (a->npending == API_MAX_PENDING) {
     /* a flood of callbacks: drop the oldest rather than block the OS */
+    if (a->pending[0].ack)
+      send_ack(a, a->pending[0].ack_seq);
     if (a->pending[0].fn >= 0)
       sq_unref(a->vm, a->pending[0].fn);
     if (a->pending[0].arg >= 0)
@@ -355,6 +369,8 @@ static void run_pending(struct api *a) {
       nargs++;
     }
     api_run_call(a, nargs);
+    if (p.ack)
+      send_ack(a, p.ack_seq);
   }
 }
 
@@ -414,11 +430,15 @@ bool api_has_work(const struct api *a) {
 
 /* An AgentMessage for agent.on, or an Ack. */
 void api_frame(struct api *a, const Impwire__Envelope *env) {
-  if (a->stopped || !a->started ||
-      env->msg_case != IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE ||
+  if (env->msg_case != IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE ||
       !env->agent_message)
     return;
   const Impwire__AgentMessage *m = env->agent_message;
+  if (a->stopped || !a->started) {
+    if (m->has_seq)
+      send_ack(a, m->seq); /* dropped: the code is not running */
+    return;
+  }
   struct api_handler *h = NULL;
   for (int i = 0; i < API_MAX_HANDLERS; i++)
     if (a->handlers[i].name && strcmp(a->handlers[i].name, m->name) == 0)
@@ -427,6 +447,8 @@ void api_frame(struct api *a, const Impwire__Envelope *env) {
     /* SEND-026: dropped, with its name */
     struct api_event ev = {.kind = API_EV_NO_HANDLER, .text = m->name};
     a->host.observe(a->host.ctx, &ev);
+    if (m->has_seq)
+      send_ack(a, m->seq);
     return;
   }
   char why[160];
@@ -439,8 +461,12 @@ void api_frame(struct api *a, const Impwire__Envelope *env) {
     struct api_event ev = {.kind = API_EV_UNCAUGHT, .text = why,
                            .stack = ""};
     a->host.observe(a->host.ctx, &ev);
+    if (m->has_seq)
+      send_ack(a, m->seq);
     return;
   }
+  p.ack = m->has_seq;
+  p.ack_seq = m->seq;
   p.arg = sq_ref(a->vm, -1);
   sq_pop(a->vm, 1);
   sq_pushref(a->vm, h->fn);

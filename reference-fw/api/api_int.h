@@ -28,6 +28,8 @@ struct api_pending {
   bool has_int;       /* pass int_arg instead */
   int32_t int_arg;
   bool no_args;
+  bool ack;           /* an AgentMessage with seq: Ack ack_seq after it */
+  uint32_t ack_seq;
 };
 
 struct api_handler {

@@ -341,26 +341,41 @@ static void erase_and_wait(struct boot *b) {
          b->jig.up ? "" : " (no jig: idle)");
 }
 
+/* [SEC-005] Tell the cloud why its code was refused: a Log at level
+** ERROR starting "code hash mismatch" (wire.md), sent before the session
+** closes. A send that fails changes nothing: the session is closing. */
+static void refuse_code(struct boot *b, uint64_t now, const char *text) {
+  Impwire__Log lg = IMPWIRE__LOG__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  struct rf_diag d = {""};
+  rf_log("%s", text);
+  lg.level = IMPWIRE__LOG__LEVEL__ERROR;
+  lg.text = (char *)text;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_LOG;
+  env.log = &lg;
+  (void)session_send(&b->sess, &env, &d);
+  session_lost(b, now, "code hash mismatch");
+}
+
 /* [SEC-004, SEC-005, BOOT-004] Check and store new code. False: the
 ** session was closed. */
 static bool take_code(struct boot *b, const Impwire__CloudAnswer *a,
                       uint64_t now) {
   struct rf_diag d = {""};
   uint8_t h[32];
-  char got[65], want[65];
+  char got[65], want[65], text[200];
   if (!a->has_code_hash || a->code_hash.len != 32) {
-    rf_log("code refused: code_hash missing or not 32 bytes; "
-           "keeping old code");
-    session_lost(b, now, "bad code_hash");
+    refuse_code(b, now, "code hash mismatch: code_hash missing or not 32 "
+                        "bytes; keeping old code");
     return false;
   }
   hal_sha256(a->code.data, a->code.len, h);
   if (memcmp(h, a->code_hash.data, 32) != 0) {
     rf_hex(a->code_hash.data, 32, got);
     rf_hex(h, 32, want);
-    rf_log("code hash mismatch: code_hash %s, SHA-256 of code %s; "
-           "keeping old code", got, want);
-    session_lost(b, now, "code hash mismatch");
+    snprintf(text, sizeof text, "code hash mismatch: code_hash %s, SHA-256 "
+             "of code %s; keeping old code", got, want);
+    refuse_code(b, now, text);
     return false;
   }
   enum rf_status st =
@@ -604,10 +619,21 @@ static void on_frame(struct boot *b, const Impwire__Envelope *env,
     break;
   case IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE:
   case IMPWIRE__ENVELOPE__MSG_ACK:
-    if (b->hooks.app_frame && b->phase == BOOT_PHASE_ONLINE)
+    if (b->hooks.app_frame && b->phase == BOOT_PHASE_ONLINE) {
       b->hooks.app_frame(b->hooks.ctx, env);
-    else
-      unexpected(env, "with no application running");
+      break;
+    }
+    unexpected(env, "with no application running");
+    if (env->msg_case == IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE &&
+        env->agent_message->has_seq) {
+      /* [WIRE-017] dropped, so acknowledged at once */
+      Impwire__Ack ack = IMPWIRE__ACK__INIT;
+      Impwire__Envelope out = IMPWIRE__ENVELOPE__INIT;
+      ack.seq = env->agent_message->seq;
+      out.msg_case = IMPWIRE__ENVELOPE__MSG_ACK;
+      out.ack = &ack;
+      send_env(b, &out, now);
+    }
     break;
   case IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST:
   case IMPWIRE__ENVELOPE__MSG_DEVICE_STATE:

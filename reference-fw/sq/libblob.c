@@ -179,20 +179,21 @@ static void put(sq_vm *vm, struct blob *b, const void *src, uint32_t n) {
   b->pos = end;
 }
 
+/* blob.writen(value, type). A value that is not a number writes as many
+** zero bytes as the type takes (REG-053: impOS 36 fixed a writen that
+** wrote whatever memory held), rather than throwing. */
 static int blob_writen(sq_vm *vm) {
   SELF(b);
   int32_t t;
-  if (!sq_isnumber(vm, 2))
-    return sq_error(vm, "parameter 1 has an invalid type '%s' ; "
-                    "expected: 'integer|float'",
-                    sq_typename(sq_gettype(vm, 2)));
   if (sq_checkint(vm, 3, &t))
     return -1;
-  uint8_t buf[8];
+  uint8_t buf[8] = {0};
   int n = typesize(t);
   if (!n)
     return sq_error(vm, "invalid type");
-  if (t == 'f') {
+  if (!sq_isnumber(vm, 2)) {
+    /* zeros, as buf already holds */
+  } else if (t == 'f') {
     float f = sq_tofloat(vm, 2);
     memcpy(buf, &f, 4);
   } else if (t == 'd') {

@@ -138,6 +138,18 @@ IMPCERT_EXPORT const Impjig__JigEnvelope *
 impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
                  unsigned timeout_ms);
 
+/* Write raw bytes to the DUT on the jig connection as they are (bad-frame
+** tests, WIRE-019); waits for the DUT to connect first. Returns 0, or -1
+** if the write failed (the connection is then dropped). */
+IMPCERT_EXPORT int impcert_jig_send_raw(impcert_fx *fx, const void *data,
+                                        size_t n);
+
+/* True if the DUT closes the jig connection that impcert_jig_send_raw last
+** wrote to (else the current one) within timeout_ms, or it is closed
+** already; a later connection of the DUT does not count as that one. */
+IMPCERT_EXPORT bool impcert_jig_wait_closed(impcert_fx *fx,
+                                            unsigned timeout_ms);
+
 /* Wait up to timeout_ms until the DUT reports boot state `state`
 ** (IMPJIG__BOOT_STATE__STATE__*). True if it did; the last state seen so
 ** far counts. */
@@ -176,7 +188,9 @@ IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx);
 enum impcert_cert {
   IMPCERT_CERT_GOOD = 0,    /* signed by the CA the DUT was given */
   IMPCERT_CERT_ROGUE = 1,   /* right name, signed by a CA the DUT never saw */
-  IMPCERT_CERT_WRONG_NAME = 2 /* right CA, a host name other than the DUT's */
+  IMPCERT_CERT_WRONG_NAME = 2, /* right CA, a host name other than the DUT's */
+  IMPCERT_CERT_OLD_TLS = 3  /* the good certificate, but the server offers
+                               only TLS 1.1 (a device must refuse it) */
 };
 IMPCERT_EXPORT void impcert_cloud_use_cert(impcert_fx *fx,
                                            enum impcert_cert which);

@@ -1,0 +1,144 @@
+/*
+** regress.c: one test per fix in the two release notes (seeds/000 and
+** seeds/001, "Bug Fixes") that is not tested in a group of its own and can
+** be seen from deployed Squirrel. Each case is named by its REG ID and
+** says which release fixed it. Requirement IDs: specs/requirements.md.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include <impcert/impcert.h>
+
+#define PLAN "plan-0009-regress"
+#define TOKEN "token-regress-31"
+#define WAIT 8000 /* ms for the DUT to act; generous for emulated DUTs */
+
+/* BlinkUp, activate, and deploy `code` in step 4. */
+static void deploy(impcert_fx *fx, const char *code) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_ERROR_NOW(fx, "the DUT did not open a session after BlinkUp");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, false, code, false);
+}
+
+/* The text after `prefix` of the next Log starting with it; NULL if the
+** session ends or none comes in time (other frames are skipped). */
+static const char *log_after(impcert_fx *fx, const char *prefix) {
+  size_t n = strlen(prefix);
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      return NULL;
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+        strncmp(e->log->text, prefix, n) == 0)
+      return e->log->text + n;
+  }
+}
+
+/* REG-014 (impOS 38): weak references must not crash the device. The
+** code takes weak references to a table, an array, an instance and a
+** closure inside a function, so that no strong reference is left once it
+** returns (a stack slot would keep one); a weak reference kept inside its
+** own target, and one to an object freed when a cycle is broken. Then
+** every weak reference must give null: at once on a reference-counted
+** VM, after collectgarbage() (called where the VM has it) on one that
+** collects. */
+#define WEAK_CODE                                                         \
+  "class Box { v = 3; }\n"                                                \
+  "function make() {\n"                                                   \
+  "  local t = {v = 1}, a = [2], i = Box(), f = function() { return 4; };" \
+  "\n  local w = [t.weakref(), a.weakref(), i.weakref(), f.weakref()];\n"  \
+  "  server.log(\"impcert-weak live \" + w[0].ref().v + w[1].ref()[0] +\n" \
+  "             w[2].ref().v + w[3].ref()());\n"                          \
+  "  local self = {};\n"                                                  \
+  "  self.me <- self.weakref();\n"                                        \
+  "  w.append(self.weakref());\n"                                         \
+  "  local x = {}, y = {};\n"                                             \
+  "  x.y <- y; y.x <- x.weakref();\n"                                     \
+  "  w.append(x.weakref());\n"                                            \
+  "  return w;\n"                                                         \
+  "}\n"                                                                   \
+  "local w = make();\n"                                                   \
+  "if (\"collectgarbage\" in getroottable()) collectgarbage();\n"         \
+  "local s = \"\";\n"                                                     \
+  "foreach (r in w) s += (r.ref() == null) ? \"n\" : \"L\";\n"            \
+  "server.log(\"impcert-weak dead \" + s + \" \" + (5).weakref());\n"     \
+  "imp.wakeup(0.1, function() { server.log(\"impcert-weak alive\"); });\n"
+
+static void weak_references(impcert_fx *fx) {
+  deploy(fx, WEAK_CODE);
+  const char *s = log_after(fx, "impcert-weak live ");
+  if (!s)
+    IMPCERT_FAIL_NOW(fx, "no Log from the weak reference code (the device "
+                         "crashed or the code failed)");
+  IMPCERT_CHECK_MSG(fx, strcmp(s, "1234") == 0,
+                    "weak references before the release give '%s', "
+                    "expected '1234'", s);
+  s = log_after(fx, "impcert-weak dead ");
+  if (!s)
+    IMPCERT_FAIL_NOW(fx, "the code stopped once the targets of its weak "
+                         "references were released");
+  /* one letter per weak reference: table, array, instance, closure,
+  ** self-held, cycle; n = null (released), L = still live */
+  IMPCERT_CHECK_MSG(fx, strcmp(s, "nnnnnn 5") == 0,
+                    "weak references after their targets were released "
+                    "(table, array, instance, closure, self-held, cycle; "
+                    "n: null): '%s', expected 'nnnnnn 5'", s);
+  IMPCERT_CHECK_MSG(fx, log_after(fx, "impcert-weak alive") != NULL,
+                    "the device did not run a timer after the weak "
+                    "reference code");
+  IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the device died");
+}
+
+/* REG-053 (impOS 36): blob.writen() with a value of the wrong type writes
+** zeros (as many as the type takes) and does not throw. */
+static void writen_wrong_type(impcert_fx *fx) {
+  deploy(fx, "local b = blob();\n"
+             "b.writen(0x11111111, 'i');\n"
+             "try {\n"
+             "  b.writen(\"abcd\", 'i');\n"
+             "  b.writen(null, 'w');\n"
+             "  b.writen([1, 2], 'b');\n"
+             "  b.writen({x = 1}, 'f');\n"
+             "} catch (e) { server.log(\"impcert-writen threw \" + e); }\n"
+             "b.writen(0x22, 'b');\n"
+             "agent.send(\"impcert-blob\", b);\n");
+  const Impwire__Envelope *e = NULL;
+  for (;;) {
+    e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      IMPCERT_FAIL_NOW(fx, "no AgentMessage with the blob");
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+        strncmp(e->log->text, "impcert-writen threw", 20) == 0)
+      IMPCERT_FAIL_NOW(fx, "blob.writen() with a wrong type threw: %s",
+                       e->log->text);
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE)
+      break;
+  }
+  const Impwire__Value *v = e->agent_message->data;
+  if (!v || v->kind_case != IMPWIRE__VALUE__KIND_BLOB)
+    IMPCERT_FAIL_NOW(fx, "agent.send did not carry a blob");
+  static const uint8_t want[] = {0x11, 0x11, 0x11, 0x11, 0, 0, 0, 0, 0,
+                                 0,    0,    0,    0,    0, 0, 0x22};
+  char got[3 * 64 + 1] = "";
+  for (size_t i = 0; i < v->blob.len && i < 64; i++)
+    snprintf(got + 3 * i, 4, "%02x ", v->blob.data[i]);
+  IMPCERT_CHECK_MSG(fx, v->blob.len == sizeof want &&
+                            memcmp(v->blob.data, want, sizeof want) == 0,
+                    "the blob is %zu bytes: %s; expected 11 11 11 11, then "
+                    "4 + 2 + 1 + 4 zero bytes, then 22", v->blob.len, got);
+}
+
+static const struct impcert_case cases[] = {
+    {"REG-014", "impOS 38: weak references do not crash the device",
+     "REG-014", "regress,squirrel", "jig,squirrel", 0, weak_references},
+    {"REG-053", "impOS 36: blob.writen() with a wrong type writes zeros",
+     "REG-053", "regress,squirrel", "jig,squirrel", 0, writen_wrong_type},
+};
+
+IMPCERT_PLUGIN("regress", cases)
