@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <ftw.h>
 
 #include "capture.h"
 #include "decode.h"
@@ -28,6 +27,7 @@
 #include "profile.h"
 #include "tls.h"
 #include "wiremsg.h"
+#include "workdir.h"
 
 #define REPLAY_DEFAULT_TIMEOUT_MS 5000u
 
@@ -732,13 +732,6 @@ static char *self_dir(void) {
   return ic_strdup(buf);
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  remove(p);
-  return 0;
-}
-
 /* FILE's name without folder and .app.pcap/.pcap/.pcapng; ic_free. */
 static char *base_name(const char *path) {
   const char *b = strrchr(path, '/');
@@ -906,9 +899,10 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o) {
 static int play_script(const struct replay_opts *o,
                        const struct replay_script *s,
                        const struct profile *prof, char *err, size_t n) {
-  char workdir[] = "/tmp/impcert-replay-XXXXXX";
-  if (!mkdtemp(workdir)) {
-    snprintf(err, n, "cannot make a work folder: %s", strerror(errno));
+  char workdir[256];
+  struct ic_diag wd;
+  if (workdir_make(workdir, sizeof workdir, "impcert-replay", &wd) < 0) {
+    snprintf(err, n, "%s", wd.msg);
     return -1;
   }
   char *bindir = self_dir();
@@ -957,7 +951,8 @@ static int play_script(const struct replay_opts *o,
     ic_free(out.firmware);
     tls_creds_destroy(creds);
   }
-  nftw(workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  if (workdir_remove(workdir, &wd) < 0)
+    fprintf(stderr, "impcert replay: %s\n", wd.msg);
   ic_free(bindir);
   ic_free(ca);
   ic_free(base);

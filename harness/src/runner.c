@@ -28,6 +28,7 @@
 #include "result.h"
 #include "tls.h"
 #include "trace.h"
+#include "workdir.h"
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -268,7 +269,10 @@ static int start_case(struct runner *rc, struct runner_slot *s, int index) {
   return 0;
 }
 
-/* Collect a finished (or killed) child's result. */
+static void remove_tree(const char *dir);
+
+/* Collect a finished (or killed) child's result, then remove its folder
+** (all it holds is read by now: a retry gets a folder of its own). */
 static void finish_case(struct runner *rc, struct runner_slot *s, bool timed_out) {
   int st = 0;
   if (timed_out)
@@ -308,6 +312,7 @@ static void finish_case(struct runner *rc, struct runner_slot *s, bool timed_out
   r->dut_output = log ? slurp(log, 1 << 20) : NULL;
   ic_free(log);
   r->capture_path = capture_file(rc, s, "pcap");
+  remove_tree(s->dir);
   s->finished = true;
 }
 
@@ -630,12 +635,11 @@ static int summarize(const struct run_opts *o, struct runner_slot *slots,
   return bad ? IC_EXIT_FAILED : IC_EXIT_OK;
 }
 
-/* Remove the run's work folder (per-case flash, sockets, logs). */
+/* Remove a work folder (the run's, or a case's flash, sockets, logs). */
 static void remove_tree(const char *dir) {
-  char *cmd = ic_asprintf("rm -rf '%s'", dir);
-  if (cmd && system(cmd) != 0)
-    fprintf(stderr, "impcert: could not remove %s\n", dir);
-  ic_free(cmd);
+  struct ic_diag d;
+  if (workdir_remove(dir, &d) < 0)
+    fprintf(stderr, "impcert: could not remove a work folder: %s\n", d.msg);
 }
 
 int runner_open(struct runner *r, const struct run_opts *o,
@@ -645,9 +649,8 @@ int runner_open(struct runner *r, const struct run_opts *o,
   r->prof = prof;
   if (o->capture_dir && mkdir(o->capture_dir, 0755) < 0 && errno != EEXIST)
     return ic_fail(d, "%s: %s", o->capture_dir, strerror(errno));
-  snprintf(r->workdir, sizeof r->workdir, "/tmp/impcert-XXXXXX");
-  if (!mkdtemp(r->workdir))
-    return ic_fail(d, "cannot make a work folder: %s", strerror(errno));
+  if (workdir_make(r->workdir, sizeof r->workdir, "impcert", d) < 0)
+    return -1;
   r->ca_path = ic_asprintf("%s/ca.pem", r->workdir);
   if (!r->ca_path) {
     remove_tree(r->workdir);

@@ -71,7 +71,7 @@ struct runner {
   const struct run_opts *o;
   const struct profile *prof;  /* the profile runner_exec gives each case */
   struct tls_creds *creds;
-  char workdir[64];
+  char workdir[256];
   char *ca_path;
   int started;                 /* cases started: numbers work folders */
   int done, total;             /* progress: [done/total] */
