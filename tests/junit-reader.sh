@@ -117,6 +117,34 @@ sys.exit(1 if bad or n == 0 else 0)
 EOF
 }
 
+# Each device_time.<name> property names a case of its suite and holds a
+# plain decimal (seconds, as testcase/@time); the sample has one.
+junitparser_device_time() {
+  py=$(find_python) || { echo "no python3 with junitparser"; return 1; }
+  "$py" - "$FILE" <<'EOF'
+import re, sys
+from junitparser import JUnitXml
+
+xml = JUnitXml.fromfile(sys.argv[1])
+n, bad = 0, []
+for suite in xml:
+    names = {case.name for case in suite}
+    for p in suite.properties():
+        if not p.name.startswith("device_time."):
+            continue
+        n += 1
+        case = p.name[len("device_time."):]
+        if case not in names:
+            bad.append(p.name + " names no case of suite " + suite.name)
+        if not re.fullmatch(r"[0-9]+\.[0-9]{3}", p.value or ""):
+            bad.append("%s = %r is not seconds like 1.250" % (p.name, p.value))
+print("device_time properties:", n)
+for b in bad:
+    print(b)
+sys.exit(1 if bad or n == 0 else 0)
+EOF
+}
+
 check "harness_junit_test --write-sample" write_sample
 if [ -s "$FILE" ]; then
   check "xmllint well-formed" xmllint --noout "$FILE"
@@ -124,6 +152,8 @@ if [ -s "$FILE" ]; then
     xmllint --noout --schema specs/junit.xsd "$FILE"
   check "junitparser counts match the writer" junitparser_counts
   check "junitparser: inconclusive is never a pass" junitparser_inconclusive
+  check "device_time properties name cases, hold seconds" \
+    junitparser_device_time
 else
   fail=$((fail + 1)); echo "junit-reader: FAIL no sample file to read"
 fi

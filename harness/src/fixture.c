@@ -46,6 +46,7 @@ struct impcert_fx {
   char *flash_dir, *jig_path, *log_path;
   char ports_text[64];
   bool powered_once;
+  long long first_power; /* real time of the first power-on */
 
   /* the cloud */
   int listen_fd[NPORTS];
@@ -575,6 +576,9 @@ void fixture_run(const struct fixture_setup *s, struct fixture_outcome *out) {
     s->tc->run(fx);
   }
   teardown(fx);
+  out->device_ms = !fx->powered_once ? -1
+                   : fx->virt        ? (long long)fx->vnow
+                                     : now_ms() - fx->first_power;
   out->verdict = fx->verdict;
   out->message = fx->message.s;
   out->details = fx->details.s;
@@ -599,6 +603,8 @@ IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx) {
     end_now(fx, IMPCERT_ERROR, "cannot power on the DUT: %s", d.msg);
   note(fx, "power", "DUT powered on (pid %d)%s", (int)fx->dut.pid,
        fx->powered_once ? "" : " with a fresh flash folder");
+  if (!fx->powered_once)
+    fx->first_power = now_ms();
   fx->powered_once = true;
   fx->jig_broken[0] = '\0';
   return 0;

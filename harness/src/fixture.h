@@ -32,6 +32,10 @@ struct fixture_outcome {
   char *details;
   char *transcript;
   char *firmware;    /* os_version of the first DeviceState seen, or NULL */
+  long long device_ms; /* device time the case covered: on the virtual
+                          clock the time the harness gave the DUT, in real
+                          time the span from the first power-on to the
+                          end; -1 if the DUT was never powered */
 };
 
 /* Run one case to its end in this process. Never returns early: a plugin

@@ -427,6 +427,11 @@ static void write_suite(struct jw *j, const struct suite *s, size_t id,
       xw_property(j, "role.", s->cname[k], r->role);
     if (r->quarantine)
       xw_property(j, "quarantine.", s->cname[k], r->quarantine);
+    if (r->has_device_time) {
+      char dbuf[32];
+      fmt_ms(dbuf, sizeof dbuf, to_ms(r->device_seconds));
+      xw_property(j, "device_time.", s->cname[k], dbuf);
+    }
   }
   xw_end(j);
 

@@ -5,6 +5,7 @@
 #ifndef IMPCERT_RESULT_H
 #define IMPCERT_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -28,6 +29,9 @@ struct ic_case_result {
   const char *role;          /* certify: "mandatory", "optional", "probe";
                                 NULL in a plain run (not owned) */
   char *quarantine;          /* "until DATE: reason" if quarantined */
+  bool has_device_time;      /* the DUT was powered: device_seconds holds */
+  double device_seconds;     /* device time the case covered (fixture.h
+                                device_ms) */
 };
 
 /* Facts about the whole run that reports record. */

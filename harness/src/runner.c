@@ -225,6 +225,7 @@ static _Noreturn void child_main(const struct runner *rc, struct runner_slot *s)
   put_field(f, out.details);
   put_field(f, out.transcript);
   put_field(f, out.firmware);
+  fprintf(f, "%lld\n", out.device_ms);
   /* freed although the child ends here: valgrind (tests/valgrind.sh) then
   ** shows real leaks only */
   ic_free(out.message);
@@ -294,6 +295,11 @@ static void finish_case(struct runner *rc, struct runner_slot *s, bool timed_out
     r->details = get_field(f);
     r->transcript = get_field(f);
     s->firmware = get_field(f);
+    long long dms;
+    if (fscanf(f, "%lld", &dms) == 1 && dms >= 0) {
+      r->has_device_time = true;
+      r->device_seconds = (double)dms / 1000.0;
+    }
   } else {
     r->verdict = IMPCERT_ERROR;
     if (timed_out)

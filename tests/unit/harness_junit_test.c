@@ -139,7 +139,8 @@ static xmlDocPtr write_valid(const char *dir, const char *name,
 static const struct ic_case_result sample[] = {
     {"boot", "BOOT-001", "cold boot sends a device state", "BOOT-R1,BOOT-R2",
      IMPCERT_PASS, 0.25, NULL, NULL, S("-> hello\n<- state\n"),
-     S("booting\n"), S("/tmp/caps/BOOT-001.pcap")},
+     S("booting\n"), S("/tmp/caps/BOOT-001.pcap"), NULL, NULL, NULL, true,
+     12.5},
     {"boot", "BOOT-002", "bad hash triggers a download", "BOOT-R3",
      IMPCERT_FAIL, 1.5, S("expected code download"),
      S("boot.c:40: no code frame\nboot.c:41: hash not resent\n"),
@@ -517,6 +518,26 @@ static void test_write_error(void) {
   remove_dir(dir, "f.xml");
 }
 
+/* Device time goes in the suite property device_time.<name> (seconds, as
+** testcase/@time), only for a case that had a device. */
+static void test_device_time(void) {
+  char dir[64];
+  make_dir(dir);
+  struct ic_case_result r[2] = {
+      {.suite = "boot", .id = "TIME-002", .verdict = IMPCERT_PASS,
+       .seconds = 0.25, .has_device_time = true, .device_seconds = 10.0},
+      {.suite = "boot", .id = "SKIPPED", .verdict = IMPCERT_SKIP}};
+  xmlDocPtr doc = write_valid(dir, "d.xml", r, 2);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  CU_ASSERT(xp_eq(doc, "//property[@name='device_time.TIME-002']/@value",
+                  "10.000"));
+  CU_ASSERT(xp_eq(doc, "//testcase[@name='TIME-002']/@time", "0.250"));
+  CU_ASSERT_EQUAL(
+      xp_num(doc, "count(//property[starts-with(@name,'device_time.')])"), 1);
+  xmlFreeDoc(doc);
+  remove_dir(dir, "d.xml");
+}
+
 static void test_result_helpers(void) {
   CU_ASSERT_STRING_EQUAL(result_verdict_name(IMPCERT_PASS), "pass");
   CU_ASSERT_STRING_EQUAL(result_verdict_name(IMPCERT_FAIL), "fail");
@@ -549,6 +570,7 @@ static const struct cu_test junit_tests[] = {
     {"times, NULL fields, unknown verdict", test_times_and_nulls},
     {"every allocation failure is clean", test_alloc_failures},
     {"a failing write leaves no report", test_write_error},
+    {"device time as a suite property", test_device_time},
     {"result_fini and verdict names", test_result_helpers},
     {NULL, NULL}};
 
