@@ -479,7 +479,207 @@ static void backoff_after_last_port(impcert_fx *fx) {
                     "allowed for measuring in real time)", gap);
 }
 
+/* The device online with `code` deployed in step 4. */
+static void online_with(impcert_fx *fx, const char *code) {
+  activated_session(fx);
+  impcert_send_answer(fx, false, code, false);
+}
+
+/* The next frame other than a Log starting "impcert-" is the caller's;
+** Logs starting with `prefix` end the wait with that Log. NULL: the
+** session ended or nothing came in time. */
+static const Impwire__Envelope *next_of(impcert_fx *fx, const char *prefix) {
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      return NULL;
+    if (e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG ||
+        strncmp(e->log->text, prefix, strlen(prefix)) == 0)
+      return e;
+  }
+}
+
+/* WIRE-011: a message longer than a frame may be (three slots sharing one
+** 100000-byte blob make about 300 KB) is never sent: the harness would
+** close the session on its length. One of about 200 KB goes through, and
+** the code and the session carry on. */
+static void no_oversized_frame(impcert_fx *fx) {
+  online_with(fx,
+              "local b = blob(100000);\n"
+              "try {\n"
+              "  agent.send(\"impcert-big\", [b, b, b]);\n"
+              "  server.log(\"impcert-big sent\");\n"
+              "} catch (e) { server.log(\"impcert-big refused\"); }\n"
+              "agent.send(\"impcert-fits\", [b, b]);\n"
+              "server.log(\"impcert-after\");\n");
+  bool fits = false, after = false;
+  const Impwire__Envelope *e;
+  while (!after && (e = next_of(fx, "impcert-")) != NULL) {
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE) {
+      const Impwire__AgentMessage *m = e->agent_message;
+      IMPCERT_CHECK_MSG(fx, strcmp(m->name, "impcert-big") != 0,
+                        "the 300 KB message arrived: the frame was over "
+                        "262144 bytes and the cloud read it");
+      if (strcmp(m->name, "impcert-fits") == 0)
+        fits = m->data && m->data->kind_case ==
+                              IMPWIRE__VALUE__KIND_ARRAY &&
+               m->data->array->n_items == 2 &&
+               m->data->array->items[1]->blob.len == 100000;
+    } else if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG) {
+      impcert_note(fx, "device: %s", e->log->text);
+      after = strcmp(e->log->text, "impcert-after") == 0;
+    }
+  }
+  IMPCERT_CHECK_MSG(fx, fits, "the 200 KB message did not arrive whole "
+                              "after the 300 KB one");
+  IMPCERT_CHECK_MSG(fx, after, "the session ended or the code stopped "
+                               "after the message too long for a frame");
+}
+
+static int send_agent(impcert_fx *fx, const char *name, int32_t data,
+                      bool with_seq, uint32_t seq) {
+  Impwire__Value v = IMPWIRE__VALUE__INIT;
+  v.kind_case = IMPWIRE__VALUE__KIND_INTEGER;
+  v.integer = data;
+  Impwire__AgentMessage m = IMPWIRE__AGENT_MESSAGE__INIT;
+  m.name = (char *)name;
+  m.data = &v;
+  m.has_seq = with_seq;
+  m.seq = seq;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE;
+  e.agent_message = &m;
+  return impcert_send(fx, &e);
+}
+
+/* The Ack for seq, after the Log `log_first` if that is set (NULL: any
+** Logs may come first). Fails naming what was missing or out of order. */
+static void expect_ack(impcert_fx *fx, uint32_t seq, const char *log_first) {
+  bool logged = log_first == NULL;
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      IMPCERT_FAIL_NOW(fx, "no Ack{seq %u} (%s)", seq,
+                       logged ? "after the handler ran" : "nor the handler's "
+                                                          "Log");
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG) {
+      if (log_first && strcmp(e->log->text, log_first) == 0)
+        logged = true;
+      continue;
+    }
+    IMPCERT_REQUIRE(fx, e->msg_case == IMPWIRE__ENVELOPE__MSG_ACK);
+    IMPCERT_CHECK_MSG(fx, e->ack->seq == seq, "Ack{seq %u}, expected %u",
+                      e->ack->seq, seq);
+    IMPCERT_CHECK_MSG(fx, logged, "Ack{seq %u} came before the handler ran "
+                                  "(its Log '%s' had not come)", seq,
+                      log_first);
+    return;
+  }
+}
+
+/* WIRE-017: an AgentMessage with seq is acknowledged with the same seq
+** once its handler has run, and also when there is no handler (the
+** message is dropped); two in a row are acknowledged in order. */
+static void agent_message_acked(impcert_fx *fx) {
+  online_with(fx, "agent.on(\"impcert-ping\", function(d) {"
+                  "  server.log(\"impcert-handled \" + d); });"
+                  "server.log(\"impcert-ready\");");
+  const Impwire__Envelope *e = next_of(fx, "impcert-ready");
+  IMPCERT_REQUIRE(fx, e && e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG);
+  IMPCERT_REQUIRE(fx, send_agent(fx, "impcert-ping", 7, true, 4242) == 0);
+  expect_ack(fx, 4242, "impcert-handled 7");
+  IMPCERT_REQUIRE(fx, send_agent(fx, "impcert-nobody", 8, true, 77) == 0);
+  expect_ack(fx, 77, NULL);
+  IMPCERT_REQUIRE(fx, send_agent(fx, "impcert-ping", 9, true, 0) == 0);
+  IMPCERT_REQUIRE(fx, send_agent(fx, "impcert-ping", 10, true,
+                                 0xffffffffu) == 0);
+  expect_ack(fx, 0, "impcert-handled 9");
+  expect_ack(fx, 0xffffffffu, "impcert-handled 10");
+}
+
+/* Device with code that echoes agent messages: it is still running when
+** an AgentMessage gets its answer. */
+#define ECHO "agent.on(\"impcert-echo\", function(d) {" \
+             "  agent.send(\"impcert-echo\", d + 1); });" \
+             "server.log(\"impcert-ready\");"
+
+/* After bad jig input: the DUT closed the jig connection and carries on
+** without it: still running, its session answering. */
+static void jig_dropped_device_runs(impcert_fx *fx, const char *what) {
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wait_closed(fx, WAIT),
+                    "the DUT kept the jig connection after %s", what);
+  IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the DUT died on %s",
+                    what);
+  IMPCERT_REQUIRE(fx, send_agent(fx, "impcert-echo", 41, false, 0) == 0);
+  const Impwire__Envelope *e = next_of(fx, "impcert-never");
+  IMPCERT_CHECK_MSG(fx, e && e->msg_case ==
+                                 IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE &&
+                            e->agent_message->data &&
+                            e->agent_message->data->integer == 42,
+                    "after %s the device's code no longer answers", what);
+}
+
+static void online_echo(impcert_fx *fx) {
+  online_with(fx, ECHO);
+  const Impwire__Envelope *e = next_of(fx, "impcert-ready");
+  IMPCERT_REQUIRE(fx, e && e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG);
+}
+
+/* WIRE-019: a jig frame whose length is over 65536 (the body is never
+** sent: the DUT must not wait for it). */
+static void jig_frame_too_long(impcert_fx *fx) {
+  online_echo(fx);
+  static const uint8_t header[] = {0x00, 0x01, 0x00, 0x01}; /* 65537 */
+  impcert_jig_send_raw(fx, header, sizeof header);
+  jig_dropped_device_runs(fx, "a jig frame of 65537 bytes");
+}
+
+/* WIRE-019: a jig frame that does not decode as a JigEnvelope (wire type
+** 7 does not exist in protobuf). */
+static void jig_frame_undecodable(impcert_fx *fx) {
+  online_echo(fx);
+  static const uint8_t frame[] = {0x00, 0x00, 0x00, 0x02, 0xff, 0xff};
+  impcert_jig_send_raw(fx, frame, sizeof frame);
+  jig_dropped_device_runs(fx, "a jig frame that does not decode");
+}
+
+/* WIRE-020: the jig frames of a whole boot (Hello, BootState, Led,
+** AppState with jig-app) are well formed: the harness reads every jig
+** frame the DUT sends against the 65536 limit and the JigEnvelope (one
+** message set), and a bad one ends the test with verdict error. Here each
+** kind must also have arrived. */
+static void jig_frames_well_formed(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_HELLO,
+                                         WAIT) != NULL, "no Hello");
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx,
+                        IMPJIG__JIG_ENVELOPE__MSG_BOOT_STATE, WAIT) != NULL,
+                    "no BootState");
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_LED,
+                                         WAIT) != NULL, "no Led");
+  online_echo(fx);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx,
+                        IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT) != NULL,
+                    "no AppState after the code started");
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wait_state(
+                            fx, IMPJIG__BOOT_STATE__STATE__ACTIVATED_WITH_CODE,
+                            WAIT),
+                    "the last BootState is not Activated With Code");
+}
+
 static const struct impcert_case cases[] = {
+    {"WIRE-011", "a message too long for a frame is not sent", "WIRE-011",
+     "wire", "jig,squirrel", 0, no_oversized_frame},
+    {"WIRE-017", "AgentMessages with seq are acked after the handler",
+     "WIRE-017", "wire", "jig,squirrel", 0, agent_message_acked},
+    {"WIRE-019", "a jig frame over 65536 bytes drops the jig, not the DUT",
+     "WIRE-019", "wire,jig,robustness", "jig,squirrel", 0,
+     jig_frame_too_long},
+    {"WIRE-019b", "an undecodable jig frame drops the jig, not the DUT",
+     "WIRE-019", "wire,jig,robustness", "jig,squirrel", 0,
+     jig_frame_undecodable},
+    {"WIRE-020", "the DUT's jig frames are well formed", "WIRE-020",
+     "wire,jig", "jig,jig-app,squirrel", 0, jig_frames_well_formed},
     {"WIRE-001", "every frame the device sends decodes", "WIRE-001", "wire",
      "jig", 0, device_frames_decode},
     {"WIRE-004", "a zero-length frame closes the session",

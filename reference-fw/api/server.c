@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/value.h"
+#include "core/frame.h"
 #include "core/rf.h"
 
 #define MAX_SLEEP_S 2419198 /* WAKE-019 */
@@ -281,6 +282,15 @@ static int agent_send(sq_vm *vm) {
   }
   env.msg_case = IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE;
   env.agent_message = &m;
+  /* [WIRE-011] a message too long for one frame (a blob shared by several
+  ** slots is sent once per slot) is not sent: the call throws and the
+  ** session stays up */
+  size_t n = impwire__envelope__get_packed_size(&env);
+  if (n > FRAME_WIRE_MAX) {
+    value_free(v);
+    return sq_error(vm, "agent.send: the message is %zu bytes, over the "
+                        "frame maximum of %u", n, FRAME_WIRE_MAX);
+  }
   int rc = send_env(a, &env);
   value_free(v);
   sq_pushint(vm, rc);
