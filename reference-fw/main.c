@@ -2,7 +2,8 @@
 ** main.c: refimp's main: the command line, the POSIX board's setup, the
 ** main loop (hal_now_ms once per turn, boot_step, hal_wait_event) and the
 ** one place that exits. Exit status: 0 clean stop (SIGTERM/SIGINT, --help,
-** --version), 1 the board failed (flash, jig socket), 2 usage error.
+** --version), 1 the board failed (flash, jig socket), 2 usage error,
+** 3 deep sleep under a jig.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,32 @@ static int deep_sleep(struct boot *b, char **argv) {
   return EXIT_BOARD;
 }
 
+/* [OSUPD-001] Restart the board into the OS image just stored, in this
+** process: the core and the application go down (the jig and the session
+** close), retained RAM is lost, and the core boots again as a power-on,
+** which installs the image (boot_init). The user configuration, RAM of
+** api/ until the store keeps it, survives as it survives restarts.
+** EXIT_CLEAN, or EXIT_BOARD with a message. */
+static int reboot(struct boot *b, struct app *app,
+                  const char *const val[OPT_COUNT]) {
+  char why[512] = "";
+  int uc_len = app->userconf_len;
+  static uint8_t uc[sizeof(app->userconf)];
+  memcpy(uc, app->userconf, sizeof(uc));
+  rf_log("restarting the board into the new OS");
+  app_fini(app);
+  boot_fini(b);
+  if (hal_posix_retained_config(val[OPT_FLASH], HAL_WAKE_POWER_ON, why,
+                                sizeof(why)) != HAL_OK) {
+    fprintf(stderr, "refimp: %s\n", why);
+    return EXIT_BOARD;
+  }
+  app_init(app, b);
+  app->userconf_len = uc_len;
+  memcpy(app->userconf, uc, sizeof(uc));
+  return EXIT_CLEAN;
+}
+
 int main(int argc, char **argv) {
   const char *val[OPT_COUNT] = {NULL};
   struct boot_config cfg;
@@ -318,26 +345,37 @@ int main(int argc, char **argv) {
   /* the deployed code runs through api/ (docs/refimp.md, "The imp API") */
   struct app app;
   app_init(&app, b);
-  struct boot_hooks hooks = app_hooks(&app);
-  if (boot_init(b, &cfg, &hooks, hal_now_ms(), &d) != RF_OK) {
-    fprintf(stderr, "refimp: boot failed: %s\n", d.msg);
-    boot_fini(b);
-    rf_free(b);
-    board_fini();
-    return EXIT_BOARD;
-  }
-  while (!hal_posix_stop_requested() && b->phase != BOOT_PHASE_ASLEEP) {
-    uint64_t now = hal_now_ms();
-    uint64_t next = boot_step(b, now);
-    uint64_t app_next = app_step(&app, now);
-    if (app_next < next)
-      next = app_next;
-    if (next > now)
-      hal_wait_event(next);
-  }
-  if (b->phase == BOOT_PHASE_ASLEEP) {
-    app_fini(&app);
-    return deep_sleep(b, argv);
+  for (;;) {
+    struct boot_hooks hooks = app_hooks(&app);
+    if (boot_init(b, &cfg, &hooks, hal_now_ms(), &d) != RF_OK) {
+      fprintf(stderr, "refimp: boot failed: %s\n", d.msg);
+      app_fini(&app);
+      boot_fini(b);
+      rf_free(b);
+      board_fini();
+      return EXIT_BOARD;
+    }
+    while (!hal_posix_stop_requested() && b->phase != BOOT_PHASE_ASLEEP &&
+           b->phase != BOOT_PHASE_REBOOT) {
+      uint64_t now = hal_now_ms();
+      uint64_t next = boot_step(b, now);
+      uint64_t app_next = app_step(&app, now);
+      if (app_next < next)
+        next = app_next;
+      if (next > now)
+        hal_wait_event(next);
+    }
+    if (b->phase == BOOT_PHASE_ASLEEP) {
+      app_fini(&app);
+      return deep_sleep(b, argv);
+    }
+    if (b->phase != BOOT_PHASE_REBOOT || hal_posix_stop_requested())
+      break;
+    if ((rc = reboot(b, &app, val)) != EXIT_CLEAN) {
+      rf_free(b);
+      board_fini();
+      return rc;
+    }
   }
   rf_log("stop requested: shutting down");
   app_fini(&app);

@@ -471,6 +471,49 @@ static void probe_power(impcert_fx *fx) {
                     "deployed code: the flash was lost");
 }
 
+/* CAP-005 os-update: a forced NewOs is installed: the session closes and
+** the next DeviceState has the new version and WAKEREASON_NEW_FIRMWARE.
+** A DUT process that ends for the restart (refimp under a jig: exit
+** status 4) is powered on again, as a board's reset would. */
+static void probe_os_update(impcert_fx *fx) {
+  static const char image[] = "impcert probe: an impOS image";
+  uint8_t h[32];
+  if (!power_on_hello(fx))
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no jig Hello: without the jig this "
+                                 "edition cannot bring the DUT online");
+  bring_online(fx);
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, "CodeHash");
+  impcert_send_answer(fx, true, NULL, false);
+  impcert_sha256(image, strlen(image), h);
+  Impwire__NewOs n = IMPWIRE__NEW_OS__INIT;
+  n.version = "impcert-probe";
+  n.has_image = n.has_sha256 = n.has_forced = 1;
+  n.image.data = (uint8_t *)image;
+  n.image.len = strlen(image);
+  n.sha256.data = h;
+  n.sha256.len = 32;
+  n.forced = 1;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_NEW_OS;
+  e.new_os = &n;
+  impcert_send(fx, &e);
+  if (!impcert_cloud_wait_closed(fx, WAIT))
+    IMPCERT_FAIL_NOW(fx, "the session stayed open after a forced NewOs: "
+                         "the DUT did not restart to install it");
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no session within %d ms after the OS update",
+                     WAIT);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, strcmp(s->os_version, "impcert-probe") == 0,
+                    "DeviceState.os_version after the update is '%s', not "
+                    "'impcert-probe'", s->os_version);
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_NEW_FIRMWARE,
+                    "DeviceState.wake_reason after the update is %u, not "
+                    "WAKEREASON_NEW_FIRMWARE", s->wake_reason);
+}
+
 static const struct impcert_case cases[] = {
     {"CAP-JIG", "jig: Hello, BootState and Led on the jig socket",
      "CAP-001", "probe", "jig", 0, probe_jig},
@@ -518,6 +561,8 @@ static const struct impcert_case cases[] = {
      "CAP-008", "probe", "ethernet", 0, probe_ethernet},
     {"CAP-CELLULAR", "cellular: imp.net.info() lists a cell interface",
      "CAP-008", "probe", "cellular", 0, probe_cellular},
+    {"CAP-OS-UPDATE", "os-update: a forced NewOs is installed and booted",
+     "CAP-005", "probe", "os-update", 0, probe_os_update},
     {"CAP-JIG-BLUETOOTH", "jig-bluetooth: offered in Hello.features",
      "CAP-002,CAP-009", "probe", "jig-bluetooth", 0, feature_bluetooth},
 };

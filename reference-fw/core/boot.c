@@ -469,41 +469,36 @@ static void on_server_list(struct boot *b, const Impwire__ServerList *sl) {
          "connection", c.nhosts, c.nhosts ? c.hosts[0] : "(none)");
 }
 
-/* [OSUPD-001, WAKE-008, OSUPD-003, OSUPD-004, STORE-003] Install the
-** downloaded image and cold-restart: wake reason NEW_FIRMWARE, the new
-** version reported, code and credentials kept, nv lost, connect at once. */
-static void install_os(struct boot *b, uint64_t now) {
-  struct store_config c = b->store.cfg;
+/* [OSUPD-001, OSUPD-004, WAKE-008, REG-048] The verified image is
+** stored: restart the board into it. Only the power-on that follows
+** installs it (boot_init: the config's version written, nv dropped, wake
+** reason NEW_FIRMWARE, code and credentials kept, connect at once), so a
+** power cut anywhere on the way leaves the old OS or the new one. */
+static void reboot_into_os(struct boot *b) {
   b->os_pending = false;
-  snprintf(c.os_version, sizeof(c.os_version), "%s",
-           b->store.os_image_version);
-  save_config(b, &c, "the installed OS version");
-  if (strcmp(b->store.cfg.os_version, b->store.os_image_version) != 0) {
-    rf_log("OS %s not installed (config not written); it is installed at "
-           "the next power-on", b->store.os_image_version);
-    return;
-  }
-  snprintf(b->os_running, sizeof(b->os_running), "%s", c.os_version);
-  rf_log("OS %s installed: cold restart (wake reason %u)", b->os_running,
-         BOOT_WAKE_NEW_FIRMWARE);
-  hal_retained_clear();
-  memset(&b->ret, 0, sizeof(b->ret));
-  b->warm = false;
+  rf_log("OS %s stored: restarting the board to install it",
+         b->store.os_image_version);
   stop_code(b);
   session_close(&b->sess, "OS update: restarting");
-  b->wake_reason = BOOT_WAKE_NEW_FIRMWARE;
-  connect_now(b, now);
-  b->code_wait_until = boot_state_of(b) == BOOT_ACTIVATED_WITH_CODE
-                           ? now + BOOT_CODE_WAIT_MS
-                           : UINT64_MAX;
-  report(b);
+  b->phase = BOOT_PHASE_REBOOT;
+  b->code_wait_until = UINT64_MAX;
+}
+
+/* [REG-040] imp003 and imp004m upgrade impROM from SPI flash, showing a
+** solid green LED meanwhile (impOS 36.x). */
+static bool upgrades_from_spi(const struct boot *b) {
+  return strcmp(b->cfg.board, "imp003") == 0 ||
+         strcmp(b->cfg.board, "imp004m") == 0;
 }
 
 /* The application's shutdown handler takes the update (polite
 ** deployment, seeds/002); a forced update is never deferred. */
 static bool os_deferred(struct boot *b, const Impwire__NewOs *nos) {
-  if (nos->has_forced && nos->forced)
+  if (nos->has_forced && nos->forced) {
+    rf_log("NewOs %s is forced: the shutdown handler is not asked",
+           nos->version); /* [POLITE-011, OSUPD-006] */
     return false;
+  }
   return b->code_running && b->hooks.shutdown_notice &&
          b->hooks.shutdown_notice(b->hooks.ctx, 2 /* SHUTDOWN_NEWFIRMWARE */);
 }
@@ -566,17 +561,22 @@ static void on_new_os(struct boot *b, const Impwire__NewOs *nos,
            nos->version);
     return;
   }
-  install_os(b, now);
+  reboot_into_os(b);
 }
 
-static void on_reload(struct boot *b, uint64_t now) {
+static void on_reload(struct boot *b, const Impwire__Reload *reload,
+                      uint64_t now) {
   if (b->phase != BOOT_PHASE_ONLINE && b->phase != BOOT_PHASE_WAIT_ANSWER) {
     /* WAIT_ACTIVATION; the other phases have no session */
     rf_log("Reload before the activation result; ignored");
     return;
   }
-  /* [POLITE-002] a shutdown handler defers the reload to server.restart() */
-  if (b->code_running && b->hooks.shutdown_notice &&
+  /* [POLITE-002] a shutdown handler defers the reload to server.restart();
+  ** [POLITE-019] not a forced one (the device moved device group) */
+  bool forced = reload->has_forced && reload->forced;
+  if (forced)
+    rf_log("reload is forced: the shutdown handler is not asked");
+  if (!forced && b->code_running && b->hooks.shutdown_notice &&
       b->hooks.shutdown_notice(b->hooks.ctx, 1)) {
     rf_log("reload: deferred by the application's shutdown handler");
     return;
@@ -609,7 +609,7 @@ static void on_frame(struct boot *b, const Impwire__Envelope *env,
       unexpected(env, "outside step 4");
     break;
   case IMPWIRE__ENVELOPE__MSG_RELOAD:
-    on_reload(b, now);
+    on_reload(b, env->reload, now);
     break;
   case IMPWIRE__ENVELOPE__MSG_SERVER_LIST:
     on_server_list(b, env->server_list);
@@ -914,10 +914,14 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
   fix_identity(b, &c);
   c.boot_count++;
   b->wake_reason = BOOT_WAKE_POWER_ON;
-  /* [POLITE-012] an image downloaded but not installed (a shutdown
-  ** handler deferred it) is installed at power-on, whatever the handler */
-  if (b->store.os_at.slot >= 0 &&
-      strcmp(b->store.os_image_version, c.os_version) != 0) {
+  /* [OSUPD-001, POLITE-012, REG-048] an image downloaded but not
+  ** installed (the reboot into it, a shutdown handler deferring it, or a
+  ** power cut before its config write) is installed at power-on, whatever
+  ** the handler; a wake from deep sleep is no power-on (POLITE-013) */
+  bool installing = hal_wake_cause() == HAL_WAKE_POWER_ON &&
+                    b->store.os_at.slot >= 0 &&
+                    strcmp(b->store.os_image_version, c.os_version) != 0;
+  if (installing) {
     rf_log("installing the downloaded OS %s at power-on",
            b->store.os_image_version);
     snprintf(c.os_version, sizeof(c.os_version), "%s",
@@ -936,6 +940,11 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
   /* [BOOT-030] Hello, then BootState and Led; [WAKE-001] */
   jig_open(&b->jig, cfg->board, cfg->os_version, cfg->jig_features,
            cfg->njig_features);
+  if (installing && upgrades_from_spi(b)) {
+    /* [REG-040] the upgrade runs before anything else: solid green */
+    rf_log("upgrading impROM from SPI flash: LED solid green");
+    report_led(b, (struct boot_led){IMPJIG__LED__COLOUR__GREEN, false});
+  }
   b->code_wait_until = UINT64_MAX;
   if (warm_boot(b, now)) {
     report(b);
@@ -962,6 +971,7 @@ static uint64_t step_phase(struct boot *b, uint64_t now) {
   case BOOT_PHASE_WAIT_BLINKUP:
   case BOOT_PHASE_IDLE:
   case BOOT_PHASE_ASLEEP:
+  case BOOT_PHASE_REBOOT:
     return UINT64_MAX;
   case BOOT_PHASE_CONNECT:
     if (b->backoff_pending) {
@@ -1017,18 +1027,37 @@ enum rf_status boot_app_send(struct boot *b, const Impwire__Envelope *env,
 
 void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now) {
   stop_code(b);
+  if (b->phase == BOOT_PHASE_REBOOT || b->phase == BOOT_PHASE_ASLEEP)
+    return; /* the board goes down anyway */
+  if (b->os_pending) {
+    /* [POLITE-009] the deferred update completes: NEW_FIRMWARE */
+    rf_log("application restart with OS %s pending: installing it",
+           b->store.os_image_version);
+    reboot_into_os(b);
+    return;
+  }
   b->wake_reason = wake_reason;
   rf_log("application restart: back to step 2 (wake reason %u)",
          wake_reason);
-  if (b->phase == BOOT_PHASE_ONLINE)
+  /* [REG-012, POLITE-016] as a cold boot: the code comes back once the
+  ** cloud answers or after ten seconds, and a device with no session
+  ** (warm boot, server.disconnect()) connects now */
+  b->warm = false;
+  if (boot_state_of(b) == BOOT_ACTIVATED_WITH_CODE)
+    b->code_wait_until = now + BOOT_CODE_WAIT_MS;
+  if (b->phase == BOOT_PHASE_ONLINE) {
     send_state_and_hash(b, now);
+  } else if (b->phase == BOOT_PHASE_IDLE) {
+    connect_now(b, now);
+    report(b);
+  }
   /* else the conversation under way reports the new wake reason */
 }
 
 void boot_app_disconnect(struct boot *b, uint64_t now) {
   (void)now;
   if (b->phase == BOOT_PHASE_ASLEEP || b->phase == BOOT_PHASE_WAIT_BLINKUP ||
-      b->phase == BOOT_PHASE_IDLE)
+      b->phase == BOOT_PHASE_IDLE || b->phase == BOOT_PHASE_REBOOT)
     return;
   session_close(&b->sess, "server.disconnect()");
   b->phase = BOOT_PHASE_IDLE;

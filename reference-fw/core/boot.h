@@ -59,8 +59,11 @@ enum boot_phase {
   BOOT_PHASE_ONLINE,          /* step 5 done: application traffic */
   BOOT_PHASE_IDLE,            /* warm boot: code runs, no session until
                                  the application asks (boot_connect) */
-  BOOT_PHASE_ASLEEP           /* deep sleep requested: main ends the
+  BOOT_PHASE_ASLEEP,          /* deep sleep requested: main ends the
                                  process (the board powers down) */
+  BOOT_PHASE_REBOOT           /* an OS image is stored to be installed:
+                                 main restarts the board, whose power-on
+                                 installs it (OSUPD-001) */
 };
 
 /* What main() learnt from the command line. Strings are not copied: they
@@ -87,9 +90,10 @@ struct boot_hooks {
   void (*code_stop)(void *ctx);
   /* AgentMessage or Ack from the cloud, once online. */
   void (*app_frame)(void *ctx, const Impwire__Envelope *env);
-  /* A Reload arrived while the code runs: return true when the
-  ** application's server.onshutdown handler took it (the VM goes on until
-  ** server.restart()), false to reload at once [POLITE-001, POLITE-002]. */
+  /* A Reload (reason 1, SHUTDOWN_NEWSQUIRREL) or NewOs (2,
+  ** SHUTDOWN_NEWFIRMWARE) arrived while the code runs: return true when
+  ** the application's server.onshutdown handler took it (the VM goes on
+  ** until server.restart()), false to act at once [POLITE-001..003]. */
   bool (*shutdown_notice)(void *ctx, uint32_t reason);
   /* A jig message boot.c does not handle (PinDrive...). */
   void (*jig_message)(void *ctx, const Impjig__JigEnvelope *m);

@@ -836,12 +836,17 @@ static void test_os_update(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "NewOs 38.1 test not stored"));
   CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
   CU_ASSERT_TRUE(fk.conn_open);
-  /* the next offer succeeds: stored, installed, cold restart */
+  /* the next offer succeeds: stored, then the board restarts into it */
   new_os("38.1 test", "IMAGE-1", NULL);
   settle(&b);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_REBOOT);
+  CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
+  power_cycle(&b); /* what main() does for BOOT_PHASE_REBOOT */
   CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.1 test");
   CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_NEW_FIRMWARE);
   CU_ASSERT_EQUAL(b.code_wait_until, fk.now + BOOT_CODE_WAIT_MS);
+  settle(&b);
   CU_ASSERT_TRUE(fk.conn_open); /* OSUPD-004: connected again at once */
   Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_DEVICE_STATE);
   CU_ASSERT_EQUAL(e->device_state->wake_reason, BOOT_WAKE_NEW_FIRMWARE);
@@ -882,17 +887,40 @@ static void test_os_update_deferred(void) {
   new_os("38.2 test", "IMAGE-2", NULL);
   settle(&b);
   CU_ASSERT_TRUE(b.os_pending);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_ONLINE); /* POLITE-010 */
   CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
   nothing_more();
-  boot_app_restart(&b, BOOT_WAKE_SW_RESTART, fk.now); /* server.restart() */
-  settle(&b);
-  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.0 refimp 0.1");
-  skip_state_and_hash(BOOT_WAKE_SW_RESTART);
-  new_os("38.2 test", "IMAGE-2", NULL); /* the cloud offers it again */
-  settle(&b);
+  /* server.restart(): the stored image is installed (POLITE-009) */
+  boot_app_restart(&b, BOOT_WAKE_SW_RESTART, fk.now);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_REBOOT);
   CU_ASSERT_FALSE(b.os_pending);
+  power_cycle(&b);
   CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.2 test");
   CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_NEW_FIRMWARE);
+  settle(&b);
+  skip_state_and_hash(BOOT_WAKE_NEW_FIRMWARE);
+  answer(true, NULL, NULL, false);
+  settle(&b);
+  /* a forced NewOs is not offered to the handler (POLITE-011) */
+  b.hooks = hooks;
+  Impwire__NewOs n = IMPWIRE__NEW_OS__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  uint8_t h[32];
+  SHA256((const uint8_t *)"IMAGE-4", 7, h);
+  n.version = "38.4 test";
+  n.has_image = n.has_sha256 = n.has_forced = n.forced = true;
+  n.image.data = (uint8_t *)"IMAGE-4";
+  n.image.len = 7;
+  n.sha256.data = h;
+  n.sha256.len = 32;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_NEW_OS;
+  e.new_os = &n;
+  cloud_send(&e);
+  settle(&b);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_REBOOT);
+  power_cycle(&b);
+  CU_ASSERT_STRING_EQUAL(b.cfg.os_version, "38.4 test");
+  settle(&b);
   skip_state_and_hash(BOOT_WAKE_NEW_FIRMWARE);
   answer(true, NULL, NULL, false);
   settle(&b);
@@ -906,6 +934,56 @@ static void test_os_update_deferred(void) {
   CU_ASSERT_EQUAL(b.wake_reason, BOOT_WAKE_NEW_FIRMWARE);
   settle(&b);
   skip_state_and_hash(BOOT_WAKE_NEW_FIRMWARE);
+  boot_fini(&b);
+}
+
+/* [REG-012, POLITE-016] server.restart() without a session (after
+** server.disconnect() or a warm boot) connects and runs the boot
+** conversation; the code comes back at the latest ten seconds later. */
+static void test_restart_offline(void) {
+  struct boot b;
+  activate_with_code(&b, "server.log()");
+  boot_app_disconnect(&b, fk.now);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_IDLE);
+  boot_app_restart(&b, BOOT_WAKE_SW_RESTART, fk.now);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_CONNECT);
+  CU_ASSERT_FALSE(b.code_running);
+  CU_ASSERT_EQUAL(b.code_wait_until, fk.now + BOOT_CODE_WAIT_MS);
+  settle(&b);
+  CU_ASSERT_TRUE(fk.conn_open);
+  skip_state_and_hash(BOOT_WAKE_SW_RESTART);
+  answer(true, NULL, NULL, false);
+  settle(&b);
+  CU_ASSERT_TRUE(b.code_running);
+  boot_fini(&b);
+}
+
+/* [POLITE-019] a forced Reload (device group move) is not offered to the
+** shutdown handler: back to step 2 at once with NEW_SQUIRREL. */
+static bool handler_takes_all(void *ctx, uint32_t reason) {
+  (void)ctx;
+  (void)reason;
+  return true;
+}
+
+static void test_forced_reload(void) {
+  struct boot b;
+  struct boot_hooks hooks = {.shutdown_notice = handler_takes_all};
+  Impwire__Reload r = IMPWIRE__RELOAD__INIT;
+  Impwire__Envelope e = IMPWIRE__ENVELOPE__INIT;
+  activate_with_code(&b, "server.log()");
+  b.hooks = hooks;
+  e.msg_case = IMPWIRE__ENVELOPE__MSG_RELOAD;
+  e.reload = &r;
+  cloud_send(&e); /* not forced: the handler takes it */
+  settle(&b);
+  CU_ASSERT_TRUE(b.code_running);
+  nothing_more();
+  r.has_forced = r.forced = true;
+  cloud_send(&e);
+  settle(&b);
+  CU_ASSERT_FALSE(b.code_running);
+  skip_state_and_hash(BOOT_WAKE_NEW_SQUIRREL);
   boot_fini(&b);
 }
 
@@ -923,6 +1001,8 @@ static const struct cu_test boot_tests[] = {
     {"server list: order, persistence", test_server_list},
     {"OS update: refused, write error, installed", test_os_update},
     {"OS update deferred: restart, power cycle", test_os_update_deferred},
+    {"server.restart() offline connects", test_restart_offline},
+    {"forced Reload skips the handler", test_forced_reload},
     {"deep sleep, warm boot, connect on request",
      test_deep_sleep_and_warm_boot},
     {NULL, NULL}};
