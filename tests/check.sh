@@ -15,8 +15,10 @@ status=0
 run() {
   name=$1; shift
   log=$LOGDIR/$name.log
+  t0=$(date +%s)
   "$@" >"$log" 2>&1
   rc=$?
+  secs=$(( $(date +%s) - t0 ))
   line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   p=$(printf '%s' "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
   f=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
@@ -29,7 +31,8 @@ run() {
   [ "$f" -ne 0 ] && { status=1; tail -n 40 "$log"; }
   total_pass=$((total_pass + p))
   total_fail=$((total_fail + f))
-  printf 'check: %-28s %s passed, %s failed\n' "$name" "$p" "$f"
+  # the seconds say where make check's time goes (docs/bench.md)
+  printf 'check: %-28s %s passed, %s failed (%d s)\n' "$name" "$p" "$f" "$secs"
 }
 
 for t in "$B"/tests/*_test; do
