@@ -165,9 +165,14 @@ static int check_values(const char *const val[OPT_COUNT],
   /* the jig features refimp offers (Hello.features, CAP-002) */
   static const char *const features[] = {"jig-app", "jig-pins", "jig-pwm",
                                          "jig-flash-faults", "virtual-clock"};
+  /* the imp004m adds its Bluetooth radio's peer (jig.md "Bluetooth") */
+  static const char *const features_bt[] = {
+      "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-bluetooth",
+      "virtual-clock"};
   bool virt = val[OPT_TIME] && strcmp(val[OPT_TIME], "virtual") == 0;
-  cfg->jig_features = features;
-  cfg->njig_features = virt ? 5 : 4;
+  bool bt = val[OPT_BOARD] && strcmp(val[OPT_BOARD], "imp004m") == 0;
+  cfg->jig_features = bt ? features_bt : features;
+  cfg->njig_features = (virt ? 5 : 4) + (bt ? 1 : 0);
   /* the jig's bad flash reads at power-on (jig.md "Flash faults") */
   const char *read_errors = getenv("IMPCERT_FLASH_READ_ERRORS");
   if (read_errors) {

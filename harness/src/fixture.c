@@ -911,6 +911,32 @@ IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx) {
   return fx->led;
 }
 
+/* ---- for the SDK's other modules (fixture.h) ------------------------------ */
+
+void fixture_jig_send(impcert_fx *fx, const ProtobufCMessage *m,
+                      const char *what) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "%s needs the jig, and the profile does not "
+                               "declare capability 'jig'", what);
+  wait_jig(fx);
+  if (jig_send(fx, m) < 0) {
+    check_dut_settled(fx);
+    end_now(fx, IMPCERT_ERROR, "could not send %s over the jig", what);
+  }
+}
+
+Impjig__JigEnvelope *const *fixture_jig_history(impcert_fx *fx, size_t *n) {
+  *n = fx->jq_len;
+  return fx->jq;
+}
+
+long long fixture_now_ms(void) { return now_ms(); }
+
+void fixture_wait(impcert_fx *fx, long long deadline) {
+  check_dut(fx);
+  pump(fx, deadline);
+}
+
 /* ---- SDK: device time ---------------------------------------------------- */
 
 #define CLOCK_ANSWER_MS 5000 /* real time a DUT has to confirm an advance */

@@ -38,6 +38,17 @@ struct fixture_outcome {
                           end; -1 if the DUT was never powered */
 };
 
+/* For the SDK's modules beside fixture.c (btpeer.c): send a jig message
+** (waiting for the DUT's jig first; ends the test with verdict error if
+** the profile has no jig or the send fails; `what` names it), every jig
+** message received so far in order, the harness's clock, and one wait
+** for input until deadline (fixture_now_ms time). */
+void fixture_jig_send(impcert_fx *fx, const ProtobufCMessage *m,
+                      const char *what);
+Impjig__JigEnvelope *const *fixture_jig_history(impcert_fx *fx, size_t *n);
+long long fixture_now_ms(void);
+void fixture_wait(impcert_fx *fx, long long deadline);
+
 /* Run one case to its end in this process. Never returns early: a plugin
 ** failure, a harness failure and a DUT failure all become an outcome. */
 void fixture_run(const struct fixture_setup *s, struct fixture_outcome *out);

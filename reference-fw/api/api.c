@@ -217,12 +217,19 @@ static void out_of_memory(struct api *a) {
 }
 
 bool api_run_call(struct api *a, int nargs) {
+  if (!api_run_call_keep(a, nargs))
+    return false;
+  sq_pop(a->vm, 1);
+  return true;
+}
+
+void api_flush_request(struct api *a) { flush_request(a); }
+
+bool api_run_call_keep(struct api *a, int nargs) {
   sq_setbudget(a->vm, a->cfg.budget);
   int st = sq_call(a->vm, nargs);
-  if (st == SQ_OK) {
-    sq_pop(a->vm, 1);
+  if (st == SQ_OK)
     return true;
-  }
   if (st == SQ_ERRMEM) {
     out_of_memory(a);
   } else if (st == SQ_ERRBUDGET && a->stopped) {
@@ -299,7 +306,8 @@ struct api *api_create(const struct api_host *host,
   }
   sq_setprint(a->vm, print_hook, a);
   if (sq_openlibs(a->vm) != SQ_OK || api_server_open(a) != SQ_OK ||
-      api_imp_open(a) != SQ_OK || api_hardware_open(a) != SQ_OK) {
+      api_imp_open(a) != SQ_OK || api_hardware_open(a) != SQ_OK ||
+      api_bluetooth_open(a) != SQ_OK) {
     api_destroy(a);
     return NULL;
   }
@@ -528,6 +536,7 @@ void api_destroy(struct api *a) {
   for (int i = 0; i < API_MAX_HANDLERS; i++)
     rf_free(a->handlers[i].name);
   rf_free(a->req_nv);
+  api_bt_free(a);
   if (a->vm)
     sq_close(a->vm); /* frees every reference with the VM */
   rf_free(a);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jig.pb-c.h"
 #include "wire.pb-c.h"
 
 /* Wake reasons (specs/constants.md; same numbers as enum boot_wake). */
@@ -141,6 +142,9 @@ struct api_host {
   ** the store failed. */
   int (*userconf_get)(void *ctx, uint8_t *buf, size_t cap);
   bool (*userconf_set)(void *ctx, const uint8_t *data, size_t n);
+  /* Optional (NULL: no jig): send one jig message the API produces
+  ** (hardware.bluetooth's radio, specs/jig.md "Bluetooth"). */
+  void (*jig)(void *ctx, const Impjig__JigEnvelope *m);
 };
 
 /* What the VM is started with. Strings must outlive the api. */
@@ -211,6 +215,9 @@ void api_connection(struct api *a, bool up, int reason);
 /* A jig/stand-in drives an input pin to level (edge callbacks). False
 ** when the board has no such pin or it is an output (nothing done). */
 bool api_pin_input(struct api *a, const char *pin, int level);
+/* A Bluetooth message from the jig's peer (JigEnvelope cases 50-59);
+** answered through host->jig. */
+void api_bt_jig(struct api *a, const Impjig__JigEnvelope *m);
 void api_destroy(struct api *a);
 
 #endif

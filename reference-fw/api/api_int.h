@@ -88,6 +88,7 @@ struct api {
   int rescue_polarity;
   /* hardware */
   struct api_pin pins[BOARD_MAX_PINS];
+  struct api_bt *bt;            /* hardware.bluetooth (bluetooth.c) */
 };
 
 /* ---- api.c: running Squirrel --------------------------------------------
@@ -96,6 +97,11 @@ struct api {
 ** memory, watchdog). Pops them all. Returns true when it ran cleanly.
 */
 bool api_run_call(struct api *a, int nargs);
+/* The same, but on success the result stays on top of the stack. */
+bool api_run_call_keep(struct api *a, int nargs);
+/* Hand a request recorded meanwhile to the host (after a call made
+** outside api_step, once the VM unwound). */
+void api_flush_request(struct api *a);
 /* Queue a callback for the next api_step (references are taken over). */
 void api_queue(struct api *a, const struct api_pending *p);
 /* Ask the host for a request once the VM is unwound; stops the code. */
@@ -124,6 +130,12 @@ int api_setconsts(struct api *a, const struct api_const *c);
 int api_server_open(struct api *a);    /* server, agent */
 int api_imp_open(struct api *a);       /* imp, crypto, nv */
 int api_hardware_open(struct api *a);  /* hardware, pins */
+int api_bluetooth_open(struct api *a); /* hardware.bluetooth (imp004m) */
+/* Close the radio and free its state (before the VM closes). */
+void api_bt_free(struct api *a);
+/* Squirrel may not suspend (imp.sleep...) inside a GATT callback: sets
+** the error for fn and returns -1 there, else 0 (BT-009). */
+int api_bt_no_suspend(sq_vm *vm, const char *fn);
 /* nv: pack the root `nv` table for a deep sleep (NULL: none or refused,
 ** why says which); restore at boot. */
 uint8_t *api_nv_save(struct api *a, size_t *n, char *why, size_t cap);

@@ -179,6 +179,12 @@ static void h_observe(void *ctx, const struct api_event *ev) {
   }
 }
 
+/* hardware.bluetooth's reports to the jig (jig.md "Bluetooth"). */
+static void h_jig(void *ctx, const Impjig__JigEnvelope *m) {
+  struct app *a = ctx;
+  jig_send(&a->boot->jig, m);
+}
+
 /* Called once the VM has unwound; acted on in app_step. */
 static void h_request(void *ctx, const struct api_request *req) {
   struct app *a = ctx;
@@ -240,7 +246,7 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .is_connected = h_is_connected, .connect = h_connect,
       .disconnect = h_disconnect, .observe = h_observe,
       .request = h_request, .userconf_get = h_userconf_get,
-      .userconf_set = h_userconf_set};
+      .userconf_set = h_userconf_set, .jig = h_jig};
   uint64_t now = hal_now_ms();
   /* nv only for the first VM of a warm boot (it survives deep sleep, not
   ** restarts: specs/constants.md) */
@@ -282,9 +288,17 @@ static bool shutdown_notice(void *ctx, uint32_t reason) {
   return true;
 }
 
-/* PinDrive from the jig (jig.md "Pins"). */
+/* PinDrive from the jig (jig.md "Pins"), the Bluetooth peer (50-59). */
 static void jig_message(void *ctx, const Impjig__JigEnvelope *m) {
   struct app *a = ctx;
+  if (m->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&
+      m->msg_case <= IMPJIG__JIG_ENVELOPE__MSG_BT_NOTIFY) {
+    if (a->api)
+      api_bt_jig(a->api, m);
+    else
+      rf_log("jig: a Bluetooth message with no code running; ignored");
+    return;
+  }
   if (m->msg_case != IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE)
     return;
   const Impjig__PinDrive *d = m->pin_drive;

@@ -95,6 +95,8 @@ static int imp_sleep(sq_vm *vm) {
     return -1;
   if (!(s >= 0 && s <= 86400))
     return sq_error(vm, "imp.sleep: seconds must be 0 to 86400");
+  if (api_bt_no_suspend(vm, "imp.sleep") < 0)
+    return -1;
   if (!a->stopped)
     a->host.sleep_ms(a->host.ctx, (uint32_t)llround((double)s * 1000.0));
   return 0;

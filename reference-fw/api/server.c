@@ -103,7 +103,8 @@ static int server_disconnect(sq_vm *vm) {
 static int server_flush(sq_vm *vm) {
   struct api *a = API_OF(vm);
   float t;
-  if (sq_checkfloat(vm, 2, &t) < 0)
+  if (sq_checkfloat(vm, 2, &t) < 0 ||
+      api_bt_no_suspend(vm, "server.flush") < 0)
     return -1;
   sq_pushbool(vm, a->host.is_connected(a->host.ctx));
   return 1;

@@ -798,6 +798,10 @@ static void poll_jig(struct boot *b, uint64_t now) {
     else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE &&
              b->hooks.jig_message)
       b->hooks.jig_message(b->hooks.ctx, je); /* to api/ */
+    else if (je->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&
+             je->msg_case <= IMPJIG__JIG_ENVELOPE__MSG_BT_NOTIFY &&
+             b->hooks.jig_message)
+      b->hooks.jig_message(b->hooks.ctx, je); /* the Bluetooth peer */
     else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT)
       on_flash_fault(b, je->flash_fault);
     else

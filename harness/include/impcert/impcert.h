@@ -164,6 +164,8 @@ IMPCERT_EXPORT bool impcert_jig_wait_led(impcert_fx *fx, int colour,
 /* The last LED state the DUT reported, or NULL if none yet. */
 IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx);
 
+/* The Bluetooth LE peer the jig plays: <impcert/bluetooth.h>. */
+
 /* ---- device time (needs capability "virtual-clock") -------------------- */
 
 /* Under a profile with time = virtual, device time moves only as the
@@ -314,4 +316,6 @@ IMPCERT_EXPORT void impcert_sha256(const void *data, size_t n,
 #ifdef __cplusplus
 }
 #endif
+
+#include <impcert/bluetooth.h>
 #endif
