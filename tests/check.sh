@@ -50,6 +50,11 @@ run conformance "$B/bin/impcert" run --dut harness/duts/refimp-native.conf \
 run conformance-virtual "$B/bin/impcert" run \
   --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \
   --filter 'TIME-*' --junit "$B/check-junit-virtual.xml" -j 2
+# The Bluetooth tests (and their probes), on refimp as an imp004m.
+run conformance-imp004m "$B/bin/impcert" run \
+  --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
+  --tag bluetooth \
+  --junit "$B/check-junit-imp004m.xml" -j 2
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac

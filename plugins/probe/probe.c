@@ -139,7 +139,6 @@ static void probe_feature(impcert_fx *fx, const char *feature) {
 FEATURE_PROBE(feature_uart, "jig-uart")
 FEATURE_PROBE(feature_i2c, "jig-i2c")
 FEATURE_PROBE(feature_wifi, "jig-wifi")
-FEATURE_PROBE(feature_bluetooth, "jig-bluetooth")
 
 /* True if Hello offers `feature`. */
 static bool offers(const Impjig__Hello *h, const char *feature) {
@@ -514,6 +513,46 @@ static void probe_os_update(impcert_fx *fx) {
                     "WAKEREASON_NEW_FIRMWARE", s->wake_reason);
 }
 
+/* CAP-005 bluetooth: hardware.bluetooth exists. */
+static void probe_bluetooth(impcert_fx *fx) {
+  deploy(fx, "server.log(\"impcert-bt \" + (\"bluetooth\" in hardware));");
+  const char *has = log_after(fx, "impcert-bt ", WAIT);
+  if (!has)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code did not log: it needs "
+                                 "Squirrel");
+  if (strcmp(has, "true") != 0)
+    IMPCERT_FAIL_NOW(fx, "\"bluetooth\" in hardware is %s", has);
+}
+
+/* CAP-009 jig-bluetooth: the jig's peer broadcasts an advert; probe code
+** scanning with hardware.bluetooth logs its data. */
+static void probe_jig_bluetooth(impcert_fx *fx) {
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (h && !offers(h, "jig-bluetooth"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-bluetooth'");
+  deploy_after(fx, h,
+               "if (!(\"bluetooth\" in hardware)) {"
+               "  server.log(\"impcert-nobt\"); return; }"
+               "local fw = blob(16); fw.writestring(\"impcert-firmware\");"
+               "local uart = (\"uartFGJH\" in hardware) ? hardware.uartFGJH"
+               "                                        : {};"
+               "local bt = hardware.bluetooth.open(uart, fw);"
+               "bt.startscan(function(adverts) {"
+               "  foreach (a in adverts)"
+               "    server.log(\"impcert-adv \" + a.data.tostring()); });"
+               "server.log(\"impcert-ready\");");
+  wait_ready(fx);
+  impcert_bt_advertise(fx, IMPCERT_BT_PEER_ADDRESS, 0, IMPCERT_BT_PEER_RSSI,
+                       IMPCERT_BT_ADV_NONCONN_IND, "impcert-probe", 13);
+  const char *data = log_after(fx, "impcert-adv ", WAIT);
+  if (!data)
+    IMPCERT_FAIL_NOW(fx, "the scanning code logged no advert after the jig "
+                         "broadcast one");
+  IMPCERT_CHECK_MSG(fx, strcmp(data, "impcert-probe") == 0,
+                    "the scanned advert's data is '%s', not 'impcert-probe'",
+                    data);
+}
+
 static const struct impcert_case cases[] = {
     {"CAP-JIG", "jig: Hello, BootState and Led on the jig socket",
      "CAP-001", "probe", "jig", 0, probe_jig},
@@ -563,8 +602,11 @@ static const struct impcert_case cases[] = {
      "CAP-008", "probe", "cellular", 0, probe_cellular},
     {"CAP-OS-UPDATE", "os-update: a forced NewOs is installed and booted",
      "CAP-005", "probe", "os-update", 0, probe_os_update},
-    {"CAP-JIG-BLUETOOTH", "jig-bluetooth: offered in Hello.features",
-     "CAP-002,CAP-009", "probe", "jig-bluetooth", 0, feature_bluetooth},
+    {"CAP-JIG-BLUETOOTH", "jig-bluetooth: an advert from the jig is scanned",
+     "CAP-002,CAP-009", "probe,bluetooth", "jig-bluetooth", 0,
+     probe_jig_bluetooth},
+    {"CAP-BLUETOOTH", "bluetooth: hardware.bluetooth exists", "CAP-005",
+     "probe,bluetooth", "bluetooth", 0, probe_bluetooth},
 };
 
 IMPCERT_PLUGIN("probe", cases)
