@@ -211,6 +211,40 @@ static void idle_stop(impcert_fx *fx) {
                     text_of(v));
 }
 
+/* BT-010: setsecurity() takes modes 1, 3 and 4 with a PIN 0..999999 and
+** refuses other modes and PINs. */
+static void security(impcert_fx *fx) {
+  deploy(fx, PRELUDE
+         "local bt = hardware.bluetooth.open(uart, fw);\n"
+         "local cases = [[1, null], [3, 0], [4, 999999], [3, 123456],\n"
+         "  [0, null], [2, null], [5, null], [3, 1000000], [4, -1]];\n"
+         "local r = \"\";\n"
+         "foreach (c in cases) {\n"
+         "  try {\n"
+         "    if (c[1] == null) bt.setsecurity(c[0]);\n"
+         "    else bt.setsecurity(c[0], c[1]);\n"
+         "    r += \"ok \";\n"
+         "  } catch (e) { r += \"threw \"; }\n"
+         "}\n"
+         "agent.send(\"r\", r);\n");
+  const Impwire__Value *v = expect_agent(fx, "r");
+  static const char *const what[] = {
+      "mode 1", "mode 3 PIN 0", "mode 4 PIN 999999", "mode 3 PIN 123456",
+      "mode 0", "mode 2", "mode 5", "PIN 1000000", "PIN -1"};
+  const char *s = text_of(v);
+  for (int i = 0; i < 9; i++) {
+    char got[8] = "";
+    if (sscanf(s, "%7s", got) != 1)
+      IMPCERT_FAIL_NOW(fx, "the program reported '%s'", text_of(v));
+    bool want_ok = i < 4;
+    IMPCERT_CHECK_MSG(fx, strcmp(got, want_ok ? "ok" : "threw") == 0,
+                      "setsecurity with %s: %s (expected %s)", what[i], got,
+                      want_ok ? "accepted" : "a throw");
+    s = strchr(s, ' ');
+    s = s ? s + 1 : "";
+  }
+}
+
 /* ---- what the peer sees and does ----------------------------------------- */
 
 static const uint8_t adv_data[] = {0x02, 0x01, 0x06, 0x08, 0x09, 'i', 'm',
@@ -267,12 +301,17 @@ static void scan(impcert_fx *fx) {
   expect_agent(fx, "ready");
   if (!impcert_bt_wait_scanning(fx, true, WAIT))
     IMPCERT_FAIL_NOW(fx, "the DUT did not start scanning");
+  /* an advert no radio can receive (rssi +50, jig.md) is dropped, then a
+  ** good one comes through */
+  impcert_bt_advertise(fx, PEER, 1, 50, IMPCERT_BT_ADV_NONCONN_IND,
+                       adv_data, sizeof adv_data);
   impcert_bt_advertise(fx, PEER, 1, -45, IMPCERT_BT_ADV_NONCONN_IND,
                        adv_data, sizeof adv_data);
   const Impwire__Value *v = expect_agent(fx, "adv");
   IMPCERT_CHECK_MSG(fx, is_int(slot(v, "type"), IMPCERT_BT_ADV_NONCONN_IND),
                     "type is not ADV_NONCONN_IND (3)");
-  IMPCERT_CHECK_MSG(fx, is_int(slot(v, "rssi"), -45), "rssi is not -45");
+  IMPCERT_CHECK_MSG(fx, is_int(slot(v, "rssi"), -45),
+                    "rssi is not -45 (an advert with rssi +50 got through?)");
   IMPCERT_CHECK_MSG(fx, is_str(slot(v, "address"), PEER),
                     "address is '%s', not " PEER,
                     text_of(slot(v, "address")));
@@ -562,6 +601,8 @@ static const struct impcert_case cases[] = {
      "bluetooth,api", "squirrel,board:imp001", 0, absent},
     {"BT-ADVARGS", "startadvertise refuses long data and bad intervals",
      "BT-003", "bluetooth,api", "squirrel,bluetooth", 0, advert_args},
+    {"BT-SECURITY", "setsecurity takes modes 1, 3, 4 and PINs to 999999",
+     "BT-010", "bluetooth,api", "squirrel,bluetooth", 0, security},
     {"BT-IDLESTOP", "stopadvertise and stopscan when idle do not throw",
      "BT-005", "bluetooth,api", "squirrel,bluetooth", 0, idle_stop},
     {"BT-ADVERTISE", "the peer hears the advert and interval, then none",
