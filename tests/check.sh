@@ -55,6 +55,14 @@ run conformance-imp004m "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
   --tag bluetooth \
   --junit "$B/check-junit-imp004m.xml" -j 2
+# Polite deployment: a day of deferral on the virtual clock (OSUPD-006), and
+# the solid green LED of an imp004m upgrading (REG-040).
+run conformance-polite-virtual "$B/bin/impcert" run \
+  --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \
+  --filter 'OSUPD-006'
+run conformance-polite-imp004m "$B/bin/impcert" run \
+  --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
+  --filter 'REG-040'
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac
