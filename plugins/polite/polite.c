@@ -290,20 +290,34 @@ static void group_move(impcert_fx *fx) {
 }
 
 /* POLITE-013, OSUPD-005: a handler registered before a deep sleep is gone
-** after the warm boot: code that does not register it again and talks to
-** the server (which connects) gets a NewOs installed at once. */
+** after the warm boot. The update it deferred stays deferred through the
+** wake (a wake is no power-on: wake reason TIMER, the old OS); the woken
+** code does not register the handler again and talks to the server
+** (which connects), and the NewOs the cloud then offers is installed at
+** once. */
 static void warm_boot_forgets(impcert_fx *fx) {
   online_with(fx, "if (hardware.wakereason() == WAKEREASON_TIMER) {\n"
                   "  server.log(\"warm\");\n"
                   "} else {\n"
                   HANDLER
+                  "  agent.on(\"sleep\", function(d) {\n"
+                  "    imp.wakeup(0.1, function() { imp.deepsleepfor(1); });"
+                  " });\n"
                   "  server.log(\"cold\");\n"
-                  "  imp.wakeup(0.2, function() { imp.deepsleepfor(1); });\n"
                   "}\n");
   IMPCERT_REQUIRE(fx, log_seen(fx, "cold", WAIT));
+  offer(fx, "38.96 polite", true, false);
+  IMPCERT_CHECK_MSG(fx, log_seen(fx, "shutdown 2", WAIT),
+                    "the handler did not take the NewOs before the sleep");
+  agent(fx, "sleep");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
   const Impwire__DeviceState *s = new_session(fx, "the deep sleep");
-  IMPCERT_REQUIRE(fx, s->wake_reason == IMPCERT_WAKEREASON_TIMER);
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_TIMER,
+                    "the wake from deep sleep reports wake reason %u, not "
+                    "WAKEREASON_TIMER", s->wake_reason);
+  IMPCERT_CHECK_MSG(fx, strcmp(s->os_version, "38.96 polite") != 0,
+                    "the wake from deep sleep installed the deferred "
+                    "update before the cloud offered it again");
   IMPCERT_REQUIRE(fx, log_seen(fx, "warm", WAIT));
   offer(fx, "38.96 polite", true, false);
   installed(fx, "38.96 polite", "a NewOs after a warm boot whose code did "
