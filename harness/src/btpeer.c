@@ -191,7 +191,7 @@ static int gatt_request(impcert_fx *fx, uint32_t conn, bool write,
   size_t vlen = g->has_value ? g->value.len : 0;
   if (len)
     *len = vlen;
-  if (buf && cap)
+  if (buf && cap && vlen) /* no value: value.data may be NULL */
     memcpy(buf, g->value.data, vlen < cap ? vlen : cap);
   return (int)g->status;
 }

@@ -343,7 +343,8 @@ static int bt_startadvertise(sq_vm *vm) {
                     (int)hi);
   if (a->stopped)
     return 0;
-  memcpy(bt->adv, adv, nadv);
+  if (nadv) /* an empty blob may have no bytes at all */
+    memcpy(bt->adv, adv, nadv);
   bt->nadv = nadv;
   bt->has_sr = sr != NULL;
   if (nsr)
