@@ -45,7 +45,7 @@ PROTOS   := specs/wire.proto specs/jig.proto
 GEN_C    := $(patsubst specs/%.proto,$(GEN)/impcert/%.pb-c.c,$(PROTOS))
 GEN_H    := $(GEN_C:.c=.h)
 
-.PHONY: all deps check certify clean help unit conformance sqcheck bench mutants
+.PHONY: all deps check certify clean help unit conformance sqcheck bench mutants mutants-selftest
 # sqrun exists once the interpreter's runner does.
 SQRUN    := $(if $(wildcard reference-fw/sqrun.c),$(BIN)/sqrun)
 all: $(BIN)/impcert $(BIN)/refimp $(SQRUN) plugins $(BIN)/capgen
@@ -57,6 +57,7 @@ help:
 	@echo "make certify   build, then certify refimp: reports/certification/"
 	@echo "make bench     build, run tests/bench/: table + reports/bench.json"
 	@echo "make mutants   run the suite against each tests/mutants/*.patch (slow)"
+	@echo "make mutants-selftest  the mutant machinery, and every patch still applies"
 	@echo "make cross-armhf, cross-arm64, cross-bare   ARM builds (docs/cross.md)"
 	@echo "make cross-check  the suite against the armhf and arm64 builds (qemu)"
 	@echo "make size      text/data/bss per target: reports/size.json"
@@ -294,6 +295,11 @@ bench: $(BUILD)/.deps all $(BENCH_BINS)
 # MUTANTS="a.patch b.patch" picks some; MUTANT_FILTER narrows the tests.
 mutants: $(BUILD)/.deps all
 	@BUILD=$(BUILD) SAN=$(SAN) sh tests/mutants/run.sh $(MUTANTS)
+
+# The quick check of the machinery and of every patch still applying (also
+# part of make check): seconds, not the hour of make mutants.
+mutants-selftest: $(BUILD)/.deps all
+	@BUILD=$(BUILD) sh tests/mutants-selftest.sh
 
 clean:
 	rm -rf build build-san $(CERT_OUT) reports/bench.json
