@@ -127,6 +127,41 @@ static bool parse_u64(const char *s, uint64_t *out) {
   return true;
 }
 
+/* [BOOT-021] IMPCERT_PIN_LEVELS: the pins the jig holds when the power
+** comes, "pin1=0,pinA=1" (jig.md "Pins"). At most 8; names of at most
+** 15 characters, levels 0 or 1. The names point into the environment
+** (or a copy kept here), which outlives the boot. */
+#define HELD_PINS_MAX 8
+static struct boot_pin_level held_pins[HELD_PINS_MAX];
+static char held_text[HELD_PINS_MAX * 20];
+
+static bool parse_pin_levels(const char *s, struct boot_config *cfg) {
+  size_t n = 0;
+  if (strlen(s) >= sizeof(held_text))
+    return false;
+  memcpy(held_text, s, strlen(s) + 1);
+  for (char *p = held_text; *p;) {
+    char *end = strchr(p, ',');
+    if (end)
+      *end = '\0';
+    char *eq = strchr(p, '=');
+    if (!eq || eq == p || eq - p > 15 || n == HELD_PINS_MAX ||
+        !(strcmp(eq + 1, "0") == 0 || strcmp(eq + 1, "1") == 0))
+      return false;
+    *eq = '\0';
+    held_pins[n].pin = p;
+    held_pins[n++].level = eq[1] - '0';
+    if (!end)
+      break;
+    p = end + 1;
+    if (!*p)
+      return false; /* a trailing comma */
+  }
+  cfg->held_pins = held_pins;
+  cfg->nheld_pins = n;
+  return true;
+}
+
 static bool known_board(const char *b) {
   for (size_t i = 0; i < sizeof(boards) / sizeof(boards[0]); i++)
     if (strcmp(b, boards[i]) == 0)
@@ -173,6 +208,11 @@ static int check_values(const char *const val[OPT_COUNT],
   bool bt = val[OPT_BOARD] && strcmp(val[OPT_BOARD], "imp004m") == 0;
   cfg->jig_features = bt ? features_bt : features;
   cfg->njig_features = (virt ? 5 : 4) + (bt ? 1 : 0);
+  const char *levels = getenv("IMPCERT_PIN_LEVELS");
+  if (levels && levels[0] && !parse_pin_levels(levels, cfg))
+    return usage_error("IMPCERT_PIN_LEVELS", "'%s' is not a list of up to "
+                       "8 PIN=LEVEL (level 0 or 1) separated by commas",
+                       levels);
   /* the jig's bad flash reads at power-on (jig.md "Flash faults") */
   const char *read_errors = getenv("IMPCERT_FLASH_READ_ERRORS");
   if (read_errors) {

@@ -175,6 +175,10 @@ int dut_start(struct dut *u, const struct profile *p,
       setenv("IMPCERT_FLASH_READ_ERRORS", env->flash_read_errors, 1);
     else
       unsetenv("IMPCERT_FLASH_READ_ERRORS");
+    if (env->pin_levels)
+      setenv("IMPCERT_PIN_LEVELS", env->pin_levels, 1);
+    else
+      unsetenv("IMPCERT_PIN_LEVELS");
     execvp(argv[0], argv);
     int e = errno;
     if (write(ep[1], &e, sizeof e) < 0)

@@ -24,6 +24,9 @@ struct dut_env {
   /* IMPCERT_FLASH_READ_ERRORS: the jig's bad flash reads at power-on
   ** (jig.md "Flash faults"; NULL: unset). */
   const char *flash_read_errors;
+  /* IMPCERT_PIN_LEVELS: pins the jig holds at power-on, "pin1=0,pinA=1"
+  ** (jig.md "Pins"; NULL: unset). */
+  const char *pin_levels;
 };
 
 struct dut {

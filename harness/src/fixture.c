@@ -33,6 +33,8 @@ struct sbuf {
   size_t len, cap;
 };
 
+#define IC_HELD_PINS_MAX 8
+
 struct impcert_fx {
   const struct fixture_setup *setup;
   long long t0;
@@ -83,6 +85,11 @@ struct impcert_fx {
   char sess_why[200];   /* why the last session closed */
   bool sess_paused;     /* the cloud stopped reading the session */
   char read_errors_text[16]; /* IMPCERT_FLASH_READ_ERRORS */
+  /* pins held at power-on (impcert_jig_hold_pin): IMPCERT_PIN_LEVELS */
+  char held_pin[IC_HELD_PINS_MAX][16];
+  int held_level[IC_HELD_PINS_MAX];
+  size_t nheld;
+  char pin_levels_text[IC_HELD_PINS_MAX * 20];
 
   /* deep sleep (jig DeepSleep, then the process ends) */
   bool asleep;
@@ -771,6 +778,49 @@ IMPCERT_EXPORT void impcert_dut_flash_read_errors(impcert_fx *fx,
 }
 
 /* ---- SDK: the jig -------------------------------------------------------- */
+
+IMPCERT_EXPORT int impcert_jig_hold_pin(impcert_fx *fx, const char *pin,
+                                        int level) {
+  size_t len = pin ? strlen(pin) : 0, i = 0;
+  bool name_ok = len > 0 && len < sizeof fx->held_pin[0];
+  for (size_t k = 0; name_ok && k < len; k++)
+    name_ok = (pin[k] >= 'a' && pin[k] <= 'z') ||
+              (pin[k] >= 'A' && pin[k] <= 'Z') ||
+              (pin[k] >= '0' && pin[k] <= '9');
+  if (!name_ok || level < -1 || level > 1)
+    end_now(fx, IMPCERT_ERROR, "impcert_jig_hold_pin('%s', %d): a pin name "
+            "of 1 to 15 letters or digits and a level of 0, 1 or -1 are "
+            "expected", pin ? pin : "(null)", level);
+  while (i < fx->nheld && strcmp(fx->held_pin[i], pin) != 0)
+    i++;
+  if (level < 0) {
+    if (i < fx->nheld) { /* release: the last one takes its place */
+      fx->nheld--;
+      memcpy(fx->held_pin[i], fx->held_pin[fx->nheld], sizeof fx->held_pin[i]);
+      fx->held_level[i] = fx->held_level[fx->nheld];
+    }
+  } else {
+    if (i == fx->nheld) {
+      if (fx->nheld == IC_HELD_PINS_MAX)
+        end_now(fx, IMPCERT_ERROR, "impcert_jig_hold_pin: at most %d pins "
+                "can be held", IC_HELD_PINS_MAX);
+      memcpy(fx->held_pin[fx->nheld++], pin, len + 1);
+    }
+    fx->held_level[i] = level;
+  }
+  size_t at = 0;
+  fx->pin_levels_text[0] = '\0';
+  for (size_t k = 0; k < fx->nheld; k++)
+    at += (size_t)snprintf(fx->pin_levels_text + at,
+                           sizeof fx->pin_levels_text - at, "%s%s=%d",
+                           k ? "," : "", fx->held_pin[k], fx->held_level[k]);
+  fx->env.pin_levels = fx->nheld ? fx->pin_levels_text : NULL;
+  if (level < 0)
+    note(fx, "jig", "from the next power-on %s is no longer held", pin);
+  else
+    note(fx, "jig", "from the next power-on %s is held at %d", pin, level);
+  return 0;
+}
 
 static bool needs_jig(impcert_fx *fx) {
   return fx->setup->prof && profile_has(fx->setup->prof, "jig");

@@ -145,6 +145,14 @@ struct api_host {
   /* Optional (NULL: no jig): send one jig message the API produces
   ** (hardware.bluetooth's radio, specs/jig.md "Bluetooth"). */
   void (*jig)(void *ctx, const Impjig__JigEnvelope *m);
+  /* imp.clearconfiguration(): erase the settings the CONFIG_* bits of a
+  ** checked action name (never the user configuration); false when the
+  ** store failed. Optional: NULL keeps no settings to erase. */
+  bool (*clear_configuration)(void *ctx, unsigned action);
+  /* imp.setrescuepin(): record pin ("pin1"...; NULL: none) and the level
+  ** it idles at; false when the store failed. Optional: NULL records
+  ** nothing (a host without cold boots). */
+  bool (*set_rescue_pin)(void *ctx, const char *pin, int level);
 };
 
 /* What the VM is started with. Strings must outlive the api. */

@@ -91,6 +91,11 @@ struct api {
   struct api_bt *bt;            /* hardware.bluetooth (bluetooth.c) */
 };
 
+/* ---- hardware.c ---------------------------------------------------------- */
+/* The name ("pin1", "pinA") of the pin object at stack index idx, or NULL
+** when it is not a pin. */
+const char *api_pin_name(sq_vm *vm, int idx);
+
 /* ---- api.c: running Squirrel --------------------------------------------
 ** Call the function below the top with nargs (this + arguments) under the
 ** budget, and deal with whatever goes wrong (uncaught error, out of

@@ -203,28 +203,42 @@ static void h_request(void *ctx, const struct api_request *req) {
   rf_log("application request: %s", req->why ? req->why : "?");
 }
 
-/* The user configuration lives in RAM until the store has its page
-** (STORE_USERCONF_OFF is reserved): it survives restarts, not power. */
+/* [STORE-012..017] The user configuration is the store's: on flash,
+** untouched by BlinkUp, new code, clearconfiguration and OS updates. */
 static int h_userconf_get(void *ctx, uint8_t *buf, size_t cap) {
-  struct app *a = ctx;
-  if (a->userconf_len < 0)
+  const struct store *s = &((struct app *)ctx)->boot->store;
+  if (s->userconf_len < 0)
     return -1;
-  size_t n = (size_t)a->userconf_len < cap ? (size_t)a->userconf_len : cap;
-  memcpy(buf, a->userconf, n);
+  size_t n = (size_t)s->userconf_len < cap ? (size_t)s->userconf_len : cap;
+  memcpy(buf, s->userconf, n);
   return (int)n;
 }
 
 static bool h_userconf_set(void *ctx, const uint8_t *data, size_t n) {
+  struct rf_diag d = {""};
   struct app *a = ctx;
-  if (!data) {
-    a->userconf_len = -1;
+  if (store_save_userconf(&a->boot->store, data, n, &d) == RF_OK)
     return true;
-  }
-  if (n > sizeof a->userconf)
-    return false;
-  memcpy(a->userconf, data, n);
-  a->userconf_len = (int)n;
-  return true;
+  rf_log("imp.setuserconfiguration: %s", d.msg);
+  return false;
+}
+
+static bool h_clear_configuration(void *ctx, unsigned action) {
+  struct rf_diag d = {""};
+  struct app *a = ctx;
+  if (boot_app_clear_configuration(a->boot, action, &d) == RF_OK)
+    return true;
+  rf_log("imp.clearconfiguration: %s", d.msg);
+  return false;
+}
+
+static bool h_set_rescue_pin(void *ctx, const char *pin, int level) {
+  struct rf_diag d = {""};
+  struct app *a = ctx;
+  if (boot_app_set_rescue_pin(a->boot, pin, level, &d) == RF_OK)
+    return true;
+  rf_log("imp.setrescuepin: %s", d.msg);
+  return false;
 }
 
 /* ---- the hooks of core/boot.c ---------------------------------------- */
@@ -246,7 +260,9 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .is_connected = h_is_connected, .connect = h_connect,
       .disconnect = h_disconnect, .observe = h_observe,
       .request = h_request, .userconf_get = h_userconf_get,
-      .userconf_set = h_userconf_set, .jig = h_jig};
+      .userconf_set = h_userconf_set, .jig = h_jig,
+      .clear_configuration = h_clear_configuration,
+      .set_rescue_pin = h_set_rescue_pin};
   uint64_t now = hal_now_ms();
   /* nv only for the first VM of a warm boot (it survives deep sleep, not
   ** restarts: specs/constants.md) */
@@ -310,7 +326,6 @@ static void jig_message(void *ctx, const Impjig__JigEnvelope *m) {
 void app_init(struct app *a, struct boot *b) {
   memset(a, 0, sizeof(*a));
   a->boot = b;
-  a->userconf_len = -1;
 }
 
 struct boot_hooks app_hooks(struct app *a) {

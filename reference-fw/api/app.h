@@ -31,8 +31,6 @@ struct app {
   uint8_t *queued[APP_QUEUE_MAX];
   size_t queued_len[APP_QUEUE_MAX];
   size_t nqueued;
-  uint8_t userconf[API_USERCONF_MAX];
-  int userconf_len;          /* -1: none */
 };
 
 /* Prepare the app for boot b (which boot_init will fill later). */

@@ -40,6 +40,11 @@ static struct api_pin *pin_of(sq_vm *vm) {
   return p;
 }
 
+const char *api_pin_name(sq_vm *vm, int idx) {
+  const struct api_pin *p = sq_getinstanceup(vm, idx, &pin_tag);
+  return p ? p->def->name : NULL;
+}
+
 static void observe_pin(struct api *a, struct api_pin *p) {
   struct api_event ev = {.kind = API_EV_PIN, .pin = p->def->name,
                          .level = p->level, .mode = p->mode};

@@ -109,29 +109,40 @@ static int imp_deepsleepuntil(sq_vm *vm) {
   return api_sleepuntil(vm, "imp.deepsleepuntil");
 }
 
-/* imp.setrescuepin(pin|null, polarity): recorded; fast start is the boot
-** state machine's (docs/refimp.md lists it as not wired yet). */
+/* imp.setrescuepin(pin|null, polarity): [BOOT-020, BOOT-023] recorded
+** on flash by the host; fast start is the boot state machine's. The
+** polarity is the level the pin idles at (1: pulled up, the default). */
 static int imp_setrescuepin(sq_vm *vm) {
   struct api *a = API_OF(vm);
   int32_t pol = 1;
-  if (sq_gettype(vm, 2) != SQ_TNULL && sq_gettype(vm, 2) != SQ_TINSTANCE)
+  const char *pin = NULL;
+  if (sq_gettype(vm, 2) != SQ_TNULL &&
+      (pin = api_pin_name(vm, 2)) == NULL)
     return sq_error(vm, "imp.setrescuepin: expected a pin or null");
   if (sq_gettop(vm) >= 3 && sq_checkint(vm, 3, &pol) < 0)
     return -1;
   if (pol != 0 && pol != 1)
     return sq_error(vm, "imp.setrescuepin: polarity must be 0 or 1");
   a->rescue_polarity = pol;
+  if (a->host.set_rescue_pin &&
+      !a->host.set_rescue_pin(a->host.ctx, pin, (int)pol))
+    return sq_error(vm, "imp.setrescuepin: the store failed");
   return 0;
 }
 
-/* imp.clearconfiguration([action]): STORE-024 checks the action. */
+/* imp.clearconfiguration([action]): STORE-024 checks the action; the
+** host erases (STORE-019..023). */
 static int imp_clearconfiguration(sq_vm *vm) {
+  struct api *a = API_OF(vm);
   int32_t act = 0xFF;
   if (sq_gettop(vm) >= 2 && sq_checkint(vm, 2, &act) < 0)
     return -1;
   if (act != 0xFF && (act <= 0 || (act & ~0x07)))
     return sq_error(vm, "imp.clearconfiguration: unknown action %d",
                     (int)act);
+  if (a->host.clear_configuration &&
+      !a->host.clear_configuration(a->host.ctx, (unsigned)act))
+    return sq_error(vm, "imp.clearconfiguration: the store failed");
   return 0;
 }
 

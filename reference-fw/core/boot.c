@@ -184,14 +184,28 @@ static const char *server_name(const struct boot *b, size_t i) {
 
 /* Back to connecting after a lost session: wait BOOT_RETRY_MS, start at
 ** the first port. */
+static void wait_blinkup(struct boot *b, const char *why);
+
 static void session_lost(struct boot *b, uint64_t now, const char *why) {
   session_close(&b->sess, why);
+  if (boot_state_of(b) == BOOT_UNACTIVATED) {
+    wait_blinkup(b, "the enrollment was cleared"); /* [STORE-022] */
+    return;
+  }
   b->phase = BOOT_PHASE_CONNECT;
   b->backoff_pending = false;
   b->server_ix = 0;
   b->port_ix = 0;
   b->connect_at = now + BOOT_RETRY_MS;
   rf_log("reconnecting in %u ms", BOOT_RETRY_MS);
+  report(b);
+}
+
+/* [STORE-022] No enrollment on flash (imp.clearconfiguration()): no
+** session, not even when the application asks, until a BlinkUp. */
+static void wait_blinkup(struct boot *b, const char *why) {
+  b->phase = BOOT_PHASE_WAIT_BLINKUP;
+  rf_log("%s: no session until a BlinkUp", why);
   report(b);
 }
 
@@ -853,6 +867,11 @@ static bool warm_boot(struct boot *b, uint64_t now) {
 void boot_connect(struct boot *b, uint64_t now) {
   if (b->phase != BOOT_PHASE_IDLE)
     return;
+  if (boot_state_of(b) == BOOT_UNACTIVATED) {
+    wait_blinkup(b, "the application asks for a session, but the "
+                    "enrollment was cleared");
+    return;
+  }
   rf_log("the application asks for a session");
   connect_now(b, now);
   report(b);
@@ -895,6 +914,29 @@ enum rf_status boot_deep_sleep(struct boot *b, uint64_t now,
   rf_log("deep sleep for %llu ms%s", (unsigned long long)ds.wake_in_ms,
          wake_pin ? " (or until the wake pin)" : "");
   return RF_OK;
+}
+
+/* ---- fast start ---------------------------------------------------------- */
+
+/* [BOOT-020, BOOT-021, BOOT-022] With a rescue pin recorded, a power-on
+** fast starts unless the jig holds that pin at the level opposite its
+** idle level: then this one boot is a standard cold start. A pin the jig
+** does not hold rests at its idle level (the pull the level implies). */
+static bool fast_start(const struct boot *b) {
+  const struct store_config *c = &b->store.cfg;
+  if (!c->rescue_pin[0])
+    return false;
+  for (size_t i = 0; i < b->cfg.nheld_pins; i++) {
+    const struct boot_pin_level *h = &b->cfg.held_pins[i];
+    if (strcmp(h->pin, c->rescue_pin) == 0 && h->level != c->rescue_level) {
+      rf_log("rescue pin %s held at %d: standard cold start for this boot",
+             c->rescue_pin, h->level);
+      return false;
+    }
+  }
+  rf_log("rescue pin %s at its idle level %u: fast start", c->rescue_pin,
+         c->rescue_level);
+  return true;
 }
 
 /* ---- the step function -------------------------------------------------- */
@@ -959,6 +1001,14 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
     b->phase = BOOT_PHASE_WAIT_BLINKUP;
     rf_log("unactivated: waiting for BlinkUp%s",
            b->jig.up ? "" : " (no jig: idle)");
+  } else if (boot_state_of(b) == BOOT_ACTIVATED_WITH_CODE &&
+             fast_start(b)) {
+    /* [BOOT-020] the code at once, no session until it asks */
+    b->fast_start = true;
+    b->phase = BOOT_PHASE_IDLE;
+    report(b);
+    run_code(b, NULL);
+    return RF_OK;
   } else {
     connect_now(b, now);
     /* [BOOT-014, BOOT-015] the 10-second rule of a cold boot with code */
@@ -1056,6 +1106,34 @@ void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now) {
     report(b);
   }
   /* else the conversation under way reports the new wake reason */
+}
+
+enum rf_status boot_app_clear_configuration(struct boot *b, unsigned what,
+                                            struct rf_diag *d) {
+  enum rf_status st = store_clear_configuration(&b->store, what, d);
+  if (st == RF_OK)
+    rf_log("imp.clearconfiguration(0x%02x): erased on flash; the session "
+           "goes on", what);
+  return st;
+}
+
+enum rf_status boot_app_set_rescue_pin(struct boot *b, const char *pin,
+                                       int level, struct rf_diag *d) {
+  struct store_config c = b->store.cfg;
+  if (pin && (strlen(pin) > STORE_PIN_NAME_MAX || !pin[0] ||
+              (level != 0 && level != 1))) {
+    rf_diag_set(d, "rescue pin '%s' level %d: not a pin name and level",
+                pin, level);
+    return RF_EINVAL;
+  }
+  snprintf(c.rescue_pin, sizeof(c.rescue_pin), "%s", pin ? pin : "");
+  c.rescue_level = pin ? (uint8_t)level : 0;
+  enum rf_status st = store_save_config(&b->store, &c, d);
+  if (st == RF_OK)
+    rf_log("rescue pin %s%s: fast start %s from the next power-on",
+           pin ? pin : "none", pin ? (level ? " (idle high)" : " (idle low)")
+                               : "", pin ? "on" : "off");
+  return st;
 }
 
 void boot_app_disconnect(struct boot *b, uint64_t now) {

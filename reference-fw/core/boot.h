@@ -66,6 +66,12 @@ enum boot_phase {
                                  installs it (OSUPD-001) */
 };
 
+/* A pin the jig holds at a level when the power comes (jig.md "Pins"). */
+struct boot_pin_level {
+  const char *pin;           /* "pin1", "pinA" ... */
+  int level;                 /* 0 or 1 */
+};
+
 /* What main() learnt from the command line. Strings are not copied: they
 ** must outlive the struct boot. */
 struct boot_config {
@@ -78,6 +84,8 @@ struct boot_config {
   const char *mac;           /* 12 hex digits, or NULL for the default */
   const char *const *jig_features; /* Hello.features (CAP-002) */
   size_t njig_features;
+  const struct boot_pin_level *held_pins; /* at power-on; may be NULL */
+  size_t nheld_pins;
 };
 
 /* Hooks api/ installs to run the application; any member may be NULL. */
@@ -136,6 +144,8 @@ struct boot {
   ** sleep being entered */
   struct retained ret;
   bool warm;                   /* this boot is a warm boot */
+  bool fast_start;             /* [BOOT-020] this cold boot started the
+                                  code at once, with no session */
   /* OS updates: cfg.os_version points at os_running */
   char os_running[STORE_OS_VERSION_MAX + 1];
   bool os_pending;             /* downloaded, deferred by the application's
@@ -200,5 +210,16 @@ void boot_app_disconnect(struct boot *b, uint64_t now);
 ** VM is torn down, the session closed, the boot starts again from
 ** connecting with this wake reason [HW-029]. */
 void boot_app_reset(struct boot *b, uint32_t wake_reason, uint64_t now);
+/* [STORE-019..023] imp.clearconfiguration(): erase what `what` (the
+** STORE_CLEAR_* bits) names on flash now; the session goes on (STORE-021)
+** but, once it ends, a device left without enrollment opens no other
+** until a BlinkUp (STORE-022). RF_OK, RF_EINVAL (bad action), RF_EIO. */
+enum rf_status boot_app_clear_configuration(struct boot *b, unsigned what,
+                                            struct rf_diag *d);
+/* [BOOT-020, BOOT-023] imp.setrescuepin(): record pin (NULL: none) and its
+** idle level on flash; fast start applies from the next power-on.
+** RF_OK, RF_EINVAL (name too long, level not 0/1), RF_EIO. */
+enum rf_status boot_app_set_rescue_pin(struct boot *b, const char *pin,
+                                       int level, struct rf_diag *d);
 
 #endif

@@ -38,6 +38,10 @@ static const struct area code_area = {"code", STORE_CODE_OFF,
                                       STORE_CODE_SLOT, STORE_KIND_CODE};
 static const struct area os_area = {"os", STORE_OS_OFF, STORE_OS_SLOT,
                                     STORE_KIND_OS};
+static const struct area userconf_area = {"user configuration",
+                                          STORE_USERCONF_OFF,
+                                          STORE_USERCONF_SLOT,
+                                          STORE_KIND_USERCONF};
 
 /* ---- CRC-32 ---------------------------------------------------------- */
 
@@ -187,7 +191,8 @@ enum cfg_tag {
   TAG_ACTIVATED = 7,
   TAG_BOOT_COUNT = 8,
   TAG_HOST = 9,
-  TAG_OS_VERSION = 10
+  TAG_OS_VERSION = 10,
+  TAG_RESCUE_PIN = 11   /* level (1 byte), then the pin's name */
 };
 
 struct writer {
@@ -229,6 +234,13 @@ static void encode_config(const struct store_config *c, struct writer *w) {
   for (size_t i = 0; i < c->nhosts && i < STORE_HOSTS_MAX; i++)
     put_field(w, TAG_HOST, c->hosts[i], strlen(c->hosts[i]));
   put_str(w, TAG_OS_VERSION, c->os_version);
+  if (c->rescue_pin[0]) {
+    uint8_t v[1 + STORE_PIN_NAME_MAX];
+    size_t n = strlen(c->rescue_pin);
+    v[0] = c->rescue_level;
+    memcpy(v + 1, c->rescue_pin, n);
+    put_field(w, TAG_RESCUE_PIN, v, 1 + n);
+  }
 }
 
 /* Copy a string field; one too long for its buffer is dropped. */
@@ -266,6 +278,12 @@ static void decode_config(const uint8_t *p, size_t len,
       break;
     case TAG_OS_VERSION:
       get_str(c->os_version, sizeof(c->os_version), v, n);
+      break;
+    case TAG_RESCUE_PIN:
+      if (n >= 2 && v[0] <= 1) {
+        get_str(c->rescue_pin, sizeof(c->rescue_pin), v + 1, n - 1);
+        c->rescue_level = v[0];
+      }
       break;
     case TAG_HOST:
       if (c->nhosts < STORE_HOSTS_MAX) {
@@ -348,6 +366,60 @@ static enum rf_status write_slot(const struct area *a,
   return RF_OK;
 }
 
+/* ---- the user configuration ------------------------------------------
+** Payload: one byte (1: data follows, 0: cleared by a null write), then
+** the data. An area never written, or with no valid copy, is "none". */
+
+static enum rf_status open_userconf(struct store *s, struct rf_diag *note) {
+  struct hdr h;
+  uint8_t buf[1 + STORE_USERCONF_MAX];
+  s->userconf_len = -1;
+  enum rf_status st = pick_slot(s, &userconf_area, &s->uc_at, &h, note);
+  if (st != RF_OK || s->uc_at.slot < 0)
+    return st;
+  uint32_t off = slot_off(&userconf_area, s->uc_at.slot) + STORE_HDR_SIZE;
+  if (s->uc_at.len < 1 || s->uc_at.len > sizeof(buf) ||
+      flash_read(off, buf, s->uc_at.len) != HAL_OK) {
+    /* [STORE-027] unreadable now: treated as absent, as the config is */
+    rf_diag_set(note, "store: user configuration: flash read failed at "
+                "0x%06x; ignored", off);
+    s->corrupt++;
+    s->uc_at.unreadable |= 1u << s->uc_at.slot;
+    s->uc_at.slot = -1;
+    return RF_OK;
+  }
+  if (buf[0] == 1) {
+    s->userconf_len = (int)(s->uc_at.len - 1);
+    memcpy(s->userconf, buf + 1, s->uc_at.len - 1);
+  }
+  return RF_OK;
+}
+
+enum rf_status store_save_userconf(struct store *s, const uint8_t *data,
+                                   size_t n, struct rf_diag *d) {
+  static uint8_t buf[1 + STORE_USERCONF_MAX];
+  struct store_slot at;
+  if (!data)
+    n = 0;
+  if (n > STORE_USERCONF_MAX) {
+    rf_diag_set(d, "store: user configuration of %zu bytes exceeds %u", n,
+                STORE_USERCONF_MAX);
+    return RF_ENOSPC;
+  }
+  buf[0] = data ? 1 : 0;
+  if (n)
+    memcpy(buf + 1, data, n);
+  enum rf_status st = write_slot(&userconf_area, &s->uc_at, buf,
+                                 (uint32_t)(1 + n), NULL, &at, d);
+  if (st != RF_OK)
+    return st;
+  s->uc_at = at;
+  s->userconf_len = data ? (int)n : -1;
+  if (n)
+    memmove(s->userconf, data, n);
+  return RF_OK;
+}
+
 /* ---- public ---------------------------------------------------------- */
 
 enum rf_status store_open(struct store *s, struct rf_diag *note,
@@ -356,6 +428,7 @@ enum rf_status store_open(struct store *s, struct rf_diag *note,
   enum rf_status st;
   uint8_t buf[STORE_CONFIG_SLOT];
   memset(s, 0, sizeof(*s));
+  s->userconf_len = -1;
   if (note)
     note->msg[0] = '\0';
   if (hal_flash_size() < STORE_END) {
@@ -378,6 +451,8 @@ enum rf_status store_open(struct store *s, struct rf_diag *note,
       decode_config(buf, s->cfg_at.len, &s->cfg);
     }
   }
+  if ((st = open_userconf(s, note)) != RF_OK)
+    return st;
   if ((st = pick_slot(s, &code_area, &s->code_at, &h, note)) != RF_OK)
     return st;
   if (s->code_at.slot >= 0)
@@ -435,6 +510,29 @@ enum rf_status store_erase_credentials(struct store *s, struct rf_diag *d) {
   memset(c.plan_id, 0, sizeof(c.plan_id));
   memset(c.token, 0, sizeof(c.token));
   c.activated = false;
+  return store_save_config(s, &c, d);
+}
+
+enum rf_status store_clear_configuration(struct store *s, unsigned what,
+                                         struct rf_diag *d) {
+  const unsigned named = STORE_CLEAR_WIFI | STORE_CLEAR_STATIC_NETWORK |
+                         STORE_CLEAR_PROXY;
+  if (what != STORE_CLEAR_ALL && (what == 0 || (what & ~named))) {
+    rf_diag_set(d, "store: clear configuration: unknown action 0x%x", what);
+    return RF_EINVAL;
+  }
+  struct store_config c = s->cfg;
+  if (what & STORE_CLEAR_WIFI) {
+    memset(c.ssid, 0, sizeof(c.ssid));
+    memset(c.password, 0, sizeof(c.password));
+  }
+  /* refimp keeps no static IP or proxy settings: nothing to erase for
+  ** STORE_CLEAR_STATIC_NETWORK and STORE_CLEAR_PROXY */
+  if (what == STORE_CLEAR_ALL) {
+    memset(c.plan_id, 0, sizeof(c.plan_id));
+    memset(c.token, 0, sizeof(c.token));
+    c.activated = false;
+  }
   return store_save_config(s, &c, d);
 }
 

@@ -22,8 +22,9 @@
 #define STORE_HDR_SIZE 64u
 #define STORE_CONFIG_OFF 0x000000u  /* config A, B: 4 KiB each */
 #define STORE_CONFIG_SLOT 0x1000u
-#define STORE_USERCONF_OFF 0x002000u /* reserved: user config A, B */
+#define STORE_USERCONF_OFF 0x002000u /* user configuration A, B */
 #define STORE_USERCONF_SLOT 0x2000u  /* 4 KiB data + header, rounded */
+#define STORE_USERCONF_MAX 4096u     /* research imp-api 4.15 [STORE-007] */
 #define STORE_NV_OFF 0x006000u       /* reserved: nv table A, B */
 #define STORE_NV_SLOT 0x2000u
 #define STORE_CODE_OFF 0x00a000u     /* code A, B */
@@ -39,7 +40,7 @@
 enum store_kind {
   STORE_KIND_CONFIG = 1,
   STORE_KIND_CODE = 2,
-  STORE_KIND_USERCONF = 3, /* reserved */
+  STORE_KIND_USERCONF = 3, /* imp.setuserconfiguration() data */
   STORE_KIND_NV = 4,       /* reserved */
   STORE_KIND_OS = 5        /* the last OS image downloaded */
 };
@@ -50,6 +51,14 @@ enum store_kind {
 #define STORE_TOKEN_MAX 128
 #define STORE_HOST_MAX 253
 #define STORE_HOSTS_MAX 8
+#define STORE_PIN_NAME_MAX 15
+
+/* What store_clear_configuration() erases (bits; the values of the
+** CONFIG_* constants in specs/constants.md). */
+#define STORE_CLEAR_WIFI 0x01u           /* ssid, password (and hints) */
+#define STORE_CLEAR_STATIC_NETWORK 0x02u /* none stored by refimp */
+#define STORE_CLEAR_PROXY 0x04u          /* none stored by refimp */
+#define STORE_CLEAR_ALL 0xFFu            /* all above + plan ID, token */
 
 /* The configuration record: factory identity, credentials, server list,
 ** boot count. Strings are NUL-terminated; "" means absent. */
@@ -65,6 +74,10 @@ struct store_config {
   size_t nhosts;
   char hosts[STORE_HOSTS_MAX][STORE_HOST_MAX + 1];
   char os_version[STORE_OS_VERSION_MAX + 1]; /* installed OS; "": factory */
+  /* [BOOT-020, BOOT-023] imp.setrescuepin(): the pin ("" none) and the
+  ** level it idles at; held at the other level at power-on, it rescues */
+  char rescue_pin[STORE_PIN_NAME_MAX + 1];
+  uint8_t rescue_level;
 };
 
 /* Where the current copy of an area is. */
@@ -83,6 +96,9 @@ struct store {
   struct store_slot os_at;   /* the last OS image downloaded */
   uint8_t os_hash[32];       /* its SHA-256, valid when os_at.slot >= 0 */
   char os_image_version[STORE_OS_VERSION_MAX + 1]; /* its version */
+  struct store_slot uc_at;   /* the user configuration record */
+  int userconf_len;          /* -1: none stored (null) */
+  uint8_t userconf[STORE_USERCONF_MAX];
   unsigned corrupt;          /* corrupt copies seen by store_open */
 };
 
@@ -111,6 +127,26 @@ enum rf_status store_save_config(struct store *s,
 ** factory identity, server list, boot count and code. Same returns as
 ** store_save_config. */
 enum rf_status store_erase_credentials(struct store *s, struct rf_diag *d);
+
+/*
+** [STORE-019, STORE-020, STORE-023] imp.clearconfiguration(): erase what
+** the STORE_CLEAR_* bits in `what` name, keep everything else (the user
+** configuration, code, identity, server list, rescue pin). Same returns
+** as store_save_config; RF_EINVAL for a `what` that is neither
+** STORE_CLEAR_ALL nor a non-zero combination of the three named bits.
+*/
+enum rf_status store_clear_configuration(struct store *s, unsigned what,
+                                         struct rf_diag *d);
+
+/*
+** [STORE-007, STORE-009, STORE-012] The user configuration: n bytes
+** (n <= STORE_USERCONF_MAX; data NULL: none, as imp.setuserconfiguration
+** (null)) replace what was stored, crash-safely as store_save_config
+** does. s->userconf and s->userconf_len hold the current value. Returns
+** RF_OK, RF_ENOSPC (too long), RF_EIO (s unchanged).
+*/
+enum rf_status store_save_userconf(struct store *s, const uint8_t *data,
+                                   size_t n, struct rf_diag *d);
 
 /* True if application code is stored. */
 bool store_has_code(const struct store *s);

@@ -441,6 +441,202 @@ static void test_code_area_full(void) {
   free(back);
 }
 
+/* ---- user configuration, clearconfiguration, rescue pin --------------- */
+
+static bool userconf_is(const struct store *s, const char *want) {
+  if (!want)
+    return s->userconf_len == -1;
+  return s->userconf_len == (int)strlen(want) &&
+         memcmp(s->userconf, want, strlen(want)) == 0;
+}
+
+/* STORE-007, STORE-009, STORE-011, STORE-012: stored, replaced whole,
+** kept across a reopen (a power cycle), cleared by null; an empty value
+** is not "none". */
+static void test_userconf_round_trip(void) {
+  struct store s;
+  struct rf_diag d;
+  fresh_flash();
+  reopen(&s);
+  CU_ASSERT(userconf_is(&s, NULL));
+  CU_ASSERT_EQUAL(store_save_userconf(&s, (const uint8_t *)"long value",
+                                      10, &d), RF_OK);
+  CU_ASSERT_EQUAL(store_save_userconf(&s, (const uint8_t *)"ab", 2, &d),
+                  RF_OK);
+  reopen(&s);
+  CU_ASSERT(userconf_is(&s, "ab"));
+  CU_ASSERT_EQUAL(store_save_userconf(&s, (const uint8_t *)"", 0, &d),
+                  RF_OK);
+  reopen(&s);
+  CU_ASSERT(userconf_is(&s, ""));
+  CU_ASSERT_EQUAL(store_save_userconf(&s, NULL, 0, &d), RF_OK);
+  reopen(&s);
+  CU_ASSERT(userconf_is(&s, NULL));
+  CU_ASSERT_EQUAL(s.corrupt, 0u);
+}
+
+/* STORE-007, STORE-008: 4096 bytes fit; 4097 are refused, nothing
+** changes. */
+static void test_userconf_limit(void) {
+  static uint8_t big[STORE_USERCONF_MAX + 1];
+  struct store s;
+  struct rf_diag d;
+  for (size_t i = 0; i < sizeof(big); i++)
+    big[i] = (uint8_t)(i * 7 + 3);
+  fresh_flash();
+  reopen(&s);
+  CU_ASSERT_EQUAL(store_save_userconf(&s, big, STORE_USERCONF_MAX, &d),
+                  RF_OK);
+  CU_ASSERT_EQUAL(store_save_userconf(&s, big, STORE_USERCONF_MAX + 1, &d),
+                  RF_ENOSPC);
+  reopen(&s);
+  CU_ASSERT_EQUAL(s.userconf_len, (int)STORE_USERCONF_MAX);
+  CU_ASSERT_EQUAL(memcmp(s.userconf, big, STORE_USERCONF_MAX), 0);
+}
+
+/* The user configuration is its own area: config updates (BlinkUp,
+** erase, clearconfiguration) leave it alone, and it leaves them. */
+static void test_userconf_independent(void) {
+  struct store s;
+  struct store_config c;
+  struct rf_diag d;
+  fresh_flash();
+  reopen(&s);
+  sample_config(&c, 3);
+  CU_ASSERT_FATAL(store_save_config(&s, &c, &d) == RF_OK);
+  CU_ASSERT_FATAL(store_save_userconf(&s, (const uint8_t *)"keep", 4,
+                                      &d) == RF_OK);
+  CU_ASSERT_FATAL(store_erase_credentials(&s, &d) == RF_OK);
+  CU_ASSERT_FATAL(store_clear_configuration(&s, STORE_CLEAR_ALL, &d) ==
+                  RF_OK);
+  reopen(&s);
+  CU_ASSERT(userconf_is(&s, "keep"));
+  CU_ASSERT_STRING_EQUAL(s.cfg.mac, c.mac);
+}
+
+/* A power cut at every byte of a user configuration update leaves the
+** old or the new value. */
+static void test_cut_userconf(void) {
+  static uint8_t oldv[3000], newv[2500];
+  struct store s;
+  struct rf_diag d;
+  struct snapshot sn;
+  memset(oldv, 'o', sizeof(oldv));
+  memset(newv, 'n', sizeof(newv));
+  fresh_flash();
+  reopen(&s);
+  CU_ASSERT_FATAL(store_save_userconf(&s, newv, 100, &d) == RF_OK);
+  CU_ASSERT_FATAL(store_save_userconf(&s, oldv, sizeof(oldv), &d) == RF_OK);
+  snap_take(&sn, STORE_USERCONF_OFF, 2 * STORE_USERCONF_SLOT);
+  hal_flash_fault_clear();
+  reopen(&s);
+  CU_ASSERT_FATAL(store_save_userconf(&s, newv, sizeof(newv), &d) == RF_OK);
+  uint64_t total = hal_flash_bytes_written();
+  unsigned saw_old = 0, saw_new = 0;
+  for (uint64_t n = 0; n <= total; n += n < 80 || n > total - 80 ? 1 : 61) {
+    snap_restore(&sn);
+    reopen(&s);
+    hal_flash_fault_cut_after(n);
+    (void)store_save_userconf(&s, newv, sizeof(newv), &d);
+    hal_flash_fault_clear();
+    reopen(&s);
+    bool is_old = s.userconf_len == (int)sizeof(oldv) &&
+                  memcmp(s.userconf, oldv, sizeof(oldv)) == 0;
+    bool is_new = s.userconf_len == (int)sizeof(newv) &&
+                  memcmp(s.userconf, newv, sizeof(newv)) == 0;
+    CU_ASSERT(is_old || is_new);
+    if (n == total)
+      CU_ASSERT(is_new);
+    saw_old += is_old;
+    saw_new += is_new;
+    if (!(is_old || is_new))
+      break;
+  }
+  CU_ASSERT(saw_old > 0 && saw_new > 0);
+  free(sn.bytes);
+}
+
+/* A damaged copy of the user configuration is detected; the other one
+** is used. */
+static void test_corrupt_userconf(void) {
+  struct store s;
+  struct rf_diag d;
+  fresh_flash();
+  reopen(&s);
+  CU_ASSERT_FATAL(store_save_userconf(&s, (const uint8_t *)"one", 3, &d) ==
+                  RF_OK);
+  CU_ASSERT_FATAL(store_save_userconf(&s, (const uint8_t *)"two", 3, &d) ==
+                  RF_OK);
+  /* "two" is in slot B: damage its payload */
+  flip(STORE_USERCONF_OFF + STORE_USERCONF_SLOT + STORE_HDR_SIZE + 1);
+  reopen(&s);
+  CU_ASSERT(userconf_is(&s, "one"));
+  CU_ASSERT_EQUAL(s.corrupt, 1u);
+}
+
+/* STORE-019, STORE-020, STORE-023, STORE-024: what each action erases. */
+static void test_clear_configuration(void) {
+  struct store s;
+  struct store_config c;
+  struct rf_diag d;
+  fresh_flash();
+  reopen(&s);
+  sample_config(&c, 1); /* activated */
+  strcpy(c.rescue_pin, "pin1");
+  c.rescue_level = 1;
+  CU_ASSERT_FATAL(store_save_config(&s, &c, &d) == RF_OK);
+  static const unsigned bad[] = {0, 8, 0x10, 0x0F, 0x7F, 0x100};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    CU_ASSERT_EQUAL(store_clear_configuration(&s, bad[i], &d), RF_EINVAL);
+  CU_ASSERT_EQUAL(store_clear_configuration(&s, STORE_CLEAR_PROXY |
+                                                    STORE_CLEAR_STATIC_NETWORK,
+                                            &d), RF_OK);
+  reopen(&s);
+  CU_ASSERT(config_equal(&s.cfg, &c));
+  CU_ASSERT_EQUAL(store_clear_configuration(&s, STORE_CLEAR_WIFI, &d),
+                  RF_OK);
+  reopen(&s);
+  CU_ASSERT_STRING_EQUAL(s.cfg.ssid, "");
+  CU_ASSERT_STRING_EQUAL(s.cfg.password, "");
+  CU_ASSERT_STRING_EQUAL(s.cfg.plan_id, c.plan_id);
+  CU_ASSERT_STRING_EQUAL(s.cfg.token, c.token);
+  CU_ASSERT_TRUE(s.cfg.activated);
+  CU_ASSERT_EQUAL(store_clear_configuration(&s, STORE_CLEAR_ALL, &d), RF_OK);
+  reopen(&s);
+  CU_ASSERT_STRING_EQUAL(s.cfg.plan_id, "");
+  CU_ASSERT_STRING_EQUAL(s.cfg.token, "");
+  CU_ASSERT_FALSE(s.cfg.activated);
+  /* identity, server list, boot count and rescue pin stay */
+  CU_ASSERT_STRING_EQUAL(s.cfg.mac, c.mac);
+  CU_ASSERT_EQUAL(s.cfg.nhosts, c.nhosts);
+  CU_ASSERT_EQUAL(s.cfg.boot_count, c.boot_count);
+  CU_ASSERT_STRING_EQUAL(s.cfg.rescue_pin, "pin1");
+}
+
+/* BOOT-023: the rescue pin and its level are kept in the config record. */
+static void test_rescue_pin_round_trip(void) {
+  struct store s;
+  struct store_config c;
+  struct rf_diag d;
+  fresh_flash();
+  reopen(&s);
+  sample_config(&c, 2);
+  strcpy(c.rescue_pin, "pinA");
+  c.rescue_level = 0;
+  CU_ASSERT_FATAL(store_save_config(&s, &c, &d) == RF_OK);
+  reopen(&s);
+  CU_ASSERT_STRING_EQUAL(s.cfg.rescue_pin, "pinA");
+  CU_ASSERT_EQUAL(s.cfg.rescue_level, 0);
+  c.rescue_level = 1;
+  CU_ASSERT_FATAL(store_save_config(&s, &c, &d) == RF_OK);
+  reopen(&s);
+  CU_ASSERT_EQUAL(s.cfg.rescue_level, 1);
+  c.rescue_pin[0] = '\0';
+  CU_ASSERT_FATAL(store_save_config(&s, &c, &d) == RF_OK);
+  reopen(&s);
+  CU_ASSERT_STRING_EQUAL(s.cfg.rescue_pin, "");
+}
+
 static void test_layout(void) {
   CU_ASSERT(STORE_END <= STORE_FLASH_SIZE);
   CU_ASSERT(STORE_FLASH_SIZE <= HAL_POSIX_FLASH_SIZE);
@@ -466,6 +662,13 @@ static const struct cu_test store_tests[] = {
     {"corrupt config copy detected", test_corrupt_config},
     {"corrupt code copy detected", test_corrupt_code},
     {"code area filled exactly", test_code_area_full},
+    {"user configuration round trip", test_userconf_round_trip},
+    {"user configuration: 4096 fit, 4097 refused", test_userconf_limit},
+    {"user configuration apart from the config", test_userconf_independent},
+    {"power cut in a user configuration update", test_cut_userconf},
+    {"corrupt user configuration copy detected", test_corrupt_userconf},
+    {"clear configuration actions", test_clear_configuration},
+    {"rescue pin round trip", test_rescue_pin_round_trip},
     {NULL, NULL}};
 
 static const struct cu_suite suites[] = {{"refimp store", store_tests}};

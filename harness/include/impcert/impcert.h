@@ -131,6 +131,14 @@ IMPCERT_EXPORT int impcert_jig_blinkup(impcert_fx *fx, const char *ssid,
 IMPCERT_EXPORT int impcert_jig_drive_pin(impcert_fx *fx, const char *pin,
                                          int level);
 
+/* From the next power-on (or wake) on, the jig holds input pin `pin` at
+** `level` (0 or 1) while the power comes, as a bench jig holds the rescue
+** pin (jig.md "Pins": given to the DUT as IMPCERT_PIN_LEVELS; capability
+** "jig-pins"); level -1 lets it go. At most 8 pins. Returns 0; ends the
+** test with verdict error on a bad name or level. */
+IMPCERT_EXPORT int impcert_jig_hold_pin(impcert_fx *fx, const char *pin,
+                                        int level);
+
 /* Wait up to timeout_ms for the next jig message of `kind` from the DUT;
 ** messages of other kinds are recorded and skipped. Returns the message
 ** (owned by the fixture, valid until the test ends) or NULL. */
