@@ -47,6 +47,14 @@ static void init_body(sq_vm *vm, void *ud) {
   sqvm_reserve(vm, 256);
 }
 
+/* A heap limit at or below the first collection threshold would throw
+** "out of memory" before the collector ever ran: collect at half the
+** limit at the latest (found with 20000 short-lived strings in a loop). */
+static void cap_gcthreshold(sq_vm *vm) {
+  if (vm->limit && vm->gcthreshold > vm->limit / 2)
+    vm->gcthreshold = vm->limit / 2;
+}
+
 sq_vm *sq_open(sq_alloc alloc, void *ud, size_t limit) {
   if (!alloc || (limit && limit < sizeof(sq_vm)))
     return NULL;
@@ -59,6 +67,7 @@ sq_vm *sq_open(sq_alloc alloc, void *ud, size_t limit) {
   vm->limit = limit;
   vm->used = vm->peak = sizeof(sq_vm);
   vm->gcthreshold = SQ_GCMIN;
+  cap_gcthreshold(vm);
   vm->randstate = 1;
   for (int i = 0; i <= SQ_TWEAKREF; i++)
     vm->typedeleg[i] = V_NULL;
@@ -86,7 +95,10 @@ void sq_close(sq_vm *vm) {
 
 size_t sq_memused(const sq_vm *vm) { return vm->used; }
 size_t sq_mempeak(const sq_vm *vm) { return vm->peak; }
-void sq_setmemlimit(sq_vm *vm, size_t limit) { vm->limit = limit; }
+void sq_setmemlimit(sq_vm *vm, size_t limit) {
+  vm->limit = limit;
+  cap_gcthreshold(vm);
+}
 
 void sq_collect(sq_vm *vm) {
   if (!vm->parsing)

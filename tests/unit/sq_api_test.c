@@ -145,6 +145,18 @@ static void test_garbage_cycles_reclaimed(void) {
   CU_ASSERT_EQUAL(t.live, 0);
 }
 
+/* A limit no bigger than the first collection threshold (the imp API's
+** 256 KiB) still collects garbage before it runs out. */
+static void test_garbage_under_small_limit(void) {
+  struct talloc t;
+  sq_vm *vm = newvm(&t, 256 * 1024, NULL);
+  int st = run(vm, "for (local i = 0; i < 20000; i++) {"
+                   "  local s = \"write \" + i; local b = blob(4); }");
+  CU_ASSERT_EQUAL(st, SQ_OK);
+  sq_close(vm);
+  CU_ASSERT_EQUAL(t.live, 0);
+}
+
 static void test_compile_oom_each_point(void) {
   struct talloc t;
   const char *src = "class A { x = 1; function f(a, b = 2) { return a + b; }"
@@ -517,6 +529,7 @@ static const struct cu_test memory_tests[] = {
   { "memory limit gives SQ_ERRMEM", test_memory_limit_errmem },
   { "SQ_ERRMEM is not catchable", test_errmem_not_catchable },
   { "garbage with cycles is reclaimed", test_garbage_cycles_reclaimed },
+  { "garbage collected under a 256 KiB limit", test_garbage_under_small_limit },
   { "compile fails cleanly at every allocation",
     test_compile_oom_each_point },
   { NULL, NULL }

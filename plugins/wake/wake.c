@@ -1,0 +1,287 @@
+/*
+** wake.c: conformance tests of the wake reasons and of what each kind of
+** restart does (seeds/003 "Message Sequence", "Squirrel Errors", "After A
+** Warm Boot"; research imp-api §1.5, §2.10): each case deploys code that
+** brings about one restart and checks the DeviceState of the boot that
+** follows and what the code then sees. Requirement IDs are those of
+** specs/requirements.md.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <impcert/impcert.h>
+
+#define PLAN "plan-0009-wake"
+#define TOKEN "token-wake-99"
+#define WAIT 8000 /* ms for the DUT to act; generous for emulated DUTs */
+
+/* BlinkUp, activate and deploy `code` in step 4 (it runs with
+** WAKEREASON_BLINKUP). */
+static void deploy(impcert_fx *fx, const char *code) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_ERROR_NOW(fx, "the DUT did not open a session after BlinkUp");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, false, code, false);
+}
+
+/* The text of the first Log starting with `prefix`, skipping other
+** frames; the test fails if none comes. */
+static const char *find_log(impcert_fx *fx, const char *prefix) {
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      IMPCERT_FAIL_NOW(fx, "no Log starting '%s' within %d ms", prefix,
+                       WAIT);
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+        strncmp(e->log->text, prefix, strlen(prefix)) == 0)
+      return e->log->text;
+  }
+}
+
+/* The Log starting with `prefix` must read exactly `want`. */
+static void expect_log(impcert_fx *fx, const char *prefix, const char *want) {
+  const char *got = find_log(fx, prefix);
+  IMPCERT_CHECK_MSG(fx, strcmp(got, want) == 0, "logged '%s', expected '%s'",
+                    got, want);
+}
+
+/* A new session (the old one, if any, closes first): steps 2-3, then the
+** cloud says the code matches. Returns the wake reason of DeviceState. */
+static uint32_t next_session(impcert_fx *fx, const char *what) {
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no new session after %s", what);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+  return s->wake_reason;
+}
+
+/* WAKE-003, HW-029: imp.reset() is a cold start: a new session whose
+** DeviceState says WAKEREASON_SW_RESET, as hardware.wakereason() does. */
+static void reset_is_sw_reset(impcert_fx *fx) {
+  deploy(fx, "local w = hardware.wakereason();"
+             "if (w == WAKEREASON_BLINKUP) imp.reset();"
+             "else server.log(\"reason \" + w);");
+  uint32_t w = next_session(fx, "imp.reset()");
+  IMPCERT_CHECK_MSG(fx, w == IMPCERT_WAKEREASON_SW_RESET,
+                    "DeviceState after imp.reset() has wake reason %u, not "
+                    "WAKEREASON_SW_RESET (2)", w);
+  expect_log(fx, "reason ", "reason 2");
+}
+
+/* WAKE-004, BOOT-025: running out of memory is a cold start with
+** WAKEREASON_SW_RESET: a new session from the start of the conversation. */
+static void out_of_memory_is_sw_reset(impcert_fx *fx) {
+  deploy(fx, "local w = hardware.wakereason();"
+             "if (w == WAKEREASON_BLINKUP) {"
+             "  local keep = [];"
+             "  while (true) keep.push(blob(32768));"
+             "} else server.log(\"reason \" + w);");
+  uint32_t w = next_session(fx, "running out of memory");
+  IMPCERT_CHECK_MSG(fx, w == IMPCERT_WAKEREASON_SW_RESET,
+                    "DeviceState after out of memory has wake reason %u, "
+                    "not WAKEREASON_SW_RESET (2)", w);
+  expect_log(fx, "reason ", "reason 2");
+}
+
+/* WAKE-007, BOOT-024: an uncaught error tears the VM down and goes back to
+** step 2 on the same session with WAKEREASON_SQUIRREL_ERROR; the code runs
+** again once the cloud answers. */
+static void error_restarts_at_step_2(impcert_fx *fx) {
+  deploy(fx, "local w = hardware.wakereason();"
+             "if (w == WAKEREASON_BLINKUP) throw \"impcert boom\";"
+             "else server.log(\"reason \" + w);");
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_SQUIRREL_ERROR,
+                    "DeviceState after an uncaught error has wake reason "
+                    "%u, not WAKEREASON_SQUIRREL_ERROR (5)", s->wake_reason);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_session_port(fx) >= 0,
+                    "the session was lost across the error restart");
+  impcert_send_answer(fx, true, NULL, false);
+  expect_log(fx, "reason ", "reason 5");
+}
+
+/* WAKE-010: server.restart() with nothing pending restarts the code with
+** WAKEREASON_SW_RESTART (the Restart notice to the cloud comes first). */
+static void restart_is_sw_restart(impcert_fx *fx) {
+  deploy(fx, "local w = hardware.wakereason();"
+             "if (w == WAKEREASON_BLINKUP) server.restart();"
+             "else server.log(\"reason \" + w);");
+  const Impwire__Envelope *e;
+  while ((e = impcert_next_frame(fx, WAIT)) &&
+         e->msg_case != IMPWIRE__ENVELOPE__MSG_DEVICE_STATE) {
+    if (e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG &&
+        e->msg_case != IMPWIRE__ENVELOPE__MSG_RESTART)
+      IMPCERT_FAIL_NOW(fx, "frame case %d before the DeviceState of the "
+                       "restart", (int)e->msg_case);
+  }
+  if (!e)
+    IMPCERT_FAIL_NOW(fx, "no DeviceState after server.restart()");
+  const Impwire__DeviceState *s = e->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_SW_RESTART,
+                    "DeviceState after server.restart() has wake reason %u, "
+                    "not WAKEREASON_SW_RESTART (10)", s->wake_reason);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+  expect_log(fx, "reason ", "reason 10");
+}
+
+/* BOOT-032: a cold boot reaches the cloud whatever send timeout policy the
+** code had set: RETURN_ON_ERROR and a disconnect before imp.reset(), and
+** again before a power cut. */
+static void cold_boot_ignores_policy(impcert_fx *fx) {
+  deploy(fx, "local w = hardware.wakereason();"
+             "server.log(\"reason \" + w);"
+             "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, "
+             "5);"
+             "if (w == WAKEREASON_BLINKUP) imp.wakeup(0.2, function() {"
+             "  server.disconnect(); imp.reset(); });");
+  expect_log(fx, "reason ", "reason 9");
+  uint32_t w = next_session(fx, "imp.reset() under RETURN_ON_ERROR");
+  IMPCERT_CHECK(fx, w == IMPCERT_WAKEREASON_SW_RESET);
+  expect_log(fx, "reason ", "reason 2");
+  impcert_dut_power_off(fx);
+  impcert_dut_power_on(fx);
+  w = next_session(fx, "a power cycle under RETURN_ON_ERROR");
+  IMPCERT_CHECK(fx, w == IMPCERT_WAKEREASON_POWER_ON);
+  expect_log(fx, "reason ", "reason 0");
+}
+
+/* WAKE-015: server.sleepfor() sends everything queued before it before
+** the session closes. */
+static void sleep_flushes_first(impcert_fx *fx) {
+  deploy(fx, "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
+             "  for (local i = 0; i < 40; i++)"
+             "    server.log(format(\"queued %02d \", i) + "
+             "               \"................................\");"
+             "  server.sleepfor(3600);"
+             "}");
+  for (int i = 0; i < 40; i++) {
+    char want[80];
+    snprintf(want, sizeof want, "queued %02d ", i);
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      IMPCERT_FAIL_NOW(fx, "the session closed (or went quiet) after %d of "
+                       "the 40 lines logged before server.sleepfor()", i);
+    IMPCERT_CHECK_MSG(fx, e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+                              strncmp(e->log->text, want, strlen(want)) == 0,
+                      "frame %d before the sleep is not the Log '%s...'", i,
+                      want);
+  }
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the session stayed open after server.sleepfor()");
+}
+
+/* WAKE-017: server.sleepfor(0) and imp.deepsleepfor(0) wake at once, as a
+** warm boot with WAKEREASON_TIMER. */
+static void sleep_zero(impcert_fx *fx, const char *call) {
+  char code[512];
+  snprintf(code, sizeof code,
+           "local w = hardware.wakereason();"
+           "if (w == WAKEREASON_BLINKUP) %s(0);"
+           "else server.log(\"reason \" + w);", call);
+  deploy(fx, code);
+  const Impjig__JigEnvelope *ds =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT);
+  if (!ds)
+    IMPCERT_FAIL_NOW(fx, "%s(0) did not enter deep sleep", call);
+  /* immediate: the sleep itself takes a moment to enter, never 1 s */
+  IMPCERT_CHECK_MSG(fx, ds->deep_sleep->wake_in_ms < 1000,
+                    "%s(0) sleeps for %llu ms", call,
+                    (unsigned long long)ds->deep_sleep->wake_in_ms);
+  uint32_t w = next_session(fx, "the wake from a zero-length sleep");
+  IMPCERT_CHECK_MSG(fx, w == IMPCERT_WAKEREASON_TIMER,
+                    "the wake after %s(0) has wake reason %u, not "
+                    "WAKEREASON_TIMER", call, w);
+  expect_log(fx, "reason ", "reason 1");
+}
+
+static void server_sleepfor_zero(impcert_fx *fx) {
+  sleep_zero(fx, "server.sleepfor");
+}
+
+static void imp_deepsleepfor_zero(impcert_fx *fx) {
+  sleep_zero(fx, "imp.deepsleepfor");
+}
+
+/* WAKE-018: server.sleepuntil(hour, minute) sleeps until the next
+** occurrence of that UTC time by the RTC the cloud set (its answer carries
+** the time): a time a little ahead wakes today, one just past tomorrow. */
+static void sleep_until(impcert_fx *fx, long ahead_s) {
+  time_t now = time(NULL);
+  long long target = ((long long)now + ahead_s) / 60 * 60;
+  if (target <= now)
+    target += 86400;
+  char code[512];
+  snprintf(code, sizeof code,
+           "if (hardware.wakereason() == WAKEREASON_BLINKUP)"
+           "  imp.wakeup(0.1, function() { server.sleepuntil(%d, %d); });",
+           (int)(target / 3600 % 24), (int)(target / 60 % 60));
+  deploy(fx, code);
+  const Impjig__JigEnvelope *ds =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT);
+  if (!ds)
+    IMPCERT_FAIL_NOW(fx, "server.sleepuntil() did not enter deep sleep");
+  long long got_s = (long long)(ds->deep_sleep->wake_in_ms / 1000);
+  long long want_s = target - (long long)time(NULL);
+  impcert_note(fx, "sleep until %02d:%02d UTC: %lld s expected, %lld s "
+               "asked", (int)(target / 3600 % 24), (int)(target / 60 % 60),
+               want_s, got_s);
+  IMPCERT_CHECK_MSG(fx, llabs(got_s - want_s) <= 3,
+                    "server.sleepuntil(%d, %d) sleeps %lld s; the next "
+                    "occurrence is %lld s away", (int)(target / 3600 % 24),
+                    (int)(target / 60 % 60), got_s, want_s);
+}
+
+static void sleep_until_later_today(impcert_fx *fx) {
+  sleep_until(fx, 150);
+}
+
+static void sleep_until_tomorrow(impcert_fx *fx) {
+  sleep_until(fx, -120);
+}
+
+static const struct impcert_case cases[] = {
+    {"WAKE-003", "imp.reset(): cold start with WAKEREASON_SW_RESET",
+     "WAKE-003,HW-029", "wake", "jig,squirrel", 0, reset_is_sw_reset},
+    {"WAKE-004", "out of memory: cold start with WAKEREASON_SW_RESET",
+     "WAKE-004,BOOT-025", "wake", "jig,squirrel", 0,
+     out_of_memory_is_sw_reset},
+    {"WAKE-007", "uncaught error: step 2 with WAKEREASON_SQUIRREL_ERROR",
+     "WAKE-007,BOOT-024", "wake", "jig,squirrel", 0,
+     error_restarts_at_step_2},
+    {"WAKE-010", "server.restart() with nothing pending: SW_RESTART",
+     "WAKE-010", "wake", "jig,squirrel", 0, restart_is_sw_restart},
+    {"BOOT-032", "cold boots reach the cloud under RETURN_ON_ERROR",
+     "BOOT-032", "boot,wake", "jig,jig-power,squirrel", 0,
+     cold_boot_ignores_policy},
+    {"WAKE-015", "server.sleepfor() sends what was queued first",
+     "WAKE-015,WAKE-016", "wake,sleep", "jig,squirrel,deep-sleep", 0,
+     sleep_flushes_first},
+    {"WAKE-017", "server.sleepfor(0): an immediate timer wake",
+     "WAKE-017", "wake,sleep", "jig,squirrel,deep-sleep", 0,
+     server_sleepfor_zero},
+    {"WAKE-017b", "imp.deepsleepfor(0): an immediate timer wake",
+     "WAKE-017", "wake,sleep", "jig,squirrel,deep-sleep", 0,
+     imp_deepsleepfor_zero},
+    {"WAKE-018", "server.sleepuntil(): a time later today",
+     "WAKE-018", "wake,sleep", "jig,squirrel,deep-sleep", 0,
+     sleep_until_later_today},
+    {"WAKE-018b", "server.sleepuntil(): a time just past is tomorrow",
+     "WAKE-018", "wake,sleep", "jig,squirrel,deep-sleep", 0,
+     sleep_until_tomorrow},
+};
+
+IMPCERT_PLUGIN("wake", cases)
