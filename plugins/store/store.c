@@ -15,10 +15,11 @@
 #define TOKEN "token-store-77"
 #define WAIT 8000 /* ms for the DUT to act; generous for emulated DUTs */
 
-/* BlinkUp, activate and deploy `code` in step 4. */
+/* BlinkUp (with WiFi credentials, so that CONFIG_WIFI has something to
+** erase), activate and deploy `code` in step 4. */
 static void deploy(impcert_fx *fx, const char *code) {
   impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  impcert_jig_blinkup(fx, "impcert-lab", "secret-pass", PLAN, TOKEN);
   if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
     IMPCERT_ERROR_NOW(fx, "the DUT did not open a session after BlinkUp");
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
