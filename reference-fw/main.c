@@ -340,15 +340,11 @@ static int deep_sleep(struct boot *b, char **argv) {
 /* [OSUPD-001] Restart the board into the OS image just stored, in this
 ** process: the core and the application go down (the jig and the session
 ** close), retained RAM is lost, and the core boots again as a power-on,
-** which installs the image (boot_init). The user configuration, RAM of
-** api/ until the store keeps it, survives as it survives restarts.
-** EXIT_CLEAN, or EXIT_BOARD with a message. */
+** which installs the image (boot_init). The user configuration is on
+** flash (STORE-016). EXIT_CLEAN, or EXIT_BOARD with a message. */
 static int reboot(struct boot *b, struct app *app,
                   const char *const val[OPT_COUNT]) {
   char why[512] = "";
-  int uc_len = app->userconf_len;
-  static uint8_t uc[sizeof(app->userconf)];
-  memcpy(uc, app->userconf, sizeof(uc));
   rf_log("restarting the board into the new OS");
   app_fini(app);
   boot_fini(b);
@@ -358,8 +354,6 @@ static int reboot(struct boot *b, struct app *app,
     return EXIT_BOARD;
   }
   app_init(app, b);
-  app->userconf_len = uc_len;
-  memcpy(app->userconf, uc, sizeof(uc));
   return EXIT_CLEAN;
 }
 

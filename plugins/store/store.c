@@ -581,6 +581,24 @@ static void nv_near_limit(impcert_fx *fx) {
   expect_found(fx, "nv ", "nv 1 3900 true 12345");
 }
 
+/* STORE-006: the RTC runs on through deep sleep: time() on the timer
+** wake is the time before the sleep plus the 3 s slept, within one
+** second (plus a second for time()'s whole seconds). */
+static void rtc_across_deep_sleep(impcert_fx *fx) {
+  deploy(fx, "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
+             "  nv <- {before = time()};"
+             "  imp.wakeup(0.1, function() { imp.deepsleepfor(3); });"
+             "} else server.log(\"slept \" + (time() - nv.before));");
+  IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  next_session(fx, "the wake from deep sleep");
+  const char *t = find_log(fx, "slept ");
+  int dt = -1;
+  IMPCERT_CHECK_MSG(fx, sscanf(t, "slept %d", &dt) == 1 && dt >= 2 &&
+                            dt <= 4,
+                    "across a 3 s deep sleep time() moved by '%s' seconds",
+                    t);
+}
+
 /* STORE-024: clearconfiguration with an unknown action throws. */
 static void clearconfiguration_bad_action(impcert_fx *fx) {
   deploy(fx, "foreach (a in [0, 8, 0x10, -1]) {"
@@ -652,6 +670,8 @@ static const struct impcert_case cases[] = {
     {"STORE-003", "nv does not survive an impOS update", "STORE-003",
      "store,api,osupd", "jig,squirrel,nv,deep-sleep", 0,
      nv_gone_after_os_update},
+    {"STORE-006", "the RTC keeps running through deep sleep", "STORE-006",
+     "store,sleep", "jig,squirrel,nv,deep-sleep", 0, rtc_across_deep_sleep},
     {"STORE-005", "nv just under 4000 bytes survives deep sleep",
      "STORE-005", "store,api", "jig,squirrel,nv,deep-sleep", 0,
      nv_near_limit},

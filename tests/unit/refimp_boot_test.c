@@ -289,7 +289,7 @@ static void fresh(struct boot *b, const struct boot_config *cfg) {
 static struct boot_config config(void) {
   struct boot_config c = {"imp.test", "127.0.0.1", {31314, 993, 443}, 3,
                           "imp003", "38.0 refimp 0.1", "0C2A69ABCDEF",
-                          NULL, 0};
+                          NULL, 0, NULL, 0};
   return c;
 }
 
@@ -987,7 +987,86 @@ static void test_forced_reload(void) {
   boot_fini(&b);
 }
 
+/* Power on with these pins held (NULL: none). */
+static void power_cycle_held(struct boot *b, const struct boot_pin_level *h,
+                             size_t n) {
+  struct boot_config cfg = config();
+  struct rf_diag d;
+  cfg.held_pins = h;
+  cfg.nheld_pins = n;
+  boot_fini(b);
+  fk.conn_open = false;
+  fk.to_dev.len = fk.to_dev.pos = fk.from_dev.len = fk.from_dev.pos = 0;
+  fk.jig_in.len = fk.jig_in.pos = fk.jig_out.len = fk.jig_out.pos = 0;
+  fk.ntried = 0;
+  jig_app = -1;
+  CU_ASSERT_FATAL(boot_init(b, &cfg, NULL, fk.now, &d) == RF_OK);
+}
+
+/* [BOOT-020..023] A rescue pin: power-ons fast start (code at once, no
+** connection) unless the pin is held opposite its idle level; cleared,
+** standard cold starts come back. */
+static void test_fast_start(void) {
+  struct boot b;
+  struct rf_diag d;
+  static const struct boot_pin_level low = {"pin1", 0}, high = {"pin1", 1},
+                                     other = {"pin2", 0};
+  activate_with_code(&b, "server.log()");
+  CU_ASSERT_EQUAL(boot_app_set_rescue_pin(&b, "pin1", 1, &d), RF_OK);
+  CU_ASSERT_EQUAL(boot_app_set_rescue_pin(&b, "pin1", 2, &d), RF_EINVAL);
+  CU_ASSERT_EQUAL(boot_app_set_rescue_pin(&b, "a-name-far-too-long", 1, &d),
+                  RF_EINVAL);
+  for (int i = 0; i < 3; i++) {
+    const struct boot_pin_level *h = i == 0 ? NULL : i == 1 ? &high : &other;
+    power_cycle_held(&b, h, h ? 1 : 0);
+    CU_ASSERT_EQUAL(settle(&b), UINT64_MAX);
+    CU_ASSERT_TRUE(b.fast_start);
+    CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_IDLE);
+    CU_ASSERT_EQUAL(jig_app, 1);
+    CU_ASSERT_EQUAL(jig_app_wake, BOOT_WAKE_POWER_ON);
+    CU_ASSERT_EQUAL(fk.ntried, 0u);
+  }
+  power_cycle_held(&b, &low, 1); /* held opposite: a standard cold start */
+  settle(&b);
+  CU_ASSERT_FALSE(b.fast_start);
+  CU_ASSERT_TRUE(fk.conn_open);
+  CU_ASSERT_EQUAL(jig_app, -1);
+  skip_state_and_hash(BOOT_WAKE_POWER_ON);
+  CU_ASSERT_EQUAL(boot_app_set_rescue_pin(&b, NULL, 0, &d), RF_OK);
+  power_cycle_held(&b, NULL, 0);
+  settle(&b);
+  CU_ASSERT_FALSE(b.fast_start);
+  CU_ASSERT_TRUE(fk.conn_open);
+  boot_fini(&b);
+}
+
+/* [STORE-021, STORE-022] clearconfiguration() leaves the session up; once
+** it is lost the device waits for a BlinkUp, even when the code asks. */
+static void test_clear_configuration(void) {
+  struct boot b;
+  struct rf_diag d;
+  activate_with_code(&b, "server.log()");
+  CU_ASSERT_EQUAL(boot_app_clear_configuration(&b, 0, &d), RF_EINVAL);
+  CU_ASSERT_EQUAL(boot_app_clear_configuration(&b, STORE_CLEAR_ALL, &d),
+                  RF_OK);
+  settle(&b);
+  CU_ASSERT_TRUE(boot_online(&b));
+  boot_app_disconnect(&b, fk.now);
+  settle(&b);
+  fk.ntried = 0;
+  boot_connect(&b, fk.now);
+  fk.now += 60000;
+  settle(&b);
+  CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_WAIT_BLINKUP);
+  CU_ASSERT_EQUAL(fk.ntried, 0u);
+  CU_ASSERT_EQUAL(jig_state, BOOT_UNACTIVATED);
+  boot_fini(&b);
+}
+
 static const struct cu_test boot_tests[] = {
+    {"fast start and the rescue pin", test_fast_start},
+    {"clearconfiguration: session kept, then offline",
+     test_clear_configuration},
     {"BlinkUp, activation, code (seeds/003)", test_blinkup_to_code},
     {"Reload: step 2 on the same session", test_reload},
     {"code hash mismatch keeps old code", test_hash_mismatch},
