@@ -63,6 +63,10 @@ run conformance-polite-virtual "$B/bin/impcert" run \
 run conformance-polite-imp004m "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
   --filter 'REG-040'
+# The imp005's lack of deep sleep (WAKE-021), on refimp as an imp005.
+run conformance-imp005 "$B/bin/impcert" run \
+  --dut harness/duts/refimp-imp005.conf --plugins "$B/plugins" \
+  --filter 'WAKE-021'
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac

@@ -253,7 +253,34 @@ static void sleep_until_tomorrow(impcert_fx *fx) {
   sleep_until(fx, -120);
 }
 
+/* WAKE-021: an imp005 has no deep sleep: server.sleepfor() and
+** imp.deepsleepfor() throw (or return) and the session stays up. */
+static void imp005_never_sleeps(impcert_fx *fx) {
+  deploy(fx, "foreach (f in [server.sleepfor, imp.deepsleepfor]) {"
+             "  local how = \"returned\";"
+             "  try { f(5); } catch (e) { how = \"threw\"; }"
+             "  server.log(\"sleep \" + how + \" \" + server.isconnected());"
+             "}"
+             "imp.wakeup(1, function() { server.log(\"awake\"); });");
+  for (int i = 0; i < 2; i++) {
+    const char *t = find_log(fx, "sleep ");
+    IMPCERT_CHECK_MSG(fx, strcmp(t, "sleep threw true") == 0 ||
+                              strcmp(t, "sleep returned true") == 0,
+                      "call %d: an imp005 logged '%s' after a deep sleep "
+                      "call", i + 1, t);
+  }
+  expect_log(fx, "awake", "awake");
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx,
+                                         IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP,
+                                         200) == NULL,
+                    "an imp005 told the jig it enters deep sleep");
+  IMPCERT_CHECK_MSG(fx, !impcert_cloud_wait_closed(fx, 500),
+                    "an imp005 closed its session on a deep sleep call");
+}
+
 static const struct impcert_case cases[] = {
+    {"WAKE-021", "imp005: no deep sleep, the session stays up", "WAKE-021",
+     "wake,sleep", "jig,squirrel,board:imp005", 0, imp005_never_sleeps},
     {"WAKE-003", "imp.reset(): cold start with WAKEREASON_SW_RESET",
      "WAKE-003,HW-029", "wake", "jig,squirrel", 0, reset_is_sw_reset},
     {"WAKE-004", "out of memory: cold start with WAKEREASON_SW_RESET",
