@@ -197,17 +197,18 @@ static int check_values(const char *const val[OPT_COUNT],
   cfg->os_version =
       val[OPT_OS_VERSION] ? val[OPT_OS_VERSION] : DEFAULT_OS_VERSION;
   cfg->mac = val[OPT_MAC];
-  /* the jig features refimp offers (Hello.features, CAP-002) */
-  static const char *const features[] = {"jig-app", "jig-pins", "jig-pwm",
-                                         "jig-flash-faults", "virtual-clock"};
-  /* the imp004m adds its Bluetooth radio's peer (jig.md "Bluetooth") */
+  /* the jig features refimp offers (Hello.features, CAP-002); the
+  ** imp004m adds its Bluetooth radio's peer (jig.md "Bluetooth") */
+  static const char *const features[] = {
+      "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-uart",
+      "jig-i2c", "virtual-clock"};
   static const char *const features_bt[] = {
-      "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-bluetooth",
-      "virtual-clock"};
+      "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-uart",
+      "jig-i2c", "jig-bluetooth", "virtual-clock"};
   bool virt = val[OPT_TIME] && strcmp(val[OPT_TIME], "virtual") == 0;
   bool bt = val[OPT_BOARD] && strcmp(val[OPT_BOARD], "imp004m") == 0;
   cfg->jig_features = bt ? features_bt : features;
-  cfg->njig_features = (virt ? 5 : 4) + (bt ? 1 : 0);
+  cfg->njig_features = (virt ? 7 : 6) + (bt ? 1 : 0); /* virtual-clock last */
   const char *levels = getenv("IMPCERT_PIN_LEVELS");
   if (levels && levels[0] && !parse_pin_levels(levels, cfg))
     return usage_error("IMPCERT_PIN_LEVELS", "'%s' is not a list of up to "

@@ -881,6 +881,18 @@ IMPCERT_EXPORT int impcert_jig_drive_pin(impcert_fx *fx, const char *pin,
   return 0;
 }
 
+IMPCERT_EXPORT int impcert_jig_send(impcert_fx *fx,
+                                    const Impjig__JigEnvelope *msg) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "a jig message needs the jig, and the "
+                               "profile does not declare capability 'jig'");
+  wait_jig(fx);
+  if (jig_send(fx, &msg->base) < 0)
+    end_now(fx, IMPCERT_ERROR, "could not send a jig message (case %d)",
+            (int)msg->msg_case);
+  return 0;
+}
+
 IMPCERT_EXPORT const Impjig__JigEnvelope *
 impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
                  unsigned timeout_ms) {

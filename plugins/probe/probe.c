@@ -136,8 +136,6 @@ static void probe_feature(impcert_fx *fx, const char *feature) {
 
 #define FEATURE_PROBE(fn, name) \
   static void fn(impcert_fx *fx) { probe_feature(fx, name); }
-FEATURE_PROBE(feature_uart, "jig-uart")
-FEATURE_PROBE(feature_i2c, "jig-i2c")
 FEATURE_PROBE(feature_wifi, "jig-wifi")
 
 /* True if Hello offers `feature`. */
@@ -358,6 +356,128 @@ static void probe_pwm(impcert_fx *fx) {
                     "PwmState %s period %g s duty %g, not %s 0.001 s 0.25",
                     p->pin, (double)p->period_s, (double)p->duty, pin);
 }
+
+/* Squirrel: log "impcert-ready <name>" for the first (sorted) hardware
+** member whose name starts with the prefix, and keep it in `bus`. */
+#define FIRST_BUS(prefix)                                                 \
+  "local names = [];\n"                                                   \
+  "foreach (k, v in hardware) if (typeof k == \"string\" && "            \
+  "k.find(\"" prefix "\") == 0) names.append(k);\n"                     \
+  "names.sort();\n"                                                       \
+  "local bus = hardware[names[0]];\n"                                     \
+  "server.log(\"impcert-ready \" + names[0]);\n"
+
+/* CAP-009 jig-uart: a UART at 115200 8N1 writes "impcert" to the jig, and
+** the "ok" the jig sends back reaches the code. */
+static void probe_uart(impcert_fx *fx) {
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (h && !offers(h, "jig-uart"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-uart'");
+  deploy_after(fx, h,
+               "local got = \"\";\n"
+               "imp.wakeup(0, function() {\n"
+               FIRST_BUS("uart")
+               "bus.configure(115200, 8, PARITY_NONE, 1, NO_CTSRTS, "
+               "function() {\n"
+               "  got += bus.readstring();\n"
+               "  if (got.len() >= 2) server.log(\"impcert-uart \" + got);\n"
+               "});\n"
+               "bus.write(\"impcert\");\n"
+               "});\n");
+  const char *name = log_after(fx, "impcert-ready ", WAIT);
+  if (!name)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code did not log "
+                                 "'impcert-ready': it needs Squirrel");
+  char bus[32];
+  snprintf(bus, sizeof bus, "%s", name);
+  const Impjig__JigEnvelope *m;
+  bool seen = false;
+  while (!seen &&
+         (m = impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_UART_TX, WAIT)))
+    seen = !strcmp(m->uart_tx->uart, bus) && m->uart_tx->data.len == 7 &&
+           !memcmp(m->uart_tx->data.data, "impcert", 7);
+  if (!seen)
+    IMPCERT_FAIL_NOW(fx, "the jig received no \"impcert\" on %s", bus);
+  Impjig__UartRx rx = IMPJIG__UART_RX__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  rx.uart = bus;
+  rx.data.data = (uint8_t *)"ok";
+  rx.data.len = 2;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_UART_RX;
+  e.uart_rx = &rx;
+  impcert_jig_send(fx, &e);
+  const char *got = log_after(fx, "impcert-uart ", WAIT);
+  IMPCERT_CHECK_MSG(fx, got && !strcmp(got, "ok"),
+                    "the code read %s from %s", got ? got : "nothing", bus);
+}
+
+/* CAP-009 jig-i2c: the jig plays a target at 0x42 whose register 0 holds
+** 0x5a; the code reads it. */
+static void probe_i2c(impcert_fx *fx) {
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (h && !offers(h, "jig-i2c"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-i2c'");
+  deploy_after(fx, h,
+               FIRST_BUS("i2c")
+               "bus.configure(CLOCK_SPEED_100_KHZ);\n"
+               "function poll(n) {\n"
+               "  local s = bus.read(0x84, \"\\x00\", 1);\n"
+               "  if (s != null) server.log(format(\"impcert-i2c %02x\", "
+               "s[0]));\n"
+               "  else if (n > 0) imp.wakeup(0.01, function() { "
+               "poll(n - 1); });\n"
+               "  else server.log(\"impcert-i2c none\");\n"
+               "}\n"
+               "poll(300);\n");
+  const char *name = log_after(fx, "impcert-ready ", WAIT);
+  if (!name)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code did not log "
+                                 "'impcert-ready': it needs Squirrel");
+  Impjig__I2cTarget t = IMPJIG__I2C_TARGET__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  char bus[32];
+  snprintf(bus, sizeof bus, "%s", name);
+  t.bus = bus;
+  t.address = 0x42;
+  t.present = true;
+  t.has_registers = true;
+  t.registers.data = (uint8_t *)"\x5a";
+  t.registers.len = 1;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_I2C_TARGET;
+  e.i2c_target = &t;
+  impcert_jig_send(fx, &e);
+  const char *got = log_after(fx, "impcert-i2c ", WAIT);
+  IMPCERT_CHECK_MSG(fx, got && !strcmp(got, "5a"),
+                    "the code read %s from the target on %s",
+                    got ? got : "nothing", bus);
+}
+
+/* CAP-005 board features: `member` in hardware is true (and for the
+** spiflash, size() after enable() is above 0). */
+static void probe_member(impcert_fx *fx, const char *member) {
+  char code[512];
+  snprintf(code, sizeof code,
+           "local r = \"%s\" in hardware;\n"
+           "if (r && \"%s\" == \"spiflash\") {\n"
+           "  hardware.spiflash.enable();\n"
+           "  r = hardware.spiflash.size() > 0;\n"
+           "}\n"
+           "server.log(\"impcert-has \" + r);\n", member, member);
+  deploy(fx, code);
+  const char *got = log_after(fx, "impcert-has ", WAIT);
+  if (!got)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code did not log: it needs "
+                                 "Squirrel");
+  IMPCERT_CHECK_MSG(fx, !strcmp(got, "true"), "\"%s\" in hardware: %s",
+                    member, got);
+}
+
+#define MEMBER_PROBE(fn, name) \
+  static void fn(impcert_fx *fx) { probe_member(fx, name); }
+MEMBER_PROBE(has_spiflash, "spiflash")
+MEMBER_PROBE(has_dac, "fixedfrequencydac")
+MEMBER_PROBE(has_sampler, "sampler")
+MEMBER_PROBE(has_dfsdm, "dfsdm")
 
 /* CAP-009 jig-flash-faults: a power cut armed for the next flash write
 ** happens at the write BlinkUp causes. */
@@ -580,10 +700,18 @@ static const struct impcert_case cases[] = {
      "CAP-002,CAP-009", "probe", "jig-pins", 0, probe_pins},
     {"CAP-JIG-PWM", "jig-pwm: PWM period and duty reach the jig",
      "CAP-002,CAP-009", "probe", "jig-pwm", 0, probe_pwm},
-    {"CAP-JIG-UART", "jig-uart: offered in Hello.features",
-     "CAP-002,CAP-009", "probe", "jig-uart", 0, feature_uart},
-    {"CAP-JIG-I2C", "jig-i2c: offered in Hello.features",
-     "CAP-002,CAP-009", "probe", "jig-i2c", 0, feature_i2c},
+    {"CAP-JIG-UART", "jig-uart: bytes cross a UART both ways",
+     "CAP-002,CAP-009", "probe", "jig-uart", 0, probe_uart},
+    {"CAP-JIG-I2C", "jig-i2c: the code reads a target the jig plays",
+     "CAP-002,CAP-009", "probe", "jig-i2c", 0, probe_i2c},
+    {"CAP-SPIFLASH", "spiflash: hardware.spiflash exists, size() > 0",
+     "CAP-005", "probe", "spiflash", 0, has_spiflash},
+    {"CAP-DAC", "dac: hardware.fixedfrequencydac exists", "CAP-005",
+     "probe", "dac", 0, has_dac},
+    {"CAP-SAMPLER", "sampler: hardware.sampler exists", "CAP-005", "probe",
+     "sampler", 0, has_sampler},
+    {"CAP-DFSDM", "dfsdm: hardware.dfsdm exists", "CAP-005", "probe",
+     "dfsdm", 0, has_dfsdm},
     {"CAP-JIG-WIFI", "jig-wifi: offered in Hello.features",
      "CAP-002,CAP-009", "probe", "jig-wifi", 0, feature_wifi},
     {"CAP-JIG-FLASH-FAULTS", "jig-flash-faults: an armed cut cuts power",

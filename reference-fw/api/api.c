@@ -41,6 +41,12 @@ void api_setref(struct api *a, int *ref, int idx) {
     *ref = sq_ref(a->vm, idx);
 }
 
+void api_clearref(struct api *a, int *ref) {
+  if (*ref >= 0)
+    sq_unref(a->vm, *ref);
+  *ref = -1;
+}
+
 int api_register(struct api *a, int idx, const struct sq_reg *regs) {
   int t = idx < 0 ? sq_gettop(a->vm) + idx + 1 : idx;
   for (; regs->name; regs++) {
@@ -298,6 +304,9 @@ struct api *api_create(const struct api_host *host,
     a->pins[i].def = &a->board->pins[i];
     a->pins[i].callback = -1;
   }
+  api_hw_adopt(a); /* zombie PWM of the last VM runs on */
+  a->cfg.zombies = NULL;
+  a->cfg.nzombies = 0;
   a->boot_ms = api_now(a);
   a->vm = sq_open(vm_alloc, NULL, a->cfg.mem_limit);
   if (!a->vm) {
@@ -376,6 +385,10 @@ static void run_pending(struct api *a) {
       sq_pushint(a->vm, p.int_arg);
       nargs++;
     }
+    if (p.has_int2) {
+      sq_pushint(a->vm, p.int_arg2);
+      nargs++;
+    }
     api_run_call(a, nargs);
     if (p.ack)
       send_ack(a, p.ack_seq);
@@ -406,12 +419,14 @@ uint64_t api_step(struct api *a, uint64_t now) {
     sq_pushroot(a->vm);
     api_run_call(a, 1);
   }
+  uint64_t audio = a->stopped ? UINT64_MAX : api_audio_step(a, now);
+  run_pending(a);
   flush_request(a);
   if (a->stopped)
     return UINT64_MAX;
   if (a->npending || a->onidle >= 0)
     return now;
-  uint64_t next = UINT64_MAX;
+  uint64_t next = audio;
   for (int k = 0; k < API_MAX_TIMERS; k++)
     if (a->timers[k].id && a->timers[k].due < next)
       next = a->timers[k].due;
@@ -433,7 +448,10 @@ bool api_has_work(const struct api *a) {
   for (size_t i = 0; i < a->board->npins; i++)
     if (a->pins[i].callback >= 0)
       return true;
-  return false;
+  for (size_t i = 0; i < BOARD_MAX_BUSES; i++)
+    if (a->uarts[i].callback >= 0)
+      return true;
+  return api_audio_busy(a);
 }
 
 /* An AgentMessage for agent.on, or an Ack. */
@@ -537,6 +555,7 @@ void api_destroy(struct api *a) {
     rf_free(a->handlers[i].name);
   rf_free(a->req_nv);
   api_bt_free(a);
+  api_periph_free(a);
   if (a->vm)
     sq_close(a->vm); /* frees every reference with the VM */
   rf_free(a);

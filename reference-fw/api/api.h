@@ -98,7 +98,14 @@ enum api_event_kind {
   API_EV_UNCAUGHT,     /* uncaught error (text: message, stack: frames) */
   API_EV_NO_HANDLER,   /* agent message with no agent.on handler (text) */
   API_EV_PRINT,        /* print() output (text, one line) */
-  API_EV_WATCHDOG      /* the budget ran out (text) */
+  API_EV_WATCHDOG,     /* the budget ran out (text) */
+  API_EV_UART_CONFIG,  /* bus: configured (number: baud, 0 disabled;
+                          word_size, parity, stop_bits, flags) */
+  API_EV_UART_TX,      /* bus: bytes written (data, len) */
+  API_EV_I2C,          /* bus: a transfer (address 7-bit, data/len written,
+                          read_len, number: result 0 or negative) */
+  API_EV_DAC           /* bus: output name; a buffer played (data/len,
+                          rate Hz) */
 };
 
 struct api_event {
@@ -110,6 +117,13 @@ struct api_event {
   int32_t number;
   const char *text;
   const char *stack;   /* "  at NAME (CHUNK:LINE)\n" lines, or "" */
+  /* peripherals (UART, I2C, DAC) */
+  const char *bus;     /* "uart57", "i2c89", "pin5", "pwmpairKD" */
+  const uint8_t *data;
+  size_t len;
+  uint32_t word_size, parity, stop_bits, flags, address, read_len;
+  float rate;
+  uint64_t at_ms;      /* API_EV_DAC: host time the buffer started */
 };
 
 /* ---- the host -----------------------------------------------------------
@@ -153,7 +167,19 @@ struct api_host {
   ** it idles at; false when the store failed. Optional: NULL records
   ** nothing (a host without cold boots). */
   bool (*set_rescue_pin)(void *ctx, const char *pin, int level);
+  /* Optional: the user area of the SPI flash (hardware.spiflash), `size`
+  ** bytes that outlive the VM (erased: 0xff); NULL when the host has
+  ** none (spiflash.enable() then throws). */
+  uint8_t *(*spiflash)(void *ctx, uint32_t size);
 };
+
+/* A zombie PWM output that runs on while the VM is replaced (HW-013,
+** HW-014): the host keeps it from one VM to the next. */
+struct api_zombie {
+  const char *pin;            /* board pin name (static storage) */
+  float period_s, duty;
+};
+#define API_MAX_ZOMBIES 8
 
 /* What the VM is started with. Strings must outlive the api. */
 struct api_config {
@@ -169,6 +195,8 @@ struct api_config {
   uint64_t rtc_unix_ms;       /* RTC at boot (0: not set: time() is 0) */
   size_t mem_limit;           /* VM heap in bytes; 0: API_DEFAULT_MEM */
   uint64_t budget;            /* VM steps per callback; 0: API_DEFAULT_BUDGET */
+  const struct api_zombie *zombies; /* zombie PWM still running, or NULL */
+  size_t nzombies;
 };
 
 #define API_DEFAULT_MEM (256u * 1024u)
@@ -226,6 +254,21 @@ bool api_pin_input(struct api *a, const char *pin, int level);
 /* A Bluetooth message from the jig's peer (JigEnvelope cases 50-59);
 ** answered through host->jig. */
 void api_bt_jig(struct api *a, const Impjig__JigEnvelope *m);
+/* The jig's peripheral inputs (jig.md "Peripherals"). Each returns false
+** (nothing done) when the board has no such bus or pin, or the value is
+** out of range. */
+bool api_uart_input(struct api *a, const char *uart, const uint8_t *data,
+                    size_t n);
+bool api_i2c_target(struct api *a, const char *bus, uint32_t address,
+                    bool present, const uint8_t *regs, size_t n);
+bool api_analog_input(struct api *a, const char *pin, uint32_t millivolts);
+bool api_pdm_input(struct api *a, uint32_t clock_hz, const uint8_t *bits,
+                   size_t n);
+/* The VM is about to be torn down (reload, restart, OS update): every
+** configured pin is released (an API_EV_PIN_MODE with mode 0) except
+** zombie PWM outputs, which are copied to out (up to cap) to hand to the
+** next VM. Returns how many were copied. */
+size_t api_release_pins(struct api *a, struct api_zombie *out, size_t cap);
 void api_destroy(struct api *a);
 
 #endif

@@ -30,6 +30,8 @@ struct api_pending {
   bool no_args;
   bool ack;           /* an AgentMessage with seq: Ack ack_seq after it */
   uint32_t ack_seq;
+  bool has_int2;      /* then int_arg2 as a further argument */
+  int32_t int_arg2;
 };
 
 struct api_handler {
@@ -51,6 +53,73 @@ struct api_pin {
   float period_s, duty;
   bool zombie;
   int callback;       /* sq_ref or -1 */
+  uint32_t millivolts; /* the voltage the jig applies (ANALOG_IN, sampler) */
+};
+
+/* ---- peripherals (one module each; state here so the VM's teardown
+** frees it in one place) ---- */
+
+#define API_UART_FIFO 256   /* receive FIFO, bytes (constants.md) */
+struct api_uart {
+  const char *name;
+  bool configured;
+  uint32_t baud, flags;
+  int callback;             /* sq_ref or -1 */
+  bool callback_flags;      /* CALLBACK_WITH_FLAGS */
+  uint8_t rx[API_UART_FIFO];
+  size_t rx_len;
+  bool overrun;             /* bytes were lost since the last event */
+};
+
+#define API_I2C_TARGETS 8
+struct api_i2c_target {
+  bool present;
+  uint8_t address;          /* 7-bit */
+  uint8_t ptr;              /* register pointer */
+  uint8_t regs[256];
+};
+struct api_i2c {
+  const char *name;
+  bool configured;
+  int32_t error;            /* readerror(): 0 or negative */
+};
+
+struct api_spi {
+  const char *name;
+  bool configured;
+  uint32_t speed_khz;
+};
+
+#define API_AUDIO_BUFFERS 8
+/* What the DAC, the sampler and the dfsdm share: a queue of blobs
+** (sq_refs), a callback and the time the current buffer is done. */
+struct api_stream {
+  bool configured, running;
+  float rate;               /* samples a second (per pin for the sampler) */
+  int buffers[API_AUDIO_BUFFERS]; /* sq_refs, the one in use first */
+  size_t nbuffers;
+  int callback;             /* sq_ref or -1 */
+  uint64_t due;             /* host ms the current buffer completes */
+  uint32_t flags;
+};
+
+struct api_dac {
+  struct api_stream s;
+  int pin;                  /* index into pins, or -1: hardware.pwmpairKD */
+};
+
+struct api_sampler {
+  struct api_stream s;
+  int pins[BOARD_MAX_PINS]; /* indexes into pins */
+  size_t npins;
+};
+
+struct api_dfsdm {
+  struct api_stream s;
+  int32_t order, decimation, integration, offset, shift;
+  uint32_t clock_hz;        /* of the jig's bit stream */
+  uint8_t *bits;            /* rf_malloc'd PdmStream, or NULL */
+  size_t nbits, pos;        /* bits held, next bit to consume */
 };
 
 struct api {
@@ -89,6 +158,17 @@ struct api {
   /* hardware */
   struct api_pin pins[BOARD_MAX_PINS];
   struct api_bt *bt;            /* hardware.bluetooth (bluetooth.c) */
+  struct api_uart uarts[BOARD_MAX_BUSES];
+  struct api_i2c i2cs[BOARD_MAX_BUSES];
+  struct api_i2c_target targets[API_I2C_TARGETS]; /* i2c_bus: index */
+  int target_bus[API_I2C_TARGETS];
+  struct api_spi spis[BOARD_MAX_BUSES];
+  bool spiflash_enabled;
+  uint8_t *spiflash;            /* the host's user area, or NULL */
+  uint32_t spiflash_size;
+  struct api_dac dac;
+  struct api_sampler sampler;
+  struct api_dfsdm dfsdm;
 };
 
 /* ---- hardware.c ---------------------------------------------------------- */
@@ -115,6 +195,8 @@ void api_stop(struct api *a, const struct api_request *req);
 uint64_t api_now(struct api *a);
 /* Replace *ref by the value at idx (null clears it). */
 void api_setref(struct api *a, int *ref, int idx);
+/* Drop *ref (if any) and set it to -1. */
+void api_clearref(struct api *a, int *ref);
 /* Push the root table and set root[name] = value at top (popped). */
 int api_setglobal(struct api *a, const char *name);
 /* Register natives into a new table and store it as root[name] (or into
@@ -145,6 +227,36 @@ int api_bt_no_suspend(sq_vm *vm, const char *fn);
 ** why says which); restore at boot. */
 uint8_t *api_nv_save(struct api *a, size_t *n, char *why, size_t cap);
 int api_nv_restore(struct api *a);
+/* The peripheral modules: each adds its objects to the `hardware` table
+** at the top of the stack (SQ_OK or SQ_ERRMEM). */
+int api_uart_open(struct api *a);      /* uart.c */
+int api_i2c_open(struct api *a);       /* i2c.c */
+int api_spi_open(struct api *a);       /* spi.c */
+int api_spiflash_open(struct api *a);  /* spiflash.c */
+int api_audio_open(struct api *a);     /* audio.c: DAC, sampler, dfsdm */
+/* Run what the audio streams have due at host time now; returns their
+** next deadline (UINT64_MAX: none). */
+uint64_t api_audio_step(struct api *a, uint64_t now);
+bool api_audio_busy(const struct api *a);
+/* Drop every reference and buffer the peripherals hold (teardown). */
+void api_periph_free(struct api *a);
+/* Create an object of a new class with natives fns and user pointer up,
+** tagged tag, and store it as hardware[name] (table at -1). */
+int api_hw_object(struct api *a, const char *name, const void *tag,
+                  const struct sq_reg *fns, void *up);
+/* The emitting side of api_event for peripherals. */
+void api_observe(struct api *a, const struct api_event *ev);
+/* The pin index of a name (or -1), and the pin behind a pin object at
+** stack index idx (NULL if it is not one). */
+int api_pin_index(const struct api *a, const char *name);
+struct api_pin *api_pin_at(sq_vm *vm, int idx);
+/* Take over the zombie PWM outputs of cfg (api_create). */
+void api_hw_adopt(struct api *a);
+/* The supply voltage: ANALOG_IN reads 65535 there (constants.md). */
+#define API_SUPPLY_MV 3300u
+/* The 16-bit ANALOG_IN reading of a pin's voltage (HW-010). */
+uint16_t api_pin_analog(const struct api_pin *p);
+
 /* Deliver an input level to a pin (edge callbacks). */
 bool api_hw_input(struct api *a, const char *pin, int level);
 /* The deep-sleep natives shared by server.* and imp.* (fn names them). */

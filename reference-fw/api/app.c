@@ -141,6 +141,57 @@ static void jig_pin(struct app *a, const struct api_event *ev) {
   jig_send(&a->boot->jig, &env);
 }
 
+/* UART, I2C and DAC output to the jig (jig.md "Peripherals"). */
+static void jig_periph(struct app *a, const struct api_event *ev) {
+  Impjig__JigEnvelope env = IMPJIG__JIG_ENVELOPE__INIT;
+  Impjig__UartConfig uc = IMPJIG__UART_CONFIG__INIT;
+  Impjig__UartTx tx = IMPJIG__UART_TX__INIT;
+  Impjig__I2cTransfer it = IMPJIG__I2C_TRANSFER__INIT;
+  Impjig__DacOutput dac = IMPJIG__DAC_OUTPUT__INIT;
+  uint64_t now = hal_now_ms();
+  ProtobufCBinaryData data = {ev->len, (uint8_t *)ev->data};
+  switch (ev->kind) {
+  case API_EV_UART_CONFIG:
+    uc.uart = (char *)ev->bus;
+    uc.baud = (uint32_t)ev->number;
+    uc.word_size = ev->word_size;
+    uc.parity = ev->parity;
+    uc.stop_bits = ev->stop_bits;
+    uc.flags = ev->flags;
+    uc.at_ms = now;
+    env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_UART_CONFIG;
+    env.uart_config = &uc;
+    break;
+  case API_EV_UART_TX:
+    tx.uart = (char *)ev->bus;
+    tx.data = data;
+    tx.at_ms = now;
+    env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_UART_TX;
+    env.uart_tx = &tx;
+    break;
+  case API_EV_I2C:
+    it.bus = (char *)ev->bus;
+    it.address = ev->address;
+    it.has_written = true;
+    it.written = data;
+    it.read_len = ev->read_len;
+    it.result = ev->number;
+    it.at_ms = now;
+    env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_I2C_TRANSFER;
+    env.i2c_transfer = &it;
+    break;
+  default: /* API_EV_DAC */
+    dac.output = (char *)ev->bus;
+    dac.sample_rate = ev->rate;
+    dac.samples = data;
+    dac.at_ms = ev->at_ms;
+    env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_DAC_OUTPUT;
+    env.dac_output = &dac;
+    break;
+  }
+  jig_send(&a->boot->jig, &env);
+}
+
 static void h_observe(void *ctx, const struct api_event *ev) {
   struct app *a = ctx;
   char line[600];
@@ -168,6 +219,12 @@ static void h_observe(void *ctx, const struct api_event *ev) {
   case API_EV_PIN_MODE:
   case API_EV_PWM:
     jig_pin(a, ev);
+    break;
+  case API_EV_UART_CONFIG:
+  case API_EV_UART_TX:
+  case API_EV_I2C:
+  case API_EV_DAC:
+    jig_periph(a, ev);
     break;
   case API_EV_SHUTDOWN:
     rf_log("calling the shutdown handler (reason %d)", (int)ev->number);
@@ -243,8 +300,26 @@ static bool h_set_rescue_pin(void *ctx, const char *pin, int level) {
 
 /* ---- the hooks of core/boot.c ---------------------------------------- */
 
+/* The user area of hardware.spiflash, made on first use (erased). */
+static uint8_t *h_spiflash(void *ctx, uint32_t size) {
+  struct app *a = ctx;
+  if (a->spiflash && a->spiflash_size == size)
+    return a->spiflash;
+  rf_free(a->spiflash);
+  a->spiflash_size = 0;
+  if (!(a->spiflash = rf_malloc(size)))
+    return NULL;
+  memset(a->spiflash, 0xff, size);
+  a->spiflash_size = size;
+  return a->spiflash;
+}
+
 static void code_stop(void *ctx) {
   struct app *a = ctx;
+  /* pins are released, zombie PWM runs on into the next VM (HW-013) */
+  a->nzombies = a->api ? api_release_pins(a->api, a->zombies,
+                                          API_MAX_ZOMBIES)
+                       : a->nzombies;
   api_destroy(a->api);
   a->api = NULL;
   a->connect_wanted = false;
@@ -262,7 +337,7 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .request = h_request, .userconf_get = h_userconf_get,
       .userconf_set = h_userconf_set, .jig = h_jig,
       .clear_configuration = h_clear_configuration,
-      .set_rescue_pin = h_set_rescue_pin};
+      .set_rescue_pin = h_set_rescue_pin, .spiflash = h_spiflash};
   uint64_t now = hal_now_ms();
   /* nv only for the first VM of a warm boot (it survives deep sleep, not
   ** restarts: specs/constants.md) */
@@ -275,7 +350,8 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .nv = give_nv ? b->ret.nv : NULL,
       .nv_len = give_nv ? b->ret.nv_len : 0,
       .configparams = configparams,
-      .rtc_unix_ms = b->rtc_set ? b->rtc_unix_ms + (now - b->rtc_at) : 0};
+      .rtc_unix_ms = b->rtc_set ? b->rtc_unix_ms + (now - b->rtc_at) : 0,
+      .zombies = a->zombies, .nzombies = a->nzombies};
   a->reload_deferred = false;
   a->api = api_create(&host, &cfg);
   if (!a->api) {
@@ -304,23 +380,58 @@ static bool shutdown_notice(void *ctx, uint32_t reason) {
   return true;
 }
 
-/* PinDrive from the jig (jig.md "Pins"), the Bluetooth peer (50-59). */
+/* Peripheral inputs from the jig (jig.md "Peripherals"); false when the
+** code cannot take them (logged by the caller). */
+static bool jig_periph_input(struct app *a, const Impjig__JigEnvelope *m,
+                             const char **what) {
+  switch (m->msg_case) {
+  case IMPJIG__JIG_ENVELOPE__MSG_UART_RX:
+    *what = "UartRx: no such UART configured for receiving";
+    return api_uart_input(a->api, m->uart_rx->uart, m->uart_rx->data.data,
+                          m->uart_rx->data.len);
+  case IMPJIG__JIG_ENVELOPE__MSG_I2C_TARGET:
+    *what = "I2cTarget: no such bus, a bad address or too many targets";
+    return api_i2c_target(a->api, m->i2c_target->bus,
+                          m->i2c_target->address, m->i2c_target->present,
+                          m->i2c_target->registers.data,
+                          m->i2c_target->has_registers
+                              ? m->i2c_target->registers.len : 0);
+  case IMPJIG__JIG_ENVELOPE__MSG_ANALOG_DRIVE:
+    *what = "AnalogDrive: no such pin or above the 3300 mV supply";
+    return api_analog_input(a->api, m->analog_drive->pin,
+                            m->analog_drive->millivolts);
+  case IMPJIG__JIG_ENVELOPE__MSG_PDM_STREAM:
+    *what = "PdmStream: no dfsdm on this board, or an empty stream";
+    return api_pdm_input(a->api, m->pdm_stream->clock_hz,
+                         m->pdm_stream->bits.data, m->pdm_stream->bits.len);
+  default:
+    *what = "not for the application";
+    return false;
+  }
+}
+
+/* PinDrive, the peripheral inputs (jig.md "Pins", "Peripherals") and the
+** Bluetooth peer (50-59) from the jig. */
 static void jig_message(void *ctx, const Impjig__JigEnvelope *m) {
   struct app *a = ctx;
-  if (m->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&
-      m->msg_case <= IMPJIG__JIG_ENVELOPE__MSG_BT_NOTIFY) {
-    if (a->api)
-      api_bt_jig(a->api, m);
-    else
-      rf_log("jig: a Bluetooth message with no code running; ignored");
+  const char *what = "";
+  if (!a->api) {
+    rf_log("jig: message %d: no code running; ignored", (int)m->msg_case);
     return;
   }
-  if (m->msg_case != IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE)
+  if (m->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&
+      m->msg_case <= IMPJIG__JIG_ENVELOPE__MSG_BT_NOTIFY) {
+    api_bt_jig(a->api, m);
     return;
+  }
+  if (m->msg_case != IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE) {
+    if (!jig_periph_input(a, m, &what))
+      rf_log("jig: %s; ignored", what);
+    return;
+  }
   const Impjig__PinDrive *d = m->pin_drive;
-  if (!a->api || !api_pin_input(a->api, d->pin, d->level ? 1 : 0))
-    rf_log("jig: PinDrive %s: %s; ignored", d->pin,
-           a->api ? "no such input pin" : "no code running");
+  if (!api_pin_input(a->api, d->pin, d->level ? 1 : 0))
+    rf_log("jig: PinDrive %s: no such input pin; ignored", d->pin);
 }
 
 void app_init(struct app *a, struct boot *b) {
@@ -393,4 +504,6 @@ void app_fini(struct app *a) {
   for (size_t i = 0; i < a->nqueued; i++)
     rf_free(a->queued[i]);
   a->nqueued = 0;
+  rf_free(a->spiflash);
+  a->spiflash = NULL;
 }

@@ -31,6 +31,13 @@ struct app {
   uint8_t *queued[APP_QUEUE_MAX];
   size_t queued_len[APP_QUEUE_MAX];
   size_t nqueued;
+  /* zombie PWM outputs handed from one VM to the next (HW-013) */
+  struct api_zombie zombies[API_MAX_ZOMBIES];
+  size_t nzombies;
+  /* hardware.spiflash's user area: in RAM, kept across VMs, not across
+  ** power cycles (docs/refimp.md) */
+  uint8_t *spiflash;
+  uint32_t spiflash_size;
 };
 
 /* Prepare the app for boot b (which boot_init will fill later). */

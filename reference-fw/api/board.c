@@ -28,15 +28,28 @@ static const struct board boards[] = {
     {"imp001", 0, false, true,
      {{"pin1", STD | WAKE | PULSE}, {"pin2", STD}, {"pin5", STD | AOUT},
       {"pin7", STD}, {"pin8", STD}, {"pin9", STD}},
-     6},
+     6, BOARD_HAS_DAC | BOARD_HAS_SAMPLER,
+     {"uart57", "uart12", "uart1289"}, {"i2c12", "i2c89"},
+     {"spi257", "spi189"}},
     {"imp002", 1, false, true,
      {{"pin1", STD | WAKE | PULSE}, {"pin2", STD}, {"pin5", STD | AOUT},
       {"pin6", STD}, {"pin7", STD}, {"pin8", STD}, {"pin9", STD},
       {"pinA", STD}, {"pinB", STD}, {"pinC", STD}, {"pinD", STD},
       {"pinE", STD}},
-     12},
-    {"imp003", 1, false, true, LETTERED(STD | WAKE | PULSE)},
-    {"imp004m", 1, true, true, LETTERED(STD | WAKE | PULSE)},
+     12, BOARD_HAS_DAC | BOARD_HAS_SAMPLER,
+     {"uart57", "uart12", "uart1289", "uart6E"}, {"i2c12", "i2c89"},
+     {"spi257", "spi189"}},
+    {"imp003", 1, false, true, LETTERED(STD | WAKE | PULSE),
+     BOARD_HAS_SPIFLASH | BOARD_HAS_DAC | BOARD_HAS_SAMPLER,
+     {"uartDM", "uartFG", "uartQRPW", "uartUVGD"}, {"i2cAB", "i2cFG"},
+     {"spiEBCA", "spiLGDK"}},
+    /* imp004m: no sampler; the DAC plays through hardware.pwmpairKD or a
+    ** PWM pin; dfsdm on S (clock) and R (data) (seeds/000) */
+    {"imp004m", 1, true, true, LETTERED(STD | WAKE | PULSE),
+     BOARD_HAS_SPIFLASH | BOARD_HAS_DAC | BOARD_HAS_DFSDM |
+         BOARD_HAS_PWMPAIR_KD,
+     {"uartABCD", "uartFGJH", "uartHJ"}, {"i2cNM", "i2cJK"},
+     {"spiAHSR", "spiGJKL"}},
     /* imp005: no ADC, PWM on E, F, G, S, U, V only (seeds/001), no wake
     ** pin, no deep sleep. */
     {"imp005", 1, false, false,
@@ -45,9 +58,13 @@ static const struct board boards[] = {
       {"pinK", 0}, {"pinL", 0}, {"pinM", 0}, {"pinN", 0}, {"pinP", 0},
       {"pinQ", 0}, {"pinR", 0}, {"pinS", PWM}, {"pinT", 0}, {"pinU", PWM},
       {"pinV", PWM}, {"pinW", 0}},
-     22},
-    /* impC001: no pulse counter (constants.md). */
-    {"impC001", 1, false, true, LETTERED(STD | WAKE)},
+     22, BOARD_HAS_SPIFLASH, {"uart0", "uart1", "uartBCAW"}, {"i2c0"},
+     {"spi0", "spiBCAD"}},
+    /* impC001: no pulse counter, sampler or DAC (constants.md). */
+    {"impC001", 1, false, true, LETTERED(STD | WAKE),
+     BOARD_HAS_SPIFLASH | BOARD_HAS_USB_AB,
+     {"uartNU", "uartPQRS", "uartDCAB"}, {"i2cNM", "i2cKL"},
+     {"spiPQRS"}},
 };
 
 const struct board *board_find(const char *name) {

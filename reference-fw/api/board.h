@@ -26,6 +26,18 @@ struct board_pin {
   unsigned caps;      /* enum board_pin_cap bits */
 };
 
+/* Board-level features (specs/constants.md "Peripherals per board"). */
+enum board_feature {
+  BOARD_HAS_SPIFLASH = 1 << 0,   /* hardware.spiflash (imp003 and later) */
+  BOARD_HAS_DAC = 1 << 1,        /* hardware.fixedfrequencydac */
+  BOARD_HAS_SAMPLER = 1 << 2,    /* hardware.sampler */
+  BOARD_HAS_DFSDM = 1 << 3,      /* hardware.dfsdm (imp004m) */
+  BOARD_HAS_PWMPAIR_KD = 1 << 4, /* hardware.pwmpairKD (imp004m) */
+  BOARD_HAS_USB_AB = 1 << 5      /* hardware.usbAB (impC001) */
+};
+
+#define BOARD_MAX_BUSES 4
+
 struct board {
   const char *name;          /* imp.info().type */
   int environment;           /* ENVIRONMENT_CARD 0 / ENVIRONMENT_MODULE 1 */
@@ -33,6 +45,10 @@ struct board {
   bool deep_sleep;           /* imp005 has none: it restarts instead */
   struct board_pin pins[BOARD_MAX_PINS];
   size_t npins;
+  unsigned features;         /* enum board_feature bits */
+  const char *uarts[BOARD_MAX_BUSES];  /* hardware.uartXX, NULL-ended */
+  const char *i2cs[BOARD_MAX_BUSES];   /* hardware.i2cXX */
+  const char *spis[BOARD_MAX_BUSES];   /* hardware.spiXX */
 };
 
 /* The board called name, or NULL. */

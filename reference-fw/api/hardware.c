@@ -1,6 +1,8 @@
 /*
 ** hardware.c: the `hardware` object: wake reason, clocks, device ID and
-** the board's pins (configure, read, write, PWM with the zombie option).
+** the board's pins (configure, read, write, PWM with the zombie option),
+** and the dispatcher that lets each peripheral module (uart.c, i2c.c,
+** spi.c, spiflash.c, audio.c) add its objects for the board.
 ** Every output change is reported through host->observe (HW-008, HW-011).
 */
 #include "api/api_int.h"
@@ -211,8 +213,8 @@ static int pin_read(sq_vm *vm) {
   switch (p->mode) {
   case 0:
     return sq_error(vm, "pin.read: %s is not configured", p->def->name);
-  case ANALOG_IN:
-    sq_pushint(vm, p->level ? 65535 : 0);
+  case ANALOG_IN: /* HW-010: the jig's voltage */
+    sq_pushint(vm, api_pin_analog(p));
     return 1;
   case PWM_OUT: case PWM_OUT_STEPS:
     sq_pushfloat(vm, p->duty);
@@ -288,6 +290,12 @@ static int hw_micros(sq_vm *vm) {
   return 1;
 }
 
+/* The supply, in volts (constants.md "Analog levels"). */
+static int hw_voltage(sq_vm *vm) {
+  sq_pushfloat(vm, API_SUPPLY_MV / 1000.0f);
+  return 1;
+}
+
 static int hw_getdeviceid(sq_vm *vm) {
   const char *id = API_OF(vm)->cfg.device_id;
   sq_pushstring(vm, id ? id : "", SIZE_MAX);
@@ -299,6 +307,7 @@ static const struct sq_reg hw_fns[] = {
     {"millis", hw_millis, 1},
     {"micros", hw_micros, 1},
     {"getdeviceid", hw_getdeviceid, 1},
+    {"voltage", hw_voltage, 1},
     {NULL, NULL, 0}};
 
 static const struct sq_reg pin_fns[] = {
@@ -355,7 +364,101 @@ int api_hardware_open(struct api *a) {
       return st;
   }
   sq_pop(vm, 1); /* the class */
+  if ((st = api_uart_open(a)) != SQ_OK || (st = api_i2c_open(a)) != SQ_OK ||
+      (st = api_spi_open(a)) != SQ_OK ||
+      (st = api_spiflash_open(a)) != SQ_OK ||
+      (st = api_audio_open(a)) != SQ_OK)
+    return st;
+  /* impC001's USB (HW-027): the object exists; refimp drives no USB
+  ** device, so it has no methods (docs/refimp.md) */
+  if (a->board->features & BOARD_HAS_USB_AB) {
+    static const char usb_tag;
+    static const struct sq_reg none[] = {{NULL, NULL, 0}};
+    if ((st = api_hw_object(a, "usbAB", &usb_tag, none, a)) != SQ_OK)
+      return st;
+  }
   if ((st = api_setglobal(a, "hardware")) != SQ_OK)
     return st;
   return api_setconsts(a, pin_consts);
+}
+
+/* ---- what the peripheral modules share ---------------------------------- */
+
+int api_hw_object(struct api *a, const char *name, const void *tag,
+                  const struct sq_reg *fns, void *up) {
+  sq_vm *vm = a->vm;
+  int st;
+  if ((st = sq_newclass(vm, false)) != SQ_OK)
+    return st;
+  sq_settypetag(vm, -1, tag);
+  if ((st = api_register(a, -1, fns)) != SQ_OK ||
+      (st = sq_pushstring(vm, name, SIZE_MAX)) != SQ_OK ||
+      (st = sq_createinstance(vm, -2)) != SQ_OK)
+    return st;
+  sq_setinstanceup(vm, -1, up);
+  if ((st = sq_newslot(vm, -4)) != SQ_OK)
+    return st;
+  sq_pop(vm, 1); /* the class */
+  return SQ_OK;
+}
+
+void api_observe(struct api *a, const struct api_event *ev) {
+  a->host.observe(a->host.ctx, ev);
+}
+
+int api_pin_index(const struct api *a, const char *name) {
+  for (size_t i = 0; i < a->board->npins; i++)
+    if (strcmp(a->board->pins[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+struct api_pin *api_pin_at(sq_vm *vm, int idx) {
+  return sq_getinstanceup(vm, idx, &pin_tag);
+}
+
+uint16_t api_pin_analog(const struct api_pin *p) {
+  if (p->millivolts >= API_SUPPLY_MV)
+    return 65535;
+  return (uint16_t)((uint64_t)p->millivolts * 65535u / API_SUPPLY_MV);
+}
+
+bool api_analog_input(struct api *a, const char *pin, uint32_t millivolts) {
+  int i = api_pin_index(a, pin);
+  if (i < 0 || millivolts > API_SUPPLY_MV)
+    return false;
+  a->pins[i].millivolts = millivolts;
+  return true;
+}
+
+/* A new VM takes over the zombie PWM outputs of the last one as they run:
+** no configure, no report (HW-013, HW-014). */
+void api_hw_adopt(struct api *a) {
+  for (size_t z = 0; z < a->cfg.nzombies && a->cfg.zombies; z++) {
+    int i = api_pin_index(a, a->cfg.zombies[z].pin);
+    if (i < 0 || !a->board->zombie_pwm)
+      continue;
+    a->pins[i].mode = PWM_OUT;
+    a->pins[i].zombie = true;
+    a->pins[i].period_s = a->cfg.zombies[z].period_s;
+    a->pins[i].duty = a->cfg.zombies[z].duty;
+  }
+}
+
+size_t api_release_pins(struct api *a, struct api_zombie *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < a->board->npins; i++) {
+    struct api_pin *p = &a->pins[i];
+    if (p->mode == PWM_OUT && p->zombie && n < cap) {
+      out[n].pin = p->def->name;
+      out[n].period_s = p->period_s;
+      out[n].duty = p->duty;
+      n++;
+      continue;
+    }
+    if (p->mode != 0)
+      observe_mode(a, p, 0); /* released: tri-stated */
+    p->mode = 0;
+  }
+  return n;
 }

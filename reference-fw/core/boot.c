@@ -809,7 +809,11 @@ static void poll_jig(struct boot *b, uint64_t now) {
     else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE)
       on_clock(b, now, false, je->clock_advance->ms,
                je->clock_advance->seq);
-    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE &&
+    else if ((je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE ||
+              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_UART_RX ||
+              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_I2C_TARGET ||
+              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_ANALOG_DRIVE ||
+              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PDM_STREAM) &&
              b->hooks.jig_message)
       b->hooks.jig_message(b->hooks.ctx, je); /* to api/ */
     else if (je->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&

@@ -39,6 +39,8 @@ struct ext {
 };
 
 struct run {
+  uint8_t *spiflash;       /* hardware.spiflash's user area, or NULL */
+  uint32_t spiflash_size;
   const char *path;
   const char *board;
   bool json;
@@ -218,11 +220,38 @@ static void h_observe(void *ctx, const struct api_event *ev) {
     field_num(r, "duty", b);
     close_line(r);
     break;
+  case API_EV_UART_CONFIG:
+    stamp(r, "uart.configure");
+    field_str(r, "uart", ev->bus, false);
+    snprintf(a, sizeof a, "%d", (int)ev->number);
+    field_num(r, "baud", a);
+    close_line(r);
+    break;
+  case API_EV_UART_TX:
+  case API_EV_DAC:
+    stamp(r, ev->kind == API_EV_DAC ? "dac" : "uart.write");
+    field_str(r, ev->kind == API_EV_DAC ? "output" : "uart", ev->bus,
+              false);
+    snprintf(a, sizeof a, "%u", (unsigned)ev->len);
+    field_num(r, "bytes", a);
+    close_line(r);
+    break;
+  case API_EV_I2C:
+    stamp(r, "i2c");
+    field_str(r, "bus", ev->bus, false);
+    snprintf(a, sizeof a, "%u", (unsigned)ev->address);
+    field_num(r, "address", a);
+    snprintf(b, sizeof b, "%d", (int)ev->number);
+    field_num(r, "result", b);
+    close_line(r);
+    break;
   case API_EV_PIN_MODE:
     stamp(r, "pin.configure");
     field_str(r, "pin", ev->pin, false);
     field_str(r, "mode",
-              ev->mode > 0 && ev->mode <= 12 ? mode_names[ev->mode] : "?",
+              ev->mode > 0 && ev->mode <= 12 ? mode_names[ev->mode]
+              : ev->mode == 0                ? "released"
+                                             : "?",
               false);
     close_line(r);
     break;
@@ -542,12 +571,22 @@ struct boot_plan {
   bool keep_nv;
 };
 
+/* hardware.spiflash's user area, kept across the boots of the run. */
+static uint8_t *h_spiflash(void *ctx, uint32_t size) {
+  struct run *r = ctx;
+  if (!r->spiflash && (r->spiflash = rf_malloc(size))) {
+    memset(r->spiflash, 0xff, size);
+    r->spiflash_size = size;
+  }
+  return r->spiflash_size == size ? r->spiflash : NULL;
+}
+
 static const struct api_host run_host = {
     .now_ms = h_now, .sleep_ms = h_sleep, .send = h_send,
     .is_connected = h_is_connected, .connect = h_connect,
     .disconnect = h_disconnect, .observe = h_observe,
     .request = h_request, .userconf_get = h_userconf_get,
-    .userconf_set = h_userconf_set};
+    .userconf_set = h_userconf_set, .spiflash = h_spiflash};
 
 /* Start the code; false on a syntax error (printed) or no memory. */
 static int boot(struct run *r, const char *src, size_t n, uint32_t wake) {
@@ -867,6 +906,7 @@ int run_main(int argc, char **argv) {
   }
   rf_free(r->nv);
   rf_free(r->req_nv);
+  rf_free(r->spiflash);
   rf_free(r);
   return rc;
 }

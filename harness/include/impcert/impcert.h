@@ -139,6 +139,13 @@ IMPCERT_EXPORT int impcert_jig_drive_pin(impcert_fx *fx, const char *pin,
 IMPCERT_EXPORT int impcert_jig_hold_pin(impcert_fx *fx, const char *pin,
                                         int level);
 
+/* Send any jig message to the DUT as it is (the peripheral messages of
+** jig.md "Peripherals": UartRx, I2cTarget, AnalogDrive, PdmStream; the
+** capability each needs is the test's business). Returns 0, or ends the
+** test with verdict error if the jig is absent. */
+IMPCERT_EXPORT int impcert_jig_send(impcert_fx *fx,
+                                    const Impjig__JigEnvelope *msg);
+
 /* Wait up to timeout_ms for the next jig message of `kind` from the DUT;
 ** messages of other kinds are recorded and skipped. Returns the message
 ** (owned by the fixture, valid until the test ends) or NULL. */
