@@ -67,6 +67,11 @@ run conformance-polite-imp004m "$B/bin/impcert" run \
 run conformance-imp005 "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp005.conf --plugins "$B/plugins" \
   --filter 'WAKE-021'
+# The hardware API on another board: imp004m (spiflash, dfsdm, pwmpairKD,
+# zombie PWM); the board-generic hwapi cases check its tables too.
+run conformance-imp004m-hwapi "$B/bin/impcert" run \
+  --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
+  --tag hwapi --junit "$B/check-junit-imp004m-hwapi.xml" -j 2
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac
