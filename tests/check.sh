@@ -72,6 +72,10 @@ run conformance-imp005 "$B/bin/impcert" run \
 run conformance-imp004m-hwapi "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
   --tag hwapi --junit "$B/check-junit-imp004m-hwapi.xml" -j 2
+# and the board tables of an imp005 (no wake pin, PWM on E F G S U V only)
+run conformance-imp005-boards "$B/bin/impcert" run \
+  --dut harness/duts/refimp-imp005.conf --plugins "$B/plugins" \
+  --tag boards --junit "$B/check-junit-imp005-boards.xml" -j 2
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac

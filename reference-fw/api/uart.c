@@ -229,9 +229,10 @@ static const struct sq_reg uart_fns[] = {
 
 int api_uart_open(struct api *a) {
   int st;
+  for (size_t i = 0; i < BOARD_MAX_BUSES; i++)
+    a->uarts[i].callback = -1; /* every slot: api_has_work looks at all */
   for (size_t i = 0; i < BOARD_MAX_BUSES && a->board->uarts[i]; i++) {
     a->uarts[i].name = a->board->uarts[i];
-    a->uarts[i].callback = -1;
     if ((st = api_hw_object(a, a->board->uarts[i], &uart_tag, uart_fns,
                             &a->uarts[i])) != SQ_OK)
       return st;
