@@ -19,13 +19,16 @@
 #define PEER IMPCERT_BT_PEER_ADDRESS
 #define SVC "12345678-1234-5678-1234-56789abcdef0"
 
-/* Every program opens the radio with the imp004m's Bluetooth UART (a
-** build of refimp without UART objects takes a table) and a firmware
-** blob (the simulated radio only checks it is not empty). */
+/* Every program opens the radio with the imp004m's Bluetooth UART
+** (another board: its first UART) and a firmware blob (the simulated
+** radio only checks it is not empty). */
 #define PRELUDE                                                        \
   "local fw = blob(256);\n"                                            \
   "for (local i = 0; i < 256; i++) fw.writen(i, 'b');\n"               \
-  "local uart = (\"uartFGJH\" in hardware) ? hardware.uartFGJH : {};\n"
+  "local uart = (\"uartFGJH\" in hardware) ? hardware.uartFGJH : null;\n" \
+  "if (uart == null) foreach (k, v in hardware)\n"                     \
+  "  if (uart == null && typeof k == \"string\" && k.find(\"uart\") == 0)" \
+  "    uart = v;\n"
 
 /* BlinkUp, activate, and deploy `code` in step 4. */
 static void deploy(impcert_fx *fx, const char *code) {

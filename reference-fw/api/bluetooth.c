@@ -257,18 +257,39 @@ static struct api_bt *self(sq_vm *vm, const char *fn) {
   return a->bt;
 }
 
-/* hardware.bluetooth.open(uart, firmware): refimp's radio is simulated,
-** so any UART object will do; the firmware must not be empty. A second
-** open() closes the first object (REG-035: it succeeds every time). */
+/* Is the value at idx one of the board's UART objects (hardware.uartXX)?
+** The radio may be wired to any of them (seeds/000). */
+static bool is_board_uart(struct api *a, int idx) {
+  sq_vm *vm = a->vm;
+  bool found = false;
+  int top = sq_gettop(vm);
+  sq_pushroot(vm);
+  sq_pushstring(vm, "hardware", SIZE_MAX);
+  if (sq_rawget(vm, -2) == SQ_OK)
+    for (int i = 0; !found && i < BOARD_MAX_BUSES && a->board->uarts[i];
+         i++) {
+      sq_pushstring(vm, a->board->uarts[i], SIZE_MAX);
+      if (sq_rawget(vm, -2) == SQ_OK)
+        found = sq_rawequal(vm, -1, idx);
+      sq_settop(vm, top + 2);
+    }
+  sq_settop(vm, top);
+  return found;
+}
+
+/* hardware.bluetooth.open(uart, firmware): the UART is one of the
+** board's; refimp's radio is simulated, so the firmware need only be not
+** empty. A second open() closes the first object (REG-035: it succeeds
+** every time). */
 static int bt_open(sq_vm *vm) {
   struct api *a = API_OF(vm);
   struct api_bt *bt = a->bt;
   const uint8_t *fw;
   size_t nfw;
-  enum sq_type t = sq_gettype(vm, 2);
-  if (t != SQ_TINSTANCE && t != SQ_TTABLE)
+  if (!is_board_uart(a, 2))
     return sq_error(vm, "hardware.bluetooth.open: the first argument must "
-                        "be the UART wired to the Bluetooth radio");
+                        "be the UART wired to the Bluetooth radio (one of "
+                        "the board's hardware.uartXX)");
   if (get_bytes(vm, 3, "hardware.bluetooth.open: the firmware", &fw,
                 &nfw) < 0)
     return -1;
