@@ -387,7 +387,8 @@ static void answer_before_ten_seconds(impcert_fx *fx) {
 ** sleeps 5 s; the timer wake asks for a session and logs what nv held. */
 #define SLEEPER                                                          \
   "if (hardware.wakereason() == WAKEREASON_TIMER) {\n"                   \
-  "  server.connect(function(r) { server.log(\"woke \" + nv.n); });\n"    \
+  "  server.connect(); /* SUSPEND_ON_ERROR: blocks [NET-011] */\n"         \
+  "  server.log(\"woke \" + nv.n);\n"                                      \
   "} else {\n"                                                            \
   "  nv <- {n = 7};\n"                                                     \
   "  server.sleepfor(5);\n"                                                \

@@ -112,7 +112,11 @@ static void send_ack(struct api *a, uint32_t seq) {
   ack.seq = seq;
   env.msg_case = IMPWIRE__ENVELOPE__MSG_ACK;
   env.ack = &ack;
-  (void)a->host.send(a->host.ctx, &env, false);
+  /* never connects, never waits (the host sends an Ack whatever the
+  ** buffer holds) */
+  struct api_send_policy pol = {.error = API_RETURN_ON_ERROR,
+                                .buffer = a->send_buffer};
+  (void)a->host.send(a->host.ctx, &env, &pol);
 }
 
 void api_queue(struct api *a, const struct api_pending *p) {
@@ -275,7 +279,7 @@ static void print_hook(void *ud, int iserr, const char *s, size_t len) {
   log.text = text;
   env.msg_case = IMPWIRE__ENVELOPE__MSG_LOG;
   env.log = &log;
-  a->host.send(a->host.ctx, &env, a->policy.error == 0);
+  api_send(a, &env, 0); /* print() as server.log(), same policy */
   rf_free(text);
 }
 
@@ -326,6 +330,7 @@ struct api *api_create(const struct api_host *host,
     a->cfg.nv = NULL;
   }
   a->was_connected = host->is_connected(host->ctx);
+  a->lasterror = -1;
   return a;
 }
 
@@ -519,11 +524,15 @@ bool api_shutdown_notice(struct api *a, enum api_shutdown reason) {
   return true;
 }
 
+enum api_error_policy api_error_policy(const struct api *a) {
+  return (enum api_error_policy)a->policy.error;
+}
+
 void api_connection(struct api *a, bool up, int reason) {
   if (!a || a->stopped)
     return;
-  bool was = a->was_connected;
   a->was_connected = up;
+  a->lasterror = up ? -1 : reason; /* [NET-017] */
   if (a->connect_wanted) {
     a->connect_wanted = false;
     if (a->connect_cb >= 0) {
@@ -534,8 +543,9 @@ void api_connection(struct api *a, bool up, int reason) {
     }
     return;
   }
-  /* onunexpecteddisconnect: only under RETURN_ON_ERROR (research 2.7) */
-  if (was && !up && a->policy.error != 0 && a->onunexpected >= 0) {
+  /* onunexpecteddisconnect: only under RETURN_ON_ERROR (research 2.7);
+  ** the host reports a loss only once it has lasted 60 s [NET-018] */
+  if (!up && a->policy.error != 0 && a->onunexpected >= 0) {
     sq_pushref(a->vm, a->onunexpected);
     struct api_pending p = {.fn = sq_ref(a->vm, -1), .arg = -1,
                             .has_int = true, .int_arg = reason};

@@ -44,6 +44,29 @@ enum api_send_error {
   API_SEND_ERROR_WOULDBLOCK = 4
 };
 
+/* Not a send error: SUSPEND_ON_ERROR found no server for a minute; the
+** api then deep-sleeps for API_SUSPEND_SLEEP_MS [SEND-012]. */
+#define API_SEND_SLEEP (-1)
+#define API_SUSPEND_RETRY_MS 60000u   /* SUSPEND_ON_ERROR tries this long */
+#define API_SUSPEND_SLEEP_MS 540000u  /* then sleeps nine minutes */
+#define API_CONNECT_TIMEOUT_MS 60000u /* server.connect's default timeout */
+
+/* The policy a send is made under (server.setsendtimeoutpolicy) and
+** the send buffer it fills. */
+enum api_error_policy {
+  API_SUSPEND_ON_ERROR = 0,
+  API_RETURN_ON_ERROR = 1,
+  API_RETURN_ON_ERROR_NO_DISCONNECT = 2
+};
+struct api_send_policy {
+  enum api_error_policy error;
+  bool wait_for_ack;        /* WAIT_FOR_ACK (else WAIT_TIL_SENT) */
+  uint32_t timeout_ms;      /* the send timeout */
+  uint32_t buffer;          /* imp.setsendbuffersize */
+  uint32_t seq;             /* WAIT_FOR_ACK agent.send: the Ack to await;
+                               0: none */
+};
+
 /* Connection reasons (server.connect callback, onunexpecteddisconnect). */
 enum api_conn_reason {
   API_NOT_CONNECTED = 0,
@@ -136,14 +159,26 @@ struct api_host {
   uint64_t (*now_ms)(void *ctx);
   /* Let `ms` of device time pass while Squirrel is blocked (imp.sleep). */
   void (*sleep_ms)(void *ctx, uint32_t ms);
-  /* Queue one Envelope (Log, AgentMessage, Restart) for the cloud.
-  ** may_connect: the policy (SUSPEND_ON_ERROR) lets the host connect
-  ** first if it is not connected. Returns an enum api_send_error. */
-  int (*send)(void *ctx, const Impwire__Envelope *env, bool may_connect);
+  /* Send one Envelope (Log, AgentMessage, Restart) for the cloud under
+  ** the send policy (specs/constants.md "Send policies"): may block
+  ** Squirrel (WAIT_TIL_SENT with a full buffer, WAIT_FOR_ACK, a
+  ** SUSPEND_ON_ERROR reconnection). Returns an enum api_send_error, or
+  ** API_SEND_SLEEP. */
+  int (*send)(void *ctx, const Impwire__Envelope *env,
+              const struct api_send_policy *pol);
   bool (*is_connected)(void *ctx);
-  /* Start connecting; the host reports the outcome with
-  ** api_connection() (possibly before connect returns). */
-  void (*connect)(void *ctx);
+  /* Start connecting. block false (RETURN_ON_ERROR): report the outcome
+  ** with api_connection(), SERVER_CONNECTED or, after timeout_ms without
+  ** a session, another reason; returns false. block true
+  ** (SUSPEND_ON_ERROR): return once connected (true) or after timeout_ms
+  ** (false: the caller deep-sleeps, API_SEND_SLEEP). */
+  bool (*connect)(void *ctx, uint32_t timeout_ms, bool block);
+  /* Optional. server.flush(): true once everything sent is acknowledged,
+  ** false after timeout_ms (NULL: the host never holds data back). */
+  bool (*flush)(void *ctx, uint32_t timeout_ms);
+  /* Optional. Free bytes of a send buffer of `size` bytes while
+  ** connected (tcpsendfree; NULL: always all of it). */
+  uint32_t (*send_free)(void *ctx, uint32_t size);
   /* server.disconnect(): drop the session, power the interface off. */
   void (*disconnect)(void *ctx);
   /* Something observable happened (see enum api_event_kind). */
@@ -237,6 +272,8 @@ bool api_stopped(const struct api *a);
 /* True when something could still happen: a timer, onidle, an agent.on
 ** handler, a pin callback, a connect callback or a shutdown handler. */
 bool api_has_work(const struct api *a);
+/* The error policy in force (server.setsendtimeoutpolicy). */
+enum api_error_policy api_error_policy(const struct api *a);
 /* True when an uncaught error occurred with no onunhandledexception. */
 bool api_had_unhandled_error(const struct api *a);
 /* An AgentMessage (to agent.on handlers) or Ack from the cloud. */

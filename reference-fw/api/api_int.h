@@ -148,6 +148,8 @@ struct api {
   int connect_cb;               /* sq_ref or -1: server.connect callback */
   bool connect_wanted;          /* a server.connect() awaits its outcome */
   bool was_connected;
+  int lasterror;                /* reason of the last failed connection
+                                   (imp.net.info().lasterror), -1: none */
   struct api_handler handlers[API_MAX_HANDLERS];
   /* server and imp state */
   struct api_policy policy;
@@ -212,6 +214,11 @@ struct api_const {
   int32_t value;
 };
 int api_setconsts(struct api *a, const struct api_const *c);
+
+/* server.c: send one Envelope under the send policy (seq: the Ack a
+** WAIT_FOR_ACK agent.send awaits, 0 none); returns the send error code
+** (SUSPEND_ON_ERROR's give-up has already asked for deep sleep). */
+int api_send(struct api *a, Impwire__Envelope *env, uint32_t seq);
 
 /* ---- the bindings: each registers its objects (SQ_OK or SQ_ERRMEM) ---- */
 int api_server_open(struct api *a);    /* server, agent */

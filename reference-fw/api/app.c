@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/sendpol.h"
 #include "core/jig.h"
 #include "core/rf.h"
 #include "hal/hal.h"
@@ -34,69 +35,41 @@ static void h_sleep(void *ctx, uint32_t ms) {
       break;
 }
 
-/* Keep a packed copy of env to send once the session is up. */
-static int queue_env(struct app *a, const Impwire__Envelope *env) {
-  if (a->nqueued == APP_QUEUE_MAX)
-    return API_SEND_ERROR_TIMEOUT; /* the buffer is full */
-  size_t n = impwire__envelope__get_packed_size(env);
-  uint8_t *buf = rf_malloc(n ? n : 1);
-  if (!buf)
-    return API_SEND_ERROR_TIMEOUT;
-  impwire__envelope__pack(env, buf);
-  a->queued[a->nqueued] = buf;
-  a->queued_len[a->nqueued++] = n;
-  return API_SEND_OK;
-}
-
-/* Send what waited for the session, in order. */
-static void flush_queue(struct app *a, uint64_t now) {
-  size_t i = 0;
-  for (; i < a->nqueued && boot_online(a->boot); i++) {
-    Impwire__Envelope *e = impwire__envelope__unpack(
-        &rf_pb_allocator, a->queued_len[i], a->queued[i]);
-    if (e) {
-      boot_app_send(a->boot, e, now);
-      impwire__envelope__free_unpacked(e, &rf_pb_allocator);
-    }
-    rf_free(a->queued[i]);
-  }
-  memmove(a->queued, a->queued + i, (a->nqueued - i) * sizeof(a->queued[0]));
-  memmove(a->queued_len, a->queued_len + i,
-          (a->nqueued - i) * sizeof(a->queued_len[0]));
-  a->nqueued -= i;
-}
-
-static int h_send(void *ctx, const Impwire__Envelope *env, bool may_connect) {
-  struct app *a = ctx;
-  uint64_t now = hal_now_ms();
-  if (!boot_online(a->boot) && a->boot->phase == BOOT_PHASE_IDLE &&
-      may_connect) {
-    /* [BOOT-017] after a warm boot a send under SUSPEND_ON_ERROR brings
-    ** the session up; the data goes once it is (the code runs on) */
-    boot_connect(a->boot, now);
-  }
-  if (!boot_online(a->boot) && may_connect &&
-      a->boot->phase != BOOT_PHASE_IDLE)
-    return queue_env(a, env);
-  enum rf_status st = boot_app_send(a->boot, env, now);
-  if (st == RF_OK)
-    return API_SEND_OK;
-  return st == RF_ECLOSED ? API_SEND_ERROR_NOT_CONNECTED
-                          : API_SEND_ERROR_DISCONNECTED;
+static int h_send(void *ctx, const Impwire__Envelope *env,
+                  const struct api_send_policy *pol) {
+  return sendpol_send(ctx, env, pol);
 }
 
 static bool h_is_connected(void *ctx) {
   return boot_online(((struct app *)ctx)->boot);
 }
 
-static void h_connect(void *ctx) {
+static bool h_connect(void *ctx, uint32_t timeout_ms, bool block) {
   struct app *a = ctx;
-  a->connect_wanted = true; /* answered by app_step once online */
-  boot_connect(a->boot, hal_now_ms()); /* after a warm boot [BOOT-017] */
+  if (block)
+    return sendpol_connect_wait(a, timeout_ms);
+  /* answered by app_step: online, or the timeout [NET-008, NET-009] */
+  a->connect_wanted = true;
+  a->connect_deadline = hal_now_ms() + timeout_ms;
+  a->lost = false;
+  boot_connect(a->boot, hal_now_ms()); /* after a disconnect [NET-014] */
+  return false;
+}
+
+static bool h_flush(void *ctx, uint32_t timeout_ms) {
+  return sendpol_flush(ctx, timeout_ms);
+}
+
+/* [SEND-025] tcpsendfree */
+static uint32_t h_send_free(void *ctx, uint32_t size) {
+  struct app *a = ctx;
+  boot_app_set_sendbuf(a->boot, size);
+  return (uint32_t)boot_app_send_free(a->boot);
 }
 
 static void h_disconnect(void *ctx) {
   struct app *a = ctx;
+  a->lost = false;
   boot_app_disconnect(a->boot, hal_now_ms());
 }
 
@@ -323,6 +296,8 @@ static void code_stop(void *ctx) {
   api_destroy(a->api);
   a->api = NULL;
   a->connect_wanted = false;
+  a->acked_seq = a->flush_seq = 0; /* seqs start again with the VM */
+  a->lost = false;
 }
 
 static void code_start(void *ctx, const uint8_t *code, size_t n,
@@ -333,6 +308,7 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
   struct api_host host = {
       .ctx = a, .now_ms = h_now, .sleep_ms = h_sleep, .send = h_send,
       .is_connected = h_is_connected, .connect = h_connect,
+      .flush = h_flush, .send_free = h_send_free,
       .disconnect = h_disconnect, .observe = h_observe,
       .request = h_request, .userconf_get = h_userconf_get,
       .userconf_set = h_userconf_set, .jig = h_jig,
@@ -368,6 +344,11 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
 
 static void app_frame(void *ctx, const Impwire__Envelope *env) {
   struct app *a = ctx;
+  if (env->msg_case == IMPWIRE__ENVELOPE__MSG_ACK && env->ack) {
+    if (env->ack->seq > a->acked_seq) /* [SEND-018] */
+      a->acked_seq = env->ack->seq;
+    return;
+  }
   if (a->api)
     api_frame(a->api, env);
 }
@@ -478,32 +459,66 @@ static void act(struct app *a, uint64_t now) {
   }
 }
 
-uint64_t app_step(struct app *a, uint64_t now) {
-  if (a->nqueued && boot_online(a->boot))
-    flush_queue(a, now);
-  if (!a->api)
-    return UINT64_MAX;
-  if (a->connect_wanted && boot_online(a->boot)) {
+/* The session's ups and downs for the application: the server.connect
+** callback [NET-008, NET-009], and under RETURN_ON_ERROR a loss not
+** repaired within APP_UNEXPECTED_MS [NET-018, NET-019]. Returns the next
+** deadline. */
+static uint64_t watch_session(struct app *a, uint64_t now) {
+  bool online = boot_online(a->boot);
+  uint64_t next = UINT64_MAX;
+  if (a->connect_wanted && online) {
     a->connect_wanted = false;
     api_connection(a->api, true, API_SERVER_CONNECTED);
+  } else if (a->connect_wanted && now >= a->connect_deadline) {
+    a->connect_wanted = false;
+    boot_app_drop(a->boot, "server.connect() timed out");
+    api_connection(a->api, false, API_NO_SERVER);
+  } else if (a->connect_wanted) {
+    next = a->connect_deadline;
   }
+  /* counted by boot: a loss and a reconnect may both fall between two
+  ** app_steps */
+  if (a->boot->sessions_lost != a->seen_lost && !a->lost &&
+      api_error_policy(a->api) != API_SUSPEND_ON_ERROR) {
+    a->lost = true; /* the device retries meanwhile */
+    a->lost_at = now;
+  }
+  a->seen_lost = a->boot->sessions_lost;
+  if (online || a->boot->phase == BOOT_PHASE_IDLE)
+    a->lost = false; /* back (or given up by the application) */
+  if (a->lost && now >= a->lost_at + APP_UNEXPECTED_MS) {
+    a->lost = false;
+    boot_app_drop(a->boot, "no session for 60 s (RETURN_ON_ERROR)");
+    api_connection(a->api, false, API_NO_SERVER);
+  } else if (a->lost && a->lost_at + APP_UNEXPECTED_MS < next) {
+    next = a->lost_at + APP_UNEXPECTED_MS;
+  }
+  return next;
+}
+
+uint64_t app_step(struct app *a, uint64_t now) {
+  if (!a->api)
+    return UINT64_MAX;
+  uint64_t watch = watch_session(a, now);
+  enum boot_phase phase = a->boot->phase;
   uint64_t next = api_step(a->api, now);
   if (a->have_req) {
+    /* a send may have blocked: time moved on inside api_step */
+    now = hal_now_ms();
     act(a, now);
     return now;
   }
-  if ((a->connect_wanted || a->nqueued) && next > now + 100)
-    next = now + 100; /* look again for the session */
-  return next;
+  if (a->boot->phase != phase)
+    return now; /* the code connected or dropped: boot_step's turn */
+  if (boot_app_unsent(a->boot) && next > now + BOOT_DRAIN_MS)
+    next = now + BOOT_DRAIN_MS; /* bytes the connection did not take */
+  return watch < next ? watch : next;
 }
 
 void app_fini(struct app *a) {
   code_stop(a);
   rf_free(a->nv);
   a->nv = NULL;
-  for (size_t i = 0; i < a->nqueued; i++)
-    rf_free(a->queued[i]);
-  a->nqueued = 0;
   rf_free(a->spiflash);
   a->spiflash = NULL;
 }

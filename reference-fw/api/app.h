@@ -14,7 +14,9 @@
 #include "api/api.h"
 #include "core/boot.h"
 
-#define APP_QUEUE_MAX 32
+/* [NET-018, NET-019] A session lost under RETURN_ON_ERROR and not back
+** within this long: onunexpecteddisconnect, and no more tries. */
+#define APP_UNEXPECTED_MS 60000u
 
 struct app {
   struct boot *boot;
@@ -23,14 +25,10 @@ struct app {
   struct api_request req;
   bool reload_deferred;      /* a shutdown handler took a Reload */
   bool connect_wanted;       /* server.connect() awaits the session */
+  uint64_t connect_deadline; /* ... until then (its timeout) */
   uint8_t *nv;               /* the nv of a deep sleep being entered */
   size_t nv_len;
   bool nv_taken;             /* the warm boot's nv went to the first VM */
-  /* sends made before the session is up after a warm boot (the code
-  ** asked for it): packed Envelopes, sent in order once online */
-  uint8_t *queued[APP_QUEUE_MAX];
-  size_t queued_len[APP_QUEUE_MAX];
-  size_t nqueued;
   /* zombie PWM outputs handed from one VM to the next (HW-013) */
   struct api_zombie zombies[API_MAX_ZOMBIES];
   size_t nzombies;
@@ -38,6 +36,12 @@ struct app {
   ** power cycles (docs/refimp.md) */
   uint8_t *spiflash;
   uint32_t spiflash_size;
+  uint32_t acked_seq;        /* the last Ack from the cloud (this VM) */
+  uint32_t flush_seq;        /* the last seq sent (this VM) */
+  uint32_t seen_lost;        /* boot->sessions_lost when last looked */
+  bool lost;                 /* RETURN_ON_ERROR: the session was lost
+                                and is not back yet ... */
+  uint64_t lost_at;          /* ... since then */
 };
 
 /* Prepare the app for boot b (which boot_init will fill later). */

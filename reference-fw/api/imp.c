@@ -269,6 +269,8 @@ static int net_info(sq_vm *vm) {
   slot_str(vm, "macaddress", a->cfg.mac ? a->cfg.mac : "");
   sq_arrayappend(vm, -2);
   sq_newslot(vm, -3);
+  if (!up && a->lasterror >= 0)
+    slot_int(vm, "lasterror", a->lasterror); /* NET-017 */
   if (up) {
     slot_int(vm, "active", 0);
     sq_pushstring(vm, "ipv4", SIZE_MAX);
@@ -286,7 +288,10 @@ static int net_info(sq_vm *vm) {
     sq_newslot(vm, -3);
     sq_pushstring(vm, "server", SIZE_MAX);
     sq_newtable(vm);
-    slot_int(vm, "tcpsendfree", (int32_t)a->send_buffer); /* SEND-025 */
+    slot_int(vm, "tcpsendfree", /* SEND-025 */
+             (int32_t)(a->host.send_free
+                           ? a->host.send_free(a->host.ctx, a->send_buffer)
+                           : a->send_buffer));
     sq_newslot(vm, -3);
     sq_newslot(vm, -3);
   }

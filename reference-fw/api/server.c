@@ -16,16 +16,40 @@
 
 #define MAX_SLEEP_S 2419198 /* WAKE-019 */
 
+static void deep_sleep(struct api *a, uint64_t wake_at, const char *why);
+
+/* Seconds (already checked >= 0) to host milliseconds, at most a day. */
+static uint32_t ms_of(float s) {
+  return s >= 86400.0f ? 86400000u : (uint32_t)lroundf(s * 1000.0f);
+}
+
 /* Send one Envelope under the policy; returns the send error code.
-** Hosts hand each send over whole, so the buffer is empty between calls:
-** under RETURN_ON_ERROR_NO_DISCONNECT a message larger than the send
-** buffer can never fit and returns SEND_ERROR_WOULDBLOCK at once, queuing
-** nothing and keeping the session [SEND-013, SEND-016]. */
-static int send_env(struct api *a, Impwire__Envelope *env) {
-  if (a->policy.error == 2 &&
+** The host does the waiting the policy asks for (specs/constants.md
+** "Send policies"). A message larger than the whole send buffer can
+** never fit: under RETURN_ON_ERROR_NO_DISCONNECT it returns
+** SEND_ERROR_WOULDBLOCK at once [SEND-013, SEND-016]. seq: the Ack a
+** WAIT_FOR_ACK agent.send awaits (0: none). */
+int api_send(struct api *a, Impwire__Envelope *env, uint32_t seq) {
+  struct api_send_policy pol = {
+      .error = (enum api_error_policy)a->policy.error,
+      .wait_for_ack = a->policy.wait == 1,
+      .timeout_ms = ms_of(a->policy.timeout_s),
+      .buffer = a->send_buffer, .seq = seq};
+  if (a->policy.error == API_RETURN_ON_ERROR_NO_DISCONNECT &&
       impwire__envelope__get_packed_size(env) > a->send_buffer)
     return API_SEND_ERROR_WOULDBLOCK;
-  return a->host.send(a->host.ctx, env, a->policy.error == 0);
+  int rc = a->host.send(a->host.ctx, env, &pol);
+  if (rc == API_SEND_SLEEP) {
+    /* [SEND-012] no server for a minute: sleep nine, then try again */
+    deep_sleep(a, api_now(a) + API_SUSPEND_SLEEP_MS,
+               "SUSPEND_ON_ERROR: no server for a minute");
+    return API_SEND_OK; /* the VM stops: nobody sees it */
+  }
+  return rc;
+}
+
+static int send_env(struct api *a, Impwire__Envelope *env) {
+  return api_send(a, env, 0);
 }
 
 static int send_log(sq_vm *vm, Impwire__Log__Level level) {
@@ -60,17 +84,30 @@ static int server_isconnected(sq_vm *vm) {
   return 1;
 }
 
-/* server.connect([callback[, timeout]]) */
+/* server.connect([callback[, timeout]]) [NET-008..011]: under
+** SUSPEND_ON_ERROR it blocks until connected, ignoring its arguments;
+** otherwise it returns at once and the callback gets the outcome (a
+** second call replaces the callback and restarts the timeout). */
 static int server_connect(sq_vm *vm) {
   struct api *a = API_OF(vm);
   int n = sq_gettop(vm);
+  float t = API_CONNECT_TIMEOUT_MS / 1000.0f;
   if (a->stopped)
     return 0;
   if (n >= 2 && sq_gettype(vm, 2) != SQ_TNULL &&
       sq_gettype(vm, 2) != SQ_TCLOSURE && sq_gettype(vm, 2) != SQ_TNATIVE)
     return sq_error(vm, "server.connect: the callback must be a function");
-  if (n >= 3 && !sq_isnumber(vm, 3))
+  if (n >= 3 && sq_checkfloat(vm, 3, &t) < 0)
     return sq_error(vm, "server.connect: the timeout must be a number");
+  if (!(t >= 0 && t <= 86400))
+    return sq_error(vm, "server.connect: timeout must be 0 to 86400 s");
+  if (a->policy.error == API_SUSPEND_ON_ERROR) {
+    if (!a->host.is_connected(a->host.ctx) &&
+        !a->host.connect(a->host.ctx, API_SUSPEND_RETRY_MS, true))
+      deep_sleep(a, api_now(a) + API_SUSPEND_SLEEP_MS,
+                 "SUSPEND_ON_ERROR: no server for a minute");
+    return 0;
+  }
   if (n >= 2)
     api_setref(a, &a->connect_cb, 2);
   if (a->host.is_connected(a->host.ctx)) {
@@ -85,7 +122,7 @@ static int server_connect(sq_vm *vm) {
     return 0;
   }
   a->connect_wanted = true;
-  a->host.connect(a->host.ctx);
+  a->host.connect(a->host.ctx, ms_of(t), false);
   return 0;
 }
 
@@ -98,15 +135,42 @@ static int server_disconnect(sq_vm *vm) {
   return 0;
 }
 
-/* server.flush(timeout): every send is handed over whole, so the buffer
-** is empty whenever the session is up (docs/refimp-run.md). */
+/* server.expectonlinein(seconds) [NET-024]: tell the cloud (nothing on
+** wire edition 1: decided in constants.md), then disconnect; returns 0,
+** or SEND_ERROR_NOT_CONNECTED when there was no session. */
+static int server_expectonlinein(sq_vm *vm) {
+  struct api *a = API_OF(vm);
+  float t;
+  if (sq_checkfloat(vm, 2, &t) < 0)
+    return -1;
+  if (!(t >= 0 && t <= MAX_SLEEP_S))
+    return sq_error(vm, "server.expectonlinein: seconds must be 0 to %d",
+                    MAX_SLEEP_S);
+  bool up = a->host.is_connected(a->host.ctx);
+  if (!a->stopped) {
+    a->was_connected = false;
+    a->host.disconnect(a->host.ctx);
+  }
+  sq_pushint(vm, up ? API_SEND_OK : API_SEND_ERROR_NOT_CONNECTED);
+  return 1;
+}
+
+/* server.flush(timeout) [SEND-024]: true once everything sent has been
+** acknowledged within the timeout; false leaves the session up. */
 static int server_flush(sq_vm *vm) {
   struct api *a = API_OF(vm);
   float t;
   if (sq_checkfloat(vm, 2, &t) < 0 ||
       api_bt_no_suspend(vm, "server.flush") < 0)
     return -1;
-  sq_pushbool(vm, a->host.is_connected(a->host.ctx));
+  if (!(t >= 0 && t <= 86400))
+    return sq_error(vm, "server.flush: timeout must be 0 to 86400 s");
+  if (!a->host.is_connected(a->host.ctx))
+    sq_pushbool(vm, false);
+  else if (a->host.flush)
+    sq_pushbool(vm, a->host.flush(a->host.ctx, ms_of(t)));
+  else
+    sq_pushbool(vm, true);
   return 1;
 }
 
@@ -292,7 +356,7 @@ static int agent_send(sq_vm *vm) {
     return sq_error(vm, "agent.send: the message is %zu bytes, over the "
                         "frame maximum of %u", n, FRAME_WIRE_MAX);
   }
-  int rc = send_env(a, &env);
+  int rc = api_send(a, &env, m.has_seq ? m.seq : 0);
   value_free(v);
   sq_pushint(vm, rc);
   return 1;
@@ -344,6 +408,7 @@ static const struct sq_reg server_fns[] = {
     {"isconnected", server_isconnected, 1},
     {"connect", server_connect, -1},
     {"disconnect", server_disconnect, 1},
+    {"expectonlinein", server_expectonlinein, 2},
     {"flush", server_flush, 2},
     {"sleepfor", server_sleepfor, 2},
     {"sleepuntil", server_sleepuntil, -3},

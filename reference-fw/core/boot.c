@@ -187,6 +187,8 @@ static const char *server_name(const struct boot *b, size_t i) {
 static void wait_blinkup(struct boot *b, const char *why);
 
 static void session_lost(struct boot *b, uint64_t now, const char *why) {
+  if (b->phase == BOOT_PHASE_ONLINE)
+    b->sessions_lost++;
   session_close(&b->sess, why);
   if (boot_state_of(b) == BOOT_UNACTIVATED) {
     wait_blinkup(b, "the enrollment was cleared"); /* [STORE-022] */
@@ -663,14 +665,44 @@ static void on_frame(struct boot *b, const Impwire__Envelope *env,
   }
 }
 
-/* Read and handle what the cloud sent. */
+/* Hand waiting bytes to the connection; false when the session was lost
+** (then reconnecting). */
+static bool drain(struct boot *b, uint64_t now) {
+  struct rf_diag d = {""};
+  if (session_drain(&b->sess, &d) == RF_OK)
+    return true;
+  rf_log("send failed: %s", d.msg);
+  session_lost(b, now, "send failed");
+  return false;
+}
+
+/* Next turn: at once when frames wait to be read, a little later when
+** bytes wait for a cloud that is not reading (the board polls its
+** socket), else when something arrives. */
+static uint64_t session_next(struct boot *b, uint64_t now, uint64_t next) {
+  if (session_is_open(&b->sess) && session_unsent(&b->sess) &&
+      next > now + BOOT_DRAIN_MS)
+    return now + BOOT_DRAIN_MS;
+  return next;
+}
+
+/* Read and handle what the cloud sent (a frame the pump held first). */
 static uint64_t poll_session(struct boot *b, uint64_t now) {
+  if (b->held_frame) {
+    Impwire__Envelope *env = b->held_frame;
+    b->held_frame = NULL;
+    on_frame(b, env, now);
+    frame_free(&env->base);
+    return now;
+  }
+  if (!drain(b, now))
+    return now;
   for (int i = 0; i < 64; i++) {
     struct rf_diag d = {""};
     Impwire__Envelope *env;
     enum rf_status st = session_poll(&b->sess, &env, &d);
     if (st == RF_EAGAIN)
-      return UINT64_MAX;
+      return session_next(b, now, UINT64_MAX);
     if (st != RF_OK) {
       /* [WIRE-002..007, WIRE-016] bad frames and lost sessions close with
       ** a reason; reconnect as for a lost connection */
@@ -799,32 +831,42 @@ static void on_flash_fault(struct boot *b, const Impjig__FlashFault *ff) {
   jig_send(&b->jig, &env);
 }
 
+static void on_jig(struct boot *b, const Impjig__JigEnvelope *je,
+                   uint64_t now) {
+  if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BLINKUP)
+    on_blinkup(b, je->blinkup, now);
+  else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_SET)
+    on_clock(b, now, true, je->clock_set->now_ms, je->clock_set->seq);
+  else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE)
+    on_clock(b, now, false, je->clock_advance->ms, je->clock_advance->seq);
+  else if ((je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE ||
+            je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_UART_RX ||
+            je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_I2C_TARGET ||
+            je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_ANALOG_DRIVE ||
+            je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PDM_STREAM) &&
+           b->hooks.jig_message)
+    b->hooks.jig_message(b->hooks.ctx, je); /* to api/ */
+  else if (je->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&
+           je->msg_case <= IMPJIG__JIG_ENVELOPE__MSG_BT_NOTIFY &&
+           b->hooks.jig_message)
+    b->hooks.jig_message(b->hooks.ctx, je); /* the Bluetooth peer */
+  else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT)
+    on_flash_fault(b, je->flash_fault);
+  else
+    rf_log("jig: %s is not for the device; ignored",
+           frame_msg_name(&je->base));
+}
+
 static void poll_jig(struct boot *b, uint64_t now) {
   Impjig__JigEnvelope *je;
+  if (b->held_jig) {
+    je = b->held_jig;
+    b->held_jig = NULL;
+    on_jig(b, je, now);
+    frame_free(&je->base);
+  }
   while (jig_poll(&b->jig, &je) == RF_OK) {
-    if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BLINKUP)
-      on_blinkup(b, je->blinkup, now);
-    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_SET)
-      on_clock(b, now, true, je->clock_set->now_ms, je->clock_set->seq);
-    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE)
-      on_clock(b, now, false, je->clock_advance->ms,
-               je->clock_advance->seq);
-    else if ((je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_DRIVE ||
-              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_UART_RX ||
-              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_I2C_TARGET ||
-              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_ANALOG_DRIVE ||
-              je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PDM_STREAM) &&
-             b->hooks.jig_message)
-      b->hooks.jig_message(b->hooks.ctx, je); /* to api/ */
-    else if (je->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&
-             je->msg_case <= IMPJIG__JIG_ENVELOPE__MSG_BT_NOTIFY &&
-             b->hooks.jig_message)
-      b->hooks.jig_message(b->hooks.ctx, je); /* the Bluetooth peer */
-    else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT)
-      on_flash_fault(b, je->flash_fault);
-    else
-      rf_log("jig: %s is not for the device; ignored",
-             frame_msg_name(&je->base));
+    on_jig(b, je, now);
     frame_free(&je->base);
   }
 }
@@ -1065,6 +1107,13 @@ uint64_t boot_step(struct boot *b, uint64_t now) {
 
 void boot_fini(struct boot *b) {
   session_close(&b->sess, "shutting down");
+  session_fini(&b->sess);
+  if (b->held_frame)
+    frame_free(&b->held_frame->base);
+  if (b->held_jig)
+    frame_free(&b->held_jig->base);
+  b->held_frame = NULL;
+  b->held_jig = NULL;
   jig_close(&b->jig, "shutting down");
   rf_free(b->configparams);
   b->configparams = NULL;
@@ -1081,6 +1130,122 @@ enum rf_status boot_app_send(struct boot *b, const Impwire__Envelope *env,
   if (!boot_online(b))
     return RF_ECLOSED;
   return send_env(b, env, now) ? RF_OK : RF_EIO;
+}
+
+enum rf_status boot_app_queue(struct boot *b, const Impwire__Envelope *env,
+                              uint64_t now, bool strict, size_t *need) {
+  struct rf_diag d = {""};
+  if (!boot_online(b))
+    return RF_ECLOSED;
+  enum rf_status st = session_queue(&b->sess, env, strict, need, &d);
+  if (st == RF_OK || st == RF_EAGAIN)
+    return st;
+  if (st == RF_EINVAL || st == RF_ENOMEM) {
+    rf_log("application frame not sent: %s", d.msg);
+    return st;
+  }
+  rf_log("send failed: %s: %s", rf_status_text(st), d.msg);
+  session_lost(b, now, "send failed");
+  return RF_EIO;
+}
+
+void boot_app_drop(struct boot *b, const char *why) {
+  if (b->phase == BOOT_PHASE_ASLEEP || b->phase == BOOT_PHASE_WAIT_BLINKUP)
+    return;
+  session_close(&b->sess, why);
+  b->phase = BOOT_PHASE_IDLE;
+  rf_log("%s: no session until the application asks", why);
+  report(b);
+}
+
+void boot_app_set_sendbuf(struct boot *b, size_t size) {
+  session_set_sendbuf(&b->sess, size);
+}
+
+size_t boot_app_unsent(const struct boot *b) {
+  return session_unsent(&b->sess);
+}
+
+size_t boot_app_send_free(const struct boot *b) {
+  return session_send_free(&b->sess);
+}
+
+size_t boot_app_unacked(const struct boot *b) {
+  return b->sess.conn ? hal_conn_unacked(b->sess.conn) : 0;
+}
+
+/* The pump's view of a cloud frame: Acks go to the application, a step-4
+** answer that only confirms the running code and a server list are
+** handled; anything else is held for the main loop (it may stop the VM
+** that is blocked in the pump's caller). False once a frame is held. */
+static bool pump_frame(struct boot *b, Impwire__Envelope *env, uint64_t now) {
+  const Impwire__CloudAnswer *a = env->cloud_answer;
+  bool ok = false;
+  switch (env->msg_case) {
+  case IMPWIRE__ENVELOPE__MSG_ACK:
+  case IMPWIRE__ENVELOPE__MSG_SERVER_LIST:
+    ok = true;
+    break;
+  case IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER:
+    ok = b->phase == BOOT_PHASE_WAIT_ANSWER && a->match && !a->has_code &&
+         !(a->has_erase_credentials && a->erase_credentials);
+    break;
+  default:
+    break;
+  }
+  if (!ok) {
+    b->held_frame = env;
+    return false;
+  }
+  on_frame(b, env, now);
+  frame_free(&env->base);
+  return true;
+}
+
+uint64_t boot_pump(struct boot *b, uint64_t now) {
+  Impjig__JigEnvelope *je;
+  while (!b->held_jig && jig_poll(&b->jig, &je) == RF_OK) {
+    if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_SET ||
+        je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_CLOCK_ADVANCE) {
+      on_jig(b, je, now);
+      frame_free(&je->base);
+    } else {
+      b->held_jig = je;
+    }
+  }
+  clock_done(b, now);
+  switch (b->phase) {
+  case BOOT_PHASE_CONNECT:
+    return step_phase(b, now);
+  case BOOT_PHASE_WAIT_ACTIVATION:
+  case BOOT_PHASE_WAIT_ANSWER:
+  case BOOT_PHASE_ONLINE:
+    if (!drain(b, now))
+      return now;
+    for (int i = 0; i < 64 && !b->held_frame; i++) {
+      struct rf_diag d = {""};
+      Impwire__Envelope *env;
+      enum rf_status st = session_poll(&b->sess, &env, &d);
+      if (st == RF_EAGAIN)
+        return session_next(b, now, UINT64_MAX);
+      if (st != RF_OK) {
+        session_lost(b, now, st == RF_ECLOSED
+                                 ? "the cloud closed the session"
+                                 : d.msg);
+        return now;
+      }
+      rf_log("(while the application waits)");
+      if (!pump_frame(b, env, now) || !session_is_open(&b->sess))
+        return now;
+    }
+    return session_next(b, now, UINT64_MAX);
+  default:
+    return UINT64_MAX;
+  }
+}
+
+bool boot_pump_held(const struct boot *b) {
+  return b->held_frame != NULL;
 }
 
 void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now) {

@@ -25,6 +25,9 @@
 /* seeds/003: after a cold boot, stored code runs once the cloud confirms
 ** it or this long after the device began to connect, whichever is first */
 #define BOOT_CODE_WAIT_MS 10000u
+/* How often the board looks again at a connection that would not take
+** its waiting bytes (the cloud is not reading). */
+#define BOOT_DRAIN_MS 10u
 
 /* Wake reasons, hardware.wakereason() (research/imp-api.md 1.5). */
 enum boot_wake {
@@ -150,6 +153,11 @@ struct boot {
   char os_running[STORE_OS_VERSION_MAX + 1];
   bool os_pending;             /* downloaded, deferred by the application's
                                   shutdown handler */
+  uint32_t sessions_lost;      /* counts session_lost (a session that
+                                  ended without being asked to) */
+  /* what boot_pump read but left for the main loop (one of each) */
+  Impwire__Envelope *held_frame;
+  Impjig__JigEnvelope *held_jig;
 };
 
 /*
@@ -203,6 +211,30 @@ enum rf_status boot_app_send(struct boot *b, const Impwire__Envelope *env,
 /* Tear the VM down and go back to step 2 on this session with this wake
 ** reason (uncaught error, server.restart()) [BOOT-016, POLITE-007]. */
 void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now);
+/* An application envelope through the send buffer [SEND-013]: RF_OK
+** (queued), RF_EAGAIN (no room: nothing queued, the session stays; strict:
+** even into an empty buffer when larger than it; *need: its size),
+** RF_ECLOSED (not online), RF_EIO (the session was lost: reconnecting),
+** RF_EINVAL / RF_ENOMEM (this frame cannot be sent). */
+enum rf_status boot_app_queue(struct boot *b, const Impwire__Envelope *env,
+                              uint64_t now, bool strict, size_t *need);
+/* Close the session for the application (a send error under
+** RETURN_ON_ERROR, a connect timeout): no new one until it asks. */
+void boot_app_drop(struct boot *b, const char *why);
+/* The send buffer: its size, bytes waiting, free bytes (tcpsendfree). */
+void boot_app_set_sendbuf(struct boot *b, size_t size);
+size_t boot_app_unsent(const struct boot *b);
+size_t boot_app_send_free(const struct boot *b);
+/* Bytes the connection took that the cloud's TCP has not acknowledged. */
+size_t boot_app_unacked(const struct boot *b);
+/* While Squirrel is blocked in a send, connect, flush: keep the session
+** going without touching the VM: connect port by port, steps 2-4 when the
+** answer only confirms the running code, drain the send buffer, pass Acks
+** on (hooks.app_frame), follow the jig's clock. Any other frame or jig
+** message is held for the main loop (boot_pump_held then says so: the
+** wait should end). Returns the next deadline as boot_step does. */
+uint64_t boot_pump(struct boot *b, uint64_t now);
+bool boot_pump_held(const struct boot *b);
 /* server.disconnect(): close the session; no new one until the
 ** application asks (boot_connect), as after a warm boot [NET-012]. */
 void boot_app_disconnect(struct boot *b, uint64_t now);

@@ -9,6 +9,12 @@
 void session_init(struct session *s) {
   memset(s, 0, sizeof(*s));
   frame_reader_init(&s->rd, FRAME_WIRE_MAX);
+  sendbuf_init(&s->out, SESSION_SENDBUF_DEFAULT);
+}
+
+void session_fini(struct session *s) {
+  session_close(s, "finished");
+  sendbuf_fini(&s->out);
 }
 
 bool session_is_open(const struct session *s) {
@@ -47,8 +53,11 @@ enum rf_status session_open(struct session *s, const struct hal_endpoint *ep,
   return RF_OK;
 }
 
-enum rf_status session_send(struct session *s, const Impwire__Envelope *env,
-                            struct rf_diag *d) {
+/* Encode env and put its frame into the send buffer (force: whatever the
+** limit), then drain. */
+static enum rf_status put(struct session *s, const Impwire__Envelope *env,
+                          bool force, bool strict, size_t *need,
+                          struct rf_diag *d) {
   uint8_t *buf;
   size_t n;
   if (!s->conn) {
@@ -58,17 +67,66 @@ enum rf_status session_send(struct session *s, const Impwire__Envelope *env,
   enum rf_status st = frame_encode(&env->base, FRAME_WIRE_MAX, &buf, &n, d);
   if (st != RF_OK)
     return st;
-  enum hal_status hs = hal_conn_send(s->conn, buf, n);
+  if (need)
+    *need = n;
+  if (strict && n > sendbuf_free(&s->out))
+    st = RF_EAGAIN;
+  else
+    st = sendbuf_push(&s->out, buf, n, force);
   rf_free(buf);
-  if (hs != HAL_OK) {
-    rf_diag_set(d, "send frame %u (%s): %s", s->sent + 1,
-                frame_msg_name(&env->base), hal_status_text(hs));
-    return from_hal(hs);
+  if (st == RF_EAGAIN) {
+    rf_diag_set(d, "%s of %zu bytes: %zu free in the send buffer",
+                frame_msg_name(&env->base), n, sendbuf_free(&s->out));
+    return st;
+  }
+  if (st != RF_OK) {
+    rf_diag_set(d, "no memory for a frame of %zu bytes", n);
+    return st;
   }
   s->sent++;
   rf_log("sent frame %u: %s (%zu bytes)", s->sent,
          frame_msg_name(&env->base), n - 4);
+  return session_drain(s, d);
+}
+
+enum rf_status session_send(struct session *s, const Impwire__Envelope *env,
+                            struct rf_diag *d) {
+  return put(s, env, true, false, NULL, d);
+}
+
+enum rf_status session_queue(struct session *s, const Impwire__Envelope *env,
+                             bool strict, size_t *need, struct rf_diag *d) {
+  return put(s, env, false, strict, need, d);
+}
+
+enum rf_status session_drain(struct session *s, struct rf_diag *d) {
+  size_t n, wrote = 0;
+  const uint8_t *p = sendbuf_peek(&s->out, &n);
+  if (!s->conn) {
+    rf_diag_set(d, "session closed");
+    return RF_ECLOSED;
+  }
+  if (!p)
+    return RF_OK;
+  enum hal_status hs = hal_conn_write(s->conn, p, n, &wrote);
+  sendbuf_consume(&s->out, wrote);
+  if (hs != HAL_OK) {
+    rf_diag_set(d, "send after frame %u: %s", s->sent, hal_status_text(hs));
+    return from_hal(hs);
+  }
   return RF_OK;
+}
+
+size_t session_unsent(const struct session *s) {
+  return sendbuf_used(&s->out);
+}
+
+size_t session_send_free(const struct session *s) {
+  return sendbuf_free(&s->out);
+}
+
+void session_set_sendbuf(struct session *s, size_t limit) {
+  sendbuf_set_limit(&s->out, limit);
 }
 
 enum rf_status session_poll(struct session *s, Impwire__Envelope **out,
@@ -118,5 +176,8 @@ void session_close(struct session *s, const char *why) {
     s->conn = NULL;
     rf_log("session closed (port %u): %s", s->port, why);
   }
+  if (sendbuf_used(&s->out))
+    rf_log("%zu unsent bytes dropped", sendbuf_used(&s->out));
+  sendbuf_clear(&s->out);
   frame_reader_fini(&s->rd);
 }

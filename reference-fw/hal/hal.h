@@ -146,8 +146,16 @@ enum hal_status hal_conn_open(const struct hal_endpoint *ep,
 ** the same host and port (boards keep a few; none: false). */
 bool hal_conn_resumed(const struct hal_conn *c);
 
-/* Send all n bytes (blocks until written). HAL_OK, HAL_EIO, HAL_ECLOSED. */
-enum hal_status hal_conn_send(struct hal_conn *c, const void *buf, size_t n);
+/* Write what the connection takes of n bytes without blocking: HAL_OK
+** with *wrote (0 when it is full: the peer is not reading), HAL_EIO,
+** HAL_ECLOSED. After *wrote == 0 the next call must offer the same bytes
+** again (TLS may have taken them in part); more may follow them. */
+enum hal_status hal_conn_write(struct hal_conn *c, const void *buf, size_t n,
+                               size_t *wrote);
+
+/* Bytes written that the peer's TCP has not acknowledged yet (0 when the
+** board cannot tell). */
+size_t hal_conn_unacked(struct hal_conn *c);
 
 /* Receive up to cap bytes without blocking. HAL_OK with *got > 0,
 ** HAL_EAGAIN (nothing yet), HAL_ECLOSED (peer closed), HAL_EIO. */

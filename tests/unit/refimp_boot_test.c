@@ -132,10 +132,16 @@ static size_t pipe_take(struct pipe_buf *p, void *b, size_t cap) {
   return n;
 }
 
-enum hal_status hal_conn_send(struct hal_conn *c, const void *buf,
-                              size_t n) {
+enum hal_status hal_conn_write(struct hal_conn *c, const void *buf,
+                               size_t n, size_t *wrote) {
   (void)c;
-  return fk.cloud_closed ? HAL_ECLOSED : pipe_put(&fk.from_dev, buf, n);
+  *wrote = 0;
+  if (fk.cloud_closed)
+    return HAL_ECLOSED;
+  enum hal_status st = pipe_put(&fk.from_dev, buf, n);
+  if (st == HAL_OK)
+    *wrote = n;
+  return st;
 }
 
 enum hal_status hal_conn_recv(struct hal_conn *c, void *buf, size_t cap,
@@ -145,6 +151,11 @@ enum hal_status hal_conn_recv(struct hal_conn *c, void *buf, size_t cap,
   if (*got)
     return HAL_OK;
   return fk.cloud_closed ? HAL_ECLOSED : HAL_EAGAIN;
+}
+
+size_t hal_conn_unacked(struct hal_conn *c) {
+  (void)c;
+  return 0;
 }
 
 bool hal_conn_resumed(const struct hal_conn *c) {

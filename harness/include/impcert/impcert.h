@@ -192,7 +192,9 @@ IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx);
 ** confirms it has reached it (ClockDone). The DUT acts on what falls due
 ** at the new time right after confirming, so observe the effects with
 ** the usual waits. With the DUT off, only the harness's time moves (the
-** next power-on starts there). Returns 0; ends the test with verdict
+** next power-on starts there). A DUT that goes to deep sleep before it
+** reaches the new time (DeepSleep) ends the advance there: its wake timer
+** then counts from the new time. Returns 0; ends the test with verdict
 ** error if the profile has no virtual clock or the DUT does not answer. */
 IMPCERT_EXPORT int impcert_clock_advance(impcert_fx *fx, uint64_t ms);
 
@@ -228,6 +230,10 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
 /* Stop listening on cloud port `index` (0, 1, 2: standing for 31314, 993,
 ** 443), so the device's TCP connects there are refused. */
 IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index);
+
+/* Listen again on cloud port `index` after impcert_cloud_close_port (the
+** same port number). Returns 0, or -1 (noted) if it cannot. */
+IMPCERT_EXPORT int impcert_cloud_open_port(impcert_fx *fx, int index);
 
 /* The index (0, 1, 2) of the port the current session came in on, or -1. */
 IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx);

@@ -10,7 +10,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,10 @@
 
 #define NET_CONNECT_MS 5000
 #define NET_HANDSHAKE_MS 10000
-#define NET_SEND_MS 10000
+/* The board's TCP send window: a small device's stack, not the host's
+** megabytes, so a cloud that stops reading fills the send buffer in
+** kilobytes (the kernel doubles the value it is given). */
+#define NET_SNDBUF 8192
 #define NET_SESSIONS 4 /* TLS sessions kept for resumption */
 
 struct hal_conn {
@@ -198,6 +203,8 @@ static int tcp_connect(const struct hal_endpoint *ep, char *why,
     *st = HAL_EIO;
     return -1;
   }
+  int sndbuf = NET_SNDBUF;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
   rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
   freeaddrinfo(ai);
   if (rc != 0 && errno == EINPROGRESS) {
@@ -264,6 +271,9 @@ static enum hal_status tls_start(struct hal_conn *c,
     snprintf(why, why_cap, "TLS setup: %s", reason);
     return HAL_ENOMEM;
   }
+  /* hal_conn_write: take part of a buffer, and the rest (moved) later */
+  SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+                           SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   /* [SEC-002] the host name as SNI; [SEC-003] and as the name to check */
   X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
   X509_VERIFY_PARAM_set_hostflags(param,
@@ -331,26 +341,31 @@ enum hal_status hal_conn_open(const struct hal_endpoint *ep,
   return HAL_OK;
 }
 
-enum hal_status hal_conn_send(struct hal_conn *c, const void *buf, size_t n) {
-  const char *p = buf;
-  while (n > 0) {
+enum hal_status hal_conn_write(struct hal_conn *c, const void *buf, size_t n,
+                               size_t *wrote) {
+  *wrote = 0;
+  while (*wrote < n) {
     ERR_clear_error();
-    int chunk = n > 1 << 30 ? 1 << 30 : (int)n;
-    int rc = SSL_write(c->ssl, p, chunk);
+    size_t left = n - *wrote;
+    int rc = SSL_write(c->ssl, (const char *)buf + *wrote,
+                       left > 1 << 30 ? 1 << 30 : (int)left);
     if (rc > 0) {
-      p += rc;
-      n -= (size_t)rc;
+      *wrote += (size_t)rc;
       continue;
     }
     int err = SSL_get_error(c->ssl, rc);
-    if (err == SSL_ERROR_ZERO_RETURN)
-      return HAL_ECLOSED;
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-      return HAL_EIO;
-    if (ssl_wait(c, err, NET_SEND_MS) != 1)
-      return HAL_EIO;
+    if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ)
+      return HAL_OK; /* full: the peer is not reading */
+    return err == SSL_ERROR_ZERO_RETURN ? HAL_ECLOSED : HAL_EIO;
   }
   return HAL_OK;
+}
+
+size_t hal_conn_unacked(struct hal_conn *c) {
+  int n = 0;
+  if (ioctl(c->fd, SIOCOUTQ, &n) < 0 || n < 0)
+    return 0;
+  return (size_t)n;
 }
 
 enum hal_status hal_conn_recv(struct hal_conn *c, void *buf, size_t cap,
