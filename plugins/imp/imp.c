@@ -154,7 +154,39 @@ static void memory_free_falls(impcert_fx *fx) {
                     "from %ld to %ld", before, after);
 }
 
+/* API-009: imp.deepsleepfor() does not flush. The cloud stops reading;
+** the code fills its send buffer (RETURN_ON_ERROR_NO_DISCONNECT: sends
+** until SEND_ERROR_WOULDBLOCK, the data then pending on the device) and
+** calls imp.deepsleepfor(): the device must go to sleep at once, not wait
+** for the data to drain (server.sleepfor() would). */
+static void deepsleep_does_not_flush(impcert_fx *fx) {
+  deploy(fx, "server.setsendtimeoutpolicy(RETURN_ON_ERROR_NO_DISCONNECT,"
+             " WAIT_TIL_SENT, 30);\n"
+             "agent.on(\"impcert-go\", function(d) {\n"
+             "  local b = blob(1000), n = 0;\n"
+             "  while (n < 20000 && agent.send(\"impcert-fill\", b) == 0) n++;\n"
+             "  imp.deepsleepfor(60);\n"
+             "});\n"
+             "server.log(\"impcert-ready\");\n");
+  log_after(fx, "impcert-ready", "the code's first Log");
+  impcert_cloud_pause(fx, true);
+  Impwire__AgentMessage am = IMPWIRE__AGENT_MESSAGE__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  am.name = "impcert-go";
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE;
+  env.agent_message = &am;
+  IMPCERT_REQUIRE(fx, impcert_send(fx, &env) == 0);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx,
+                        IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, 5000) != NULL,
+                    "the device did not go to deep sleep within 5 s while "
+                    "its sends could not drain: imp.deepsleepfor() waited "
+                    "for them");
+}
+
 static const struct impcert_case cases[] = {
+    {"API-009", "imp.deepsleepfor() sleeps at once with data pending",
+     "API-009", "api,sleep", "jig,squirrel,deep-sleep", 0,
+     deepsleep_does_not_flush},
     {"API-008", "imp.sleep() holds Squirrel for that much device time",
      "API-008", "api,time", "jig,squirrel", 0, sleep_blocks},
     {"API-010", "imp.net.info(): interfaces with types, ipv4 addresses",
