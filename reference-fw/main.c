@@ -201,19 +201,24 @@ static int check_values(const char *const val[OPT_COUNT],
   ** imp004m adds its Bluetooth radio's peer (jig.md "Bluetooth") */
   static const char *const features[] = {
       "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-uart",
-      "jig-i2c", "virtual-clock"};
+      "jig-i2c", "jig-wifi", "virtual-clock"};
   static const char *const features_bt[] = {
       "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-uart",
-      "jig-i2c", "jig-bluetooth", "virtual-clock"};
+      "jig-i2c", "jig-wifi", "jig-bluetooth", "virtual-clock"};
   bool virt = val[OPT_TIME] && strcmp(val[OPT_TIME], "virtual") == 0;
   bool bt = val[OPT_BOARD] && strcmp(val[OPT_BOARD], "imp004m") == 0;
   cfg->jig_features = bt ? features_bt : features;
-  cfg->njig_features = (virt ? 7 : 6) + (bt ? 1 : 0); /* virtual-clock last */
+  cfg->njig_features = (virt ? 8 : 7) + (bt ? 1 : 0); /* virtual-clock last */
   const char *levels = getenv("IMPCERT_PIN_LEVELS");
   if (levels && levels[0] && !parse_pin_levels(levels, cfg))
     return usage_error("IMPCERT_PIN_LEVELS", "'%s' is not a list of up to "
                        "8 PIN=LEVEL (level 0 or 1) separated by commas",
                        levels);
+  /* the jig plays the WiFi networks in range (jig.md "WiFi") */
+  const char *wifi = getenv("IMPCERT_WIFI");
+  if (wifi && strcmp(wifi, "jig") != 0 && wifi[0])
+    return usage_error("IMPCERT_WIFI", "'%s' is not 'jig'", wifi);
+  cfg->wifi_jig = wifi && strcmp(wifi, "jig") == 0;
   /* the jig's bad flash reads at power-on (jig.md "Flash faults") */
   const char *read_errors = getenv("IMPCERT_FLASH_READ_ERRORS");
   if (read_errors) {

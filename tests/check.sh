@@ -76,6 +76,10 @@ run conformance-imp004m-hwapi "$B/bin/impcert" run \
 run conformance-imp005-boards "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp005.conf --plugins "$B/plugins" \
   --tag boards --junit "$B/check-junit-imp005-boards.xml" -j 2
+# The DHCP tests count ten seconds of device time: virtual clock only.
+run conformance-wifi-virtual "$B/bin/impcert" run \
+  --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \
+  --filter 'WIFI-013*' --junit "$B/check-junit-wifi-virtual.xml"
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac

@@ -179,6 +179,10 @@ int dut_start(struct dut *u, const struct profile *p,
       setenv("IMPCERT_PIN_LEVELS", env->pin_levels, 1);
     else
       unsetenv("IMPCERT_PIN_LEVELS");
+    if (env->wifi)
+      setenv("IMPCERT_WIFI", env->wifi, 1);
+    else
+      unsetenv("IMPCERT_WIFI");
     execvp(argv[0], argv);
     int e = errno;
     if (write(ep[1], &e, sizeof e) < 0)

@@ -27,6 +27,9 @@ struct dut_env {
   /* IMPCERT_PIN_LEVELS: pins the jig holds at power-on, "pin1=0,pinA=1"
   ** (jig.md "Pins"; NULL: unset). */
   const char *pin_levels;
+  /* IMPCERT_WIFI: "jig" once the test plays the WiFi surroundings
+  ** (jig.md "WiFi"; NULL: unset). */
+  const char *wifi;
 };
 
 struct dut {

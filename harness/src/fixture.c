@@ -90,6 +90,9 @@ struct impcert_fx {
   int held_level[IC_HELD_PINS_MAX];
   size_t nheld;
   char pin_levels_text[IC_HELD_PINS_MAX * 20];
+  uint8_t *wifi_list;   /* packed JigEnvelope{WifiNetworks}, or NULL: the
+                           test plays no WiFi surroundings */
+  size_t wifi_list_len;
 
   /* deep sleep (jig DeepSleep, then the process ends) */
   bool asleep;
@@ -406,6 +409,19 @@ static void session_readable(impcert_fx *fx) {
 /* ---- the pump: one poll over everything that can talk ------------------- */
 
 /* Wait at most until deadline for something to happen; handle it. */
+/* Send the WiFi surroundings the test set (jig.md "WiFi"), if any. */
+static void wifi_list_send(impcert_fx *fx) {
+  struct ic_diag d;
+  if (!fx->wifi_list || fx->jig_fd < 0)
+    return;
+  Impjig__JigEnvelope *m = jigmsg_decode(fx->wifi_list, fx->wifi_list_len,
+                                         &d);
+  if (!m)
+    end_now(fx, IMPCERT_ERROR, "WifiNetworks does not decode: %s", d.msg);
+  jig_send(fx, &m->base);
+  jigmsg_free(m);
+}
+
 static void pump(impcert_fx *fx, long long deadline) {
   clock_follow(fx);
   /* a real-time DUT asleep wakes when its timer fires */
@@ -436,6 +452,7 @@ static void pump(impcert_fx *fx, long long deadline) {
     if (fx->jig_fd >= 0) {
       fx->jig_conns++;
       note(fx, "jig", "DUT connected to the jig");
+      wifi_list_send(fx); /* the surroundings at every power-on */
     }
   }
   if (ij >= 0 && p[ij].revents)
@@ -560,6 +577,7 @@ static void teardown(impcert_fx *fx) {
   ic_free(fx->jig_path);
   ic_free(fx->log_path);
   ic_free(fx->sni);
+  ic_free(fx->wifi_list);
 }
 
 void fixture_run(const struct fixture_setup *s, struct fixture_outcome *out) {
@@ -894,6 +912,76 @@ IMPCERT_EXPORT int impcert_jig_send(impcert_fx *fx,
     end_now(fx, IMPCERT_ERROR, "could not send a jig message (case %d)",
             (int)msg->msg_case);
   return 0;
+}
+
+/* ---- SDK: WiFi surroundings (jig.md "WiFi") -------------------------------- */
+
+IMPCERT_EXPORT int impcert_jig_wifi_networks(
+    impcert_fx *fx, const struct impcert_wifi_net *nets, size_t n) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "WiFi surroundings need the jig, and the "
+                               "profile does not declare capability 'jig'");
+  if (n > 64)
+    end_now(fx, IMPCERT_ERROR, "impcert_jig_wifi_networks: %zu networks; "
+                               "at most 64", n);
+  Impjig__WifiNetwork w[64];
+  Impjig__WifiNetwork *wp[64];
+  for (size_t i = 0; i < n; i++) {
+    const struct impcert_wifi_net *s = &nets[i];
+    if (!s->ssid || !s->bssid)
+      end_now(fx, IMPCERT_ERROR, "impcert_jig_wifi_networks: network %zu "
+                                 "has no ssid or bssid", i);
+    impjig__wifi_network__init(&w[i]);
+    w[i].ssid = (char *)s->ssid;
+    w[i].bssid = (char *)s->bssid;
+    w[i].channel = s->channel;
+    w[i].open = s->open;
+    w[i].password = (char *)s->password;
+    w[i].has_reachable = s->unreachable;
+    w[i].reachable = !s->unreachable;
+    w[i].has_rssi = s->rssi != 0;
+    w[i].rssi = s->rssi;
+    w[i].has_dhcp_delay_ms = s->dhcp_delay_ms != 0;
+    w[i].dhcp_delay_ms = s->dhcp_delay_ms;
+    w[i].has_wps = s->wps;
+    w[i].wps = s->wps;
+    w[i].wps_pin = (char *)s->wps_pin;
+    wp[i] = &w[i];
+  }
+  Impjig__WifiNetworks l = IMPJIG__WIFI_NETWORKS__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  l.n_networks = n;
+  l.networks = wp;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_WIFI_NETWORKS;
+  e.wifi_networks = &l;
+  size_t len = protobuf_c_message_get_packed_size(&e.base);
+  uint8_t *buf = ic_malloc(len ? len : 1);
+  if (!buf)
+    end_now(fx, IMPCERT_ERROR, "harness out of memory");
+  protobuf_c_message_pack(&e.base, buf);
+  ic_free(fx->wifi_list);
+  fx->wifi_list = buf;
+  fx->wifi_list_len = len;
+  fx->env.wifi = "jig"; /* from the next power-on: wait for the list */
+  note(fx, "jig", "WiFi surroundings: %zu networks", n);
+  if (fx->jig_fd >= 0 && jig_send(fx, &e.base) < 0)
+    end_now(fx, IMPCERT_ERROR, "could not send WifiNetworks over the jig");
+  return 0;
+}
+
+IMPCERT_EXPORT const Impjig__WifiEvent *
+impcert_jig_wifi_event(impcert_fx *fx, int kind, unsigned timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  for (;;) {
+    long long left = deadline - now_ms();
+    const Impjig__JigEnvelope *m = impcert_jig_next(
+        fx, IMPJIG__JIG_ENVELOPE__MSG_WIFI_EVENT,
+        left > 0 ? (unsigned)left : 0);
+    if (!m)
+      return NULL;
+    if (kind < 0 || (int)m->wifi_event->kind == kind)
+      return m->wifi_event;
+  }
 }
 
 IMPCERT_EXPORT const Impjig__JigEnvelope *

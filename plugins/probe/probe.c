@@ -108,36 +108,6 @@ BOARD_PROBE(board_imp005, "imp005")
 BOARD_PROBE(board_imp006, "imp006")
 BOARD_PROBE(board_impC001, "impC001")
 
-/* CAP-002, CAP-009: a jig feature is offered in Hello.features. Jig
-** edition 1 cannot exercise any of them, so an offered feature stays
-** undecided; one not offered is evidence that the DUT lacks it. */
-static void probe_feature(impcert_fx *fx, const char *feature) {
-  const Impjig__Hello *h = power_on_hello(fx);
-  if (!h)
-    IMPCERT_INCONCLUSIVE_NOW(fx, "no jig Hello: the jig features cannot be "
-                                 "read");
-  char list[512] = "";
-  size_t off = 0;
-  bool offered = false;
-  for (size_t i = 0; i < h->n_features; i++) {
-    offered |= strcmp(h->features[i], feature) == 0;
-    off += (size_t)snprintf(list + off, off < sizeof list ? sizeof list - off
-                                                           : 0,
-                            "%s%s", i ? ", " : "", h->features[i]);
-    if (off >= sizeof list)
-      off = sizeof list;
-  }
-  if (!offered)
-    IMPCERT_FAIL_NOW(fx, "Hello.features [%s] does not offer '%s'", list,
-                     feature);
-  IMPCERT_INCONCLUSIVE_NOW(fx, "Hello.features offers '%s', but jig edition "
-                               "1 has no messages to exercise it", feature);
-}
-
-#define FEATURE_PROBE(fn, name) \
-  static void fn(impcert_fx *fx) { probe_feature(fx, name); }
-FEATURE_PROBE(feature_wifi, "jig-wifi")
-
 /* True if Hello offers `feature`. */
 static bool offers(const Impjig__Hello *h, const char *feature) {
   for (size_t i = 0; i < h->n_features; i++)
@@ -293,6 +263,40 @@ static void probe_ethernet(impcert_fx *fx) {
 ** harness gives every DUT its own port list on the command line, so the
 ** DUT dials the ports it is told, not 52753 itself. */
 static void probe_cellular(impcert_fx *fx) { probe_interface(fx, "cell"); }
+/* CAP-009 jig-wifi: the jig offers two networks; a blocking scan in the
+** probe code lists both with the offered SSID, BSSID and channel. */
+static void probe_wifi_jig(impcert_fx *fx) {
+  static const struct impcert_wifi_net nets[] = {
+      {.ssid = "impcert-lab", .bssid = "0a1b2c3d4e01", .channel = 6,
+       .password = "secret-pass"},
+      {.ssid = "impcert-probe", .bssid = "0a1b2c3d4e02", .channel = 40,
+       .open = true}};
+  const Impjig__Hello *h = power_on_hello(fx);
+  if (h && !offers(h, "jig-wifi"))
+    IMPCERT_FAIL_NOW(fx, "Hello.features does not offer 'jig-wifi'");
+  impcert_jig_wifi_networks(fx, nets, 2);
+  deploy_after(fx, h,
+               "local s = \"\";"
+               "foreach (n in imp.scanwifinetworks())"
+               "  s += n.ssid + \"/\" + n.bssid + \"/\" + n.channel + \";\";"
+               "server.log(\"impcert-scan \" + s);");
+  const char *t = log_after(fx, "impcert-scan ", WAIT);
+  if (!t)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code's scan was not logged");
+  IMPCERT_CHECK_MSG(fx, strstr(t, "impcert-lab/0a1b2c3d4e01/6;") &&
+                            strstr(t, "impcert-probe/0a1b2c3d4e02/40;"),
+                    "the scan shows '%s', not the jig's two networks", t);
+}
+
+/* CAP-005 wps: imp.net.configurewps exists. */
+static void probe_wps(impcert_fx *fx) {
+  deploy(fx, "server.log(\"impcert-wps \" + (\"configurewps\" in imp.net));");
+  const char *t = log_after(fx, "impcert-wps ", WAIT);
+  if (!t)
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code's line was not logged");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "true") == 0,
+                    "\"configurewps\" in imp.net is %s", t);
+}
 
 /* Pins the probes use: the numbered pins of imp001/imp002, else the
 ** lettered ones of later modules. */
@@ -711,8 +715,10 @@ static const struct impcert_case cases[] = {
      "sampler", 0, has_sampler},
     {"CAP-DFSDM", "dfsdm: hardware.dfsdm exists", "CAP-005", "probe",
      "dfsdm", 0, has_dfsdm},
-    {"CAP-JIG-WIFI", "jig-wifi: offered in Hello.features",
-     "CAP-002,CAP-009", "probe", "jig-wifi", 0, feature_wifi},
+    {"CAP-JIG-WIFI", "jig-wifi: a scan lists the jig's two networks",
+     "CAP-002,CAP-009", "probe", "jig-wifi", 0, probe_wifi_jig},
+    {"CAP-WPS", "wps: imp.net.configurewps exists", "CAP-005", "probe",
+     "wps", 0, probe_wps},
     {"CAP-JIG-FLASH-FAULTS", "jig-flash-faults: an armed cut cuts power",
      "CAP-002,CAP-009", "probe", "jig-flash-faults", 0, probe_flash_faults},
     {"CAP-SQUIRREL", "squirrel: deployed code's server.log() arrives",

@@ -301,6 +301,7 @@ struct api *api_create(const struct api_host *host,
     a->board = board_find("imp001");
   a->onidle = a->onexception = a->onshutdown = a->onunexpected = -1;
   a->connect_cb = -1;
+  a->scan_cb = -1;
   a->next_timer_id = 1;
   a->policy.timeout_s = 30.0f;     /* SEND-001 */
   a->send_buffer = 3456;           /* SEND-020 */
@@ -442,7 +443,7 @@ bool api_has_work(const struct api *a) {
   if (a->stopped || !a->started)
     return false;
   if (a->npending || a->onidle >= 0 || a->connect_cb >= 0 ||
-      a->onshutdown >= 0)
+      a->onshutdown >= 0 || a->scan_cb >= 0)
     return true;
   for (int i = 0; i < API_MAX_TIMERS; i++)
     if (a->timers[i].id)

@@ -149,6 +149,42 @@ struct api_event {
   uint64_t at_ms;      /* API_EV_DAC: host time the buffer started */
 };
 
+/* ---- the WiFi interface (api/wifi.c binds it) -----------------------------
+** Optional in struct api_host: a host without one (`refimp run`) has no
+** WiFi, and the WiFi calls throw. Strings returned live until the next
+** call into the host. */
+struct api_wifi_net {
+  char ssid[33];
+  char bssid[13];      /* 12 lower-case hex digits */
+  int channel;
+  int rssi;
+  bool open;
+};
+
+struct api_wifi_ops {
+  /* The networks a scan sees now (at most cap). */
+  size_t (*scan)(void *ctx, struct api_wifi_net *out, size_t cap);
+  /* Start an asynchronous scan; false when one runs. The host gives the
+  ** result to api_wifi_scan_done() later. */
+  bool (*scan_start)(void *ctx);
+  /* Store credentials (key "": open); false when the store failed. */
+  bool (*set_config)(void *ctx, const char *ssid, const char *key);
+  const char *(*stored_ssid)(void *ctx);
+  /* The SSID joined and its channel; NULL while not joined. */
+  const char *(*joined_ssid)(void *ctx, int *channel);
+  /* The connection reason of the last failed join, 0 if none. */
+  int (*last_error)(void *ctx);
+  void (*get_hints)(void *ctx, char bssid[13], int *channel);
+  /* bssid NULL clears; false when the store failed. */
+  bool (*set_hints)(void *ctx, const char *bssid, int channel);
+  /* pin "" for push button; false when the store failed. */
+  bool (*configure_wps)(void *ctx, const char *pin);
+  /* The counters blob into buf; 0 while the radio is off. */
+  size_t (*counters)(void *ctx, uint8_t *buf, size_t cap);
+  /* The application's power-save wish. */
+  void (*powersave)(void *ctx, bool on);
+};
+
 /* ---- the host -----------------------------------------------------------
 ** Every member must be set except those marked optional. Strings and
 ** buffers passed in are only valid during the call.
@@ -206,6 +242,8 @@ struct api_host {
   ** bytes that outlive the VM (erased: 0xff); NULL when the host has
   ** none (spiflash.enable() then throws). */
   uint8_t *(*spiflash)(void *ctx, uint32_t size);
+  /* Optional: the WiFi interface (NULL: none). */
+  const struct api_wifi_ops *wifi;
 };
 
 /* A zombie PWM output that runs on while the VM is replaced (HW-013,
@@ -306,6 +344,10 @@ bool api_pdm_input(struct api *a, uint32_t clock_hz, const uint8_t *bits,
 ** zombie PWM outputs, which are copied to out (up to cap) to hand to the
 ** next VM. Returns how many were copied. */
 size_t api_release_pins(struct api *a, struct api_zombie *out, size_t cap);
+/* [WIFI-008] The asynchronous scan finished: its callback runs at the
+** next api_step with an array of n tables. */
+void api_wifi_scan_done(struct api *a, const struct api_wifi_net *nets,
+                        size_t n);
 void api_destroy(struct api *a);
 
 #endif

@@ -156,6 +156,7 @@ struct api {
   uint32_t send_buffer;
   uint32_t ack_seq;
   bool powersave;
+  int scan_cb;                  /* sq_ref or -1: imp.scanwifinetworks */
   int rescue_polarity;
   /* hardware */
   struct api_pin pins[BOARD_MAX_PINS];
@@ -230,6 +231,14 @@ void api_bt_free(struct api *a);
 /* Squirrel may not suspend (imp.sleep...) inside a GATT callback: sets
 ** the error for fn and returns -1 there, else 0 (BT-009). */
 int api_bt_no_suspend(sq_vm *vm, const char *fn);
+/* api/wifi.c: the WiFi members of the imp table (at -1) and of imp.net
+** (at -1). */
+int api_wifi_imp(struct api *a);
+int api_wifi_net(struct api *a);
+/* imp.net.info(): the WiFi keys into the interface entry at -1; the
+** reason of the last failed join (0: none). */
+void api_wifi_info(struct api *a);
+int api_wifi_lasterror(struct api *a);
 /* nv: pack the root `nv` table for a deep sleep (NULL: none or refused,
 ** why says which); restore at boot. */
 uint8_t *api_nv_save(struct api *a, size_t *n, char *why, size_t cap);

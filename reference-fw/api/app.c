@@ -313,8 +313,11 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .request = h_request, .userconf_get = h_userconf_get,
       .userconf_set = h_userconf_set, .jig = h_jig,
       .clear_configuration = h_clear_configuration,
-      .set_rescue_pin = h_set_rescue_pin, .spiflash = h_spiflash};
+      .set_rescue_pin = h_set_rescue_pin, .spiflash = h_spiflash,
+      .wifi = &app_wifi_ops};
   uint64_t now = hal_now_ms();
+  /* [REG-007] power save is off for every new VM */
+  wifi_set_powersave(&b->wifi, false, now);
   /* nv only for the first VM of a warm boot (it survives deep sleep, not
   ** restarts: specs/constants.md) */
   bool give_nv = b->warm && !a->nv_taken && b->ret.nv_len;
@@ -501,7 +504,10 @@ uint64_t app_step(struct app *a, uint64_t now) {
     return UINT64_MAX;
   uint64_t watch = watch_session(a, now);
   enum boot_phase phase = a->boot->phase;
+  uint64_t wifi_next = app_wifi_step(a, now);
   uint64_t next = api_step(a->api, now);
+  if (wifi_next < next)
+    next = wifi_next;
   if (a->have_req) {
     /* a send may have blocked: time moved on inside api_step */
     now = hal_now_ms();

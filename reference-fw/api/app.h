@@ -52,4 +52,9 @@ struct boot_hooks app_hooks(struct app *a);
 uint64_t app_step(struct app *a, uint64_t now);
 void app_fini(struct app *a);
 
+/* app_wifi.c: the WiFi calls on boot->wifi; deliver a finished
+** asynchronous scan to the code (returns the next deadline). */
+extern const struct api_wifi_ops app_wifi_ops;
+uint64_t app_wifi_step(struct app *a, uint64_t now);
+
 #endif

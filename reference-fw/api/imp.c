@@ -194,18 +194,6 @@ static int imp_setsendbuffersize(sq_vm *vm) {
   return 1;
 }
 
-static int imp_setpowersave(sq_vm *vm) {
-  if (sq_checktype(vm, 2, SQ_TBOOL) < 0)
-    return -1;
-  API_OF(vm)->powersave = sq_truthy(vm, 2);
-  return 0;
-}
-
-static int imp_getpowersave(sq_vm *vm) {
-  sq_pushbool(vm, API_OF(vm)->powersave);
-  return 1;
-}
-
 /* imp.getuserconfiguration(): null or a blob (STORE-007). */
 static int imp_getuserconfiguration(sq_vm *vm) {
   struct api *a = API_OF(vm);
@@ -267,10 +255,13 @@ static int net_info(sq_vm *vm) {
                        : strcmp(a->board->name, "imp005") == 0 ? "ethernet"
                                                                : "wifi");
   slot_str(vm, "macaddress", a->cfg.mac ? a->cfg.mac : "");
+  api_wifi_info(a); /* [WIFI-006] ssid, storedssid, channel */
   sq_arrayappend(vm, -2);
   sq_newslot(vm, -3);
   if (!up && a->lasterror >= 0)
     slot_int(vm, "lasterror", a->lasterror); /* NET-017 */
+  else if (!up && api_wifi_lasterror(a))
+    slot_int(vm, "lasterror", api_wifi_lasterror(a)); /* a failed join */
   if (up) {
     slot_int(vm, "active", 0);
     sq_pushstring(vm, "ipv4", SIZE_MAX);
@@ -494,8 +485,6 @@ static const struct sq_reg imp_fns[] = {
     {"getsoftwareversion", imp_getsoftwareversion, 1},
     {"getmemoryfree", imp_getmemoryfree, 1},
     {"setsendbuffersize", imp_setsendbuffersize, 2},
-    {"setpowersave", imp_setpowersave, 2},
-    {"getpowersave", imp_getpowersave, 1},
     {"getuserconfiguration", imp_getuserconfiguration, 1},
     {"setuserconfiguration", imp_setuserconfiguration, 2},
     {NULL, NULL, 0}};
@@ -539,12 +528,13 @@ static int push_configparams(struct api *a) {
 int api_imp_open(struct api *a) {
   sq_vm *vm = a->vm;
   int st;
-  if ((st = api_newlib(a, NULL, imp_fns)) != SQ_OK)
+  if ((st = api_newlib(a, NULL, imp_fns)) != SQ_OK ||
+      (st = api_wifi_imp(a)) != SQ_OK)
     return st;
   /* imp.net */
   sq_pushstring(vm, "net", SIZE_MAX);
   if ((st = api_newlib(a, NULL, net_fns)) != SQ_OK ||
-      (st = sq_newslot(vm, -3)) != SQ_OK)
+      (st = api_wifi_net(a)) != SQ_OK || (st = sq_newslot(vm, -3)) != SQ_OK)
     return st;
   /* crypto, also imp.crypto (CRYPTO-005) */
   sq_pushstring(vm, "crypto", SIZE_MAX);

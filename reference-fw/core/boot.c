@@ -38,6 +38,9 @@ static struct boot_led wanted_led(const struct boot *b) {
   } else if (b->phase == BOOT_PHASE_IDLE || b->phase == BOOT_PHASE_ASLEEP) {
     led.colour = IMPJIG__LED__COLOUR__OFF; /* no connection wanted */
     led.flashing = false;
+  } else if (wifi_needs_blinkup(&b->wifi)) {
+    /* [REG-042] no WiFi settings: BlinkUp sensing, as when unactivated */
+    led.colour = IMPJIG__LED__COLOUR__ORANGE;
   } else if (b->phase == BOOT_PHASE_CONNECT) {
     if (b->round_failed)
       led.colour = IMPJIG__LED__COLOUR__RED;
@@ -750,6 +753,9 @@ static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
   snprintf(c.plan_id, sizeof(c.plan_id), "%s", bu->plan_id);
   snprintf(c.token, sizeof(c.token), "%s", bu->enrollment_token);
   c.activated = false;
+  /* [WIFI-018] BlinkUp forgets the WiFi hints */
+  memset(c.hint_bssid, 0, sizeof(c.hint_bssid));
+  c.hint_channel = 0;
   save_config(b, &c, "the BlinkUp credentials");
   rf_log("BlinkUp: credentials stored (ssid \"%s\", plan %s)", c.ssid,
          c.plan_id);
@@ -757,6 +763,7 @@ static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
   session_close(&b->sess, "BlinkUp: starting over");
   b->wake_reason = BOOT_WAKE_BLINKUP;
   b->code_wait_until = UINT64_MAX;
+  wifi_restart(&b->wifi, now);
   connect_now(b, now);
   report(b);
 }
@@ -852,6 +859,8 @@ static void on_jig(struct boot *b, const Impjig__JigEnvelope *je,
     b->hooks.jig_message(b->hooks.ctx, je); /* the Bluetooth peer */
   else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT)
     on_flash_fault(b, je->flash_fault);
+  else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_WIFI_NETWORKS)
+    wifi_set_networks(&b->wifi, je->wifi_networks, now);
   else
     rf_log("jig: %s is not for the device; ignored",
            frame_msg_name(&je->base));
@@ -1037,6 +1046,7 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
     rf_log("upgrading impROM from SPI flash: LED solid green");
     report_led(b, (struct boot_led){IMPJIG__LED__COLOUR__GREEN, false});
   }
+  wifi_init(&b->wifi, &b->jig, &b->store, cfg->wifi_jig && b->jig.up);
   b->code_wait_until = UINT64_MAX;
   if (warm_boot(b, now)) {
     report(b);
@@ -1074,6 +1084,8 @@ static uint64_t step_phase(struct boot *b, uint64_t now) {
   case BOOT_PHASE_REBOOT:
     return UINT64_MAX;
   case BOOT_PHASE_CONNECT:
+    if (!wifi_up(&b->wifi))
+      return UINT64_MAX; /* the cloud only after a join (wifi_step) */
     if (b->backoff_pending) {
       b->backoff_pending = false;
       b->connect_at = now + BOOT_RETRY_MS;
@@ -1085,6 +1097,10 @@ static uint64_t step_phase(struct boot *b, uint64_t now) {
   case BOOT_PHASE_WAIT_ACTIVATION:
   case BOOT_PHASE_WAIT_ANSWER:
   case BOOT_PHASE_ONLINE:
+    if (!wifi_up(&b->wifi)) {
+      session_lost(b, now, "the WiFi link went down");
+      return now;
+    }
     return poll_session(b, now);
   }
   return UINT64_MAX;
@@ -1099,9 +1115,22 @@ uint64_t boot_step(struct boot *b, uint64_t now) {
            BOOT_CODE_WAIT_MS);
     run_code(b, NULL);
   }
+  /* [WIFI-013, WIFI-014] the radio joins while a session is wanted */
+  bool link_wanted = b->phase != BOOT_PHASE_WAIT_BLINKUP &&
+                     b->phase != BOOT_PHASE_IDLE &&
+                     b->phase != BOOT_PHASE_ASLEEP;
+  uint64_t wifi_next = wifi_step(&b->wifi, now, link_wanted);
+  if (b->wifi.simulated && b->reported) {
+    struct boot_led led = wanted_led(b); /* the LED follows the radio */
+    if (led.colour != b->led_sent.colour ||
+        led.flashing != b->led_sent.flashing)
+      report(b);
+  }
   uint64_t next = step_phase(b, now);
   if (b->code_wait_until < next)
     next = b->code_wait_until;
+  if (wifi_next < next)
+    next = wifi_next;
   return next;
 }
 
@@ -1306,12 +1335,12 @@ enum rf_status boot_app_set_rescue_pin(struct boot *b, const char *pin,
 }
 
 void boot_app_disconnect(struct boot *b, uint64_t now) {
-  (void)now;
   if (b->phase == BOOT_PHASE_ASLEEP || b->phase == BOOT_PHASE_WAIT_BLINKUP ||
       b->phase == BOOT_PHASE_IDLE || b->phase == BOOT_PHASE_REBOOT)
     return;
   session_close(&b->sess, "server.disconnect()");
   b->phase = BOOT_PHASE_IDLE;
+  wifi_step(&b->wifi, now, false); /* [WIFI-026] the radio goes off now */
   rf_log("server.disconnect(): no session until the application asks");
   report(b);
 }

@@ -18,6 +18,7 @@
 #include "core/rf.h"
 #include "core/session.h"
 #include "core/store.h"
+#include "core/wifi.h"
 #include "wire.pb-c.h"
 
 #define BOOT_MAX_PORTS 8
@@ -89,6 +90,8 @@ struct boot_config {
   size_t njig_features;
   const struct boot_pin_level *held_pins; /* at power-on; may be NULL */
   size_t nheld_pins;
+  bool wifi_jig;             /* IMPCERT_WIFI=jig: the jig plays the WiFi
+                                networks; no join before its list */
 };
 
 /* Hooks api/ installs to run the application; any member may be NULL. */
@@ -121,6 +124,7 @@ struct boot {
   struct store store;
   struct jig jig;
   struct session sess;
+  struct wifi wifi;            /* the radio (core/wifi.c) */
   enum boot_phase phase;
   uint32_t wake_reason;        /* enum boot_wake */
   size_t server_ix;            /* server (of boot_server) being tried */

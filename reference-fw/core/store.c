@@ -192,7 +192,12 @@ enum cfg_tag {
   TAG_BOOT_COUNT = 8,
   TAG_HOST = 9,
   TAG_OS_VERSION = 10,
-  TAG_RESCUE_PIN = 11   /* level (1 byte), then the pin's name */
+  TAG_RESCUE_PIN = 11,  /* level (1 byte), then the pin's name */
+  /* WiFi (core/wifi.c); 40-49 keep clear of the other areas' tags */
+  TAG_HINT_BSSID = 40,
+  TAG_HINT_CHANNEL = 41,
+  TAG_WPS_ARMED = 42,
+  TAG_WPS_PIN = 43
 };
 
 struct writer {
@@ -241,6 +246,14 @@ static void encode_config(const struct store_config *c, struct writer *w) {
     memcpy(v + 1, c->rescue_pin, n);
     put_field(w, TAG_RESCUE_PIN, v, 1 + n);
   }
+  put_str(w, TAG_HINT_BSSID, c->hint_bssid);
+  if (c->hint_channel) {
+    put32(count, c->hint_channel);
+    put_field(w, TAG_HINT_CHANNEL, count, 4);
+  }
+  if (c->wps_armed)
+    put_field(w, TAG_WPS_ARMED, "\1", 1);
+  put_str(w, TAG_WPS_PIN, c->wps_pin);
 }
 
 /* Copy a string field; one too long for its buffer is dropped. */
@@ -285,6 +298,15 @@ static void decode_config(const uint8_t *p, size_t len,
         c->rescue_level = v[0];
       }
       break;
+    case TAG_HINT_BSSID:
+      get_str(c->hint_bssid, sizeof(c->hint_bssid), v, n);
+      break;
+    case TAG_HINT_CHANNEL:
+      if (n == 4)
+        c->hint_channel = get32(v);
+      break;
+    case TAG_WPS_ARMED: c->wps_armed = n == 1 && v[0] == 1; break;
+    case TAG_WPS_PIN: get_str(c->wps_pin, sizeof(c->wps_pin), v, n); break;
     case TAG_HOST:
       if (c->nhosts < STORE_HOSTS_MAX) {
         get_str(c->hosts[c->nhosts], STORE_HOST_MAX + 1, v, n);

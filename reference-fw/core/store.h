@@ -78,6 +78,11 @@ struct store_config {
   ** level it idles at; held at the other level at power-on, it rescues */
   char rescue_pin[STORE_PIN_NAME_MAX + 1];
   uint8_t rescue_level;
+  /* WiFi (core/wifi.c): connection hints and WPS, kept across boots */
+  char hint_bssid[13];       /* 12 hex digits; "": no hints */
+  uint32_t hint_channel;     /* 0: no hints */
+  bool wps_armed;            /* imp.net.configurewps() awaits a join */
+  char wps_pin[9];           /* "": push button */
 };
 
 /* Where the current copy of an area is. */

@@ -180,6 +180,36 @@ IMPCERT_EXPORT bool impcert_jig_wait_led(impcert_fx *fx, int colour,
 IMPCERT_EXPORT const Impjig__Led *impcert_jig_led(impcert_fx *fx);
 
 /* The Bluetooth LE peer the jig plays: <impcert/bluetooth.h>. */
+/* ---- WiFi surroundings (needs capability "jig-wifi", jig.md "WiFi") ------ */
+
+/* One access point in range. Zero values are the defaults. */
+struct impcert_wifi_net {
+  const char *ssid;         /* 0..32 bytes (more is sent as it is) */
+  const char *bssid;        /* 12 lower-case hex digits */
+  unsigned channel;         /* 1..13 or 36..165 */
+  bool open;                /* no security; false: WPA2 */
+  const char *password;     /* the WPA2 key; NULL: any key joins */
+  bool unreachable;         /* seen in scans, association fails */
+  int rssi;                 /* dBm; 0: -50 */
+  unsigned dhcp_delay_ms;   /* DHCP answers after this (10000+: too late) */
+  bool wps;                 /* WPS enrolment open */
+  const char *wps_pin;      /* NULL: push button; else the 8-digit PIN */
+};
+
+/* Replace the networks in range with these n (n <= 64): sent now if the
+** DUT is on the jig, and at every later power-on or wake, which also
+** starts the DUT with IMPCERT_WIFI=jig (no join before the list). Before
+** the first call the DUT sees its own default network. Returns 0; ends
+** the test with verdict error without a jig. */
+IMPCERT_EXPORT int impcert_jig_wifi_networks(
+    impcert_fx *fx, const struct impcert_wifi_net *nets, size_t n);
+
+/* Wait up to timeout_ms for the next WifiEvent of `kind`
+** (IMPJIG__WIFI_EVENT__KIND__*; -1: any kind). Jig messages passed over
+** meanwhile, of any type, are skipped as impcert_jig_next() does.
+** Returns the event (owned by the fixture) or NULL. */
+IMPCERT_EXPORT const Impjig__WifiEvent *
+impcert_jig_wifi_event(impcert_fx *fx, int kind, unsigned timeout_ms);
 
 /* ---- device time (needs capability "virtual-clock") -------------------- */
 

@@ -1,0 +1,708 @@
+/*
+** wifi.c: conformance tests of WiFi joining, scanning, hints, WPS and
+** power save [WIFI-001..027] and the WiFi fixes of the release notes
+** [REG-001, REG-007, REG-013, REG-016, REG-021, REG-026, REG-036,
+** REG-042]. The jig plays the networks in range (impcert_jig_wifi_networks)
+** and reports what the radio does (WifiEvent, specs/jig.md "WiFi");
+** deployed Squirrel reports what the API returns.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <impcert/impcert.h>
+
+#define PLAN "plan-0001-impcert"
+#define TOKEN "token-5f2e9c1a"
+#define LAB "impcert-lab"
+#define KEY "secret-pass"
+#define LAB_BSSID "0a1b2c3d4e01"
+#define WAIT 8000
+#define SSID32 "impcert-ssid-of-exactly-32-bytes" /* 32 bytes */
+
+#define EV(k) IMPJIG__WIFI_EVENT__KIND__##k
+
+static const struct impcert_wifi_net lab = {
+    .ssid = LAB, .bssid = LAB_BSSID, .channel = 6, .password = KEY,
+    .rssi = -40};
+static const struct impcert_wifi_net other = {
+    .ssid = "impcert-other", .bssid = "0a1b2c3d4e02", .channel = 36,
+    .open = true, .rssi = -70};
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static void ev_require(impcert_fx *fx, const Impjig__WifiEvent *e,
+                       const char *what) {
+  if (!e)
+    IMPCERT_FAIL_NOW(fx, "no WifiEvent %s within %d ms", what, WAIT);
+}
+
+static const Impjig__WifiEvent *wait_ev(impcert_fx *fx, int kind,
+                                        const char *what) {
+  const Impjig__WifiEvent *e = impcert_jig_wifi_event(fx, kind, WAIT);
+  ev_require(fx, e, what);
+  return e;
+}
+
+/* Steps 1-4 after a BlinkUp, code deployed in step 4 (code may be NULL:
+** none). */
+static void activate(impcert_fx *fx, const char *code) {
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "the DUT opened no session after joining");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, code == NULL, code, false);
+}
+
+/* The networks in range, power on, BlinkUp with ssid/key, activation, and
+** `code` deployed. */
+static void bring_up(impcert_fx *fx, const struct impcert_wifi_net *nets,
+                     size_t n, const char *ssid, const char *key,
+                     const char *code) {
+  impcert_jig_wifi_networks(fx, nets, n);
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, ssid, key, PLAN, TOKEN);
+  activate(fx, code);
+}
+
+/* A session after a restart: steps 2-4 with the code current. */
+static void online_again(impcert_fx *fx) {
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "the DUT opened no session after the restart");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+}
+
+/* Forget the WifiEvents of this power-on, then cut the power and start
+** again: waits after this see only the new boot's events. */
+static void power_cycle(impcert_fx *fx) {
+  while (impcert_jig_wifi_event(fx, -1, 0))
+    ;
+  impcert_dut_power_off(fx);
+  impcert_dut_power_on(fx);
+}
+
+/* The text of the next Log containing needle (other frames skipped). */
+static const char *wait_log(impcert_fx *fx, const char *needle) {
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      IMPCERT_FAIL_NOW(fx, "no Log with '%s' within %d ms", needle, WAIT);
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+        strstr(e->log->text, needle))
+      return e->log->text;
+  }
+}
+
+/* The session stays away for ms: no connection is accepted. */
+static void no_session(impcert_fx *fx, unsigned ms, const char *why) {
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, ms) ==
+                            IMPCERT_SESSION_TIMEOUT,
+                    "the DUT reached the cloud although %s", why);
+}
+
+static bool str_is(const char *s, const char *want) {
+  return s && strcmp(s, want) == 0;
+}
+
+/* ---- credentials ---------------------------------------------------------- */
+
+/* WIFI-001: BlinkUp credentials are used for joins, after power loss too. */
+static void blinkup_creds_used(impcert_fx *fx) {
+  impcert_jig_wifi_networks(fx, (struct impcert_wifi_net[]){other, lab}, 2);
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK_MSG(fx, str_is(e->ssid, LAB), "joined '%s', not '%s'",
+                    e->ssid ? e->ssid : "", LAB);
+  wait_ev(fx, EV(JOINED), "JOINED");
+  activate(fx, "server.log(\"up\");");
+  power_cycle(fx);
+  e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT after power loss");
+  IMPCERT_CHECK_MSG(fx, str_is(e->ssid, LAB),
+                    "after power loss joined '%s', not '%s'",
+                    e->ssid ? e->ssid : "", LAB);
+  online_again(fx);
+}
+
+/* WIFI-002, REG-016: a 32-byte SSID joins and is reported unchanged. */
+static void ssid_32(impcert_fx *fx) {
+  struct impcert_wifi_net n = lab;
+  n.ssid = SSID32;
+  bring_up(fx, &n, 1, SSID32, KEY,
+           "local i = imp.net.info().interface[0];"
+           "server.log(\"ssid [\" + imp.getssid() + \"] [\" + i.ssid + "
+           "\"] [\" + i.storedssid + \"]\");");
+  const char *t = wait_log(fx, "ssid [");
+  char want[160];
+  snprintf(want, sizeof want, "ssid [%s] [%s] [%s]", SSID32, SSID32, SSID32);
+  IMPCERT_CHECK_MSG(fx, strcmp(t, want) == 0, "got '%s', want '%s'", t,
+                    want);
+}
+
+/* WIFI-003, REG-001: BlinkUp with a password, the SSID is open: refused. */
+static void open_refused_after_blinkup(impcert_fx *fx) {
+  struct impcert_wifi_net n = lab;
+  n.open = true;
+  n.password = NULL;
+  impcert_jig_wifi_networks(fx, &n, 1);
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  wait_ev(fx, EV(REFUSED_OPEN), "REFUSED_OPEN");
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
+  IMPCERT_CHECK_MSG(fx, e->has_reason && e->reason == 1,
+                    "JOIN_FAILED reason %u, want NO_WIFI (1)", e->reason);
+  no_session(fx, 3000, "the only network is open and a password is stored");
+}
+
+/* REG-036: stored credentials with a password; the network turns open. */
+static void open_refused_later(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY, "server.log(\"up\");");
+  wait_log(fx, "up");
+  struct impcert_wifi_net n = lab;
+  n.open = true;
+  n.password = NULL;
+  impcert_jig_wifi_networks(fx, &n, 1);
+  wait_ev(fx, EV(LINK_DOWN), "LINK_DOWN");
+  wait_ev(fx, EV(REFUSED_OPEN), "REFUSED_OPEN");
+  IMPCERT_CHECK(fx, impcert_cloud_wait_closed(fx, WAIT));
+  no_session(fx, 3000, "the network is now open and a password is stored");
+}
+
+/* WIFI-004: imp.setwificonfiguration() is used after a cold boot; key ""
+** joins an open network. */
+static void setwificonfiguration_used(impcert_fx *fx) {
+  bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
+           "imp.setwificonfiguration(\"impcert-other\", \"\");"
+           "server.log(\"set \" + imp.getssid());");
+  IMPCERT_CHECK(fx, strcmp(wait_log(fx, "set "), "set impcert-other") == 0);
+  power_cycle(fx);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK_MSG(fx, str_is(e->ssid, "impcert-other"),
+                    "joined '%s' after the cold boot", e->ssid ? e->ssid : "");
+  wait_ev(fx, EV(JOINED), "JOINED with an empty key on the open network");
+  online_again(fx);
+}
+
+/* WIFI-005: a BlinkUp overwrites imp.setwificonfiguration(). */
+static void blinkup_overwrites(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "imp.setwificonfiguration(\"impcert-nowhere\", \"x12345678\");"
+           "server.log(\"set\");");
+  wait_log(fx, "set");
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK_MSG(fx, str_is(e->ssid, LAB),
+                    "after BlinkUp the DUT joins '%s', not '%s'",
+                    e->ssid ? e->ssid : "", LAB);
+}
+
+/* WIFI-006: getssid(), net.info() ssid and storedssid. */
+static void ssid_reported(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "local i = imp.net.info().interface[0];"
+           "imp.setwificonfiguration(\"impcert-next\", \"abcdefgh\");"
+           "local j = imp.net.info().interface[0];"
+           "server.log(\"ids \" + i.ssid + \" \" + i.storedssid + \" \" + "
+           "j.ssid + \" \" + j.storedssid + \" \" + imp.getssid());");
+  const char *t = wait_log(fx, "ids ");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "ids " LAB " " LAB " " LAB
+                                  " impcert-next impcert-next") == 0,
+                    "got '%s'", t);
+}
+
+/* ---- scans ---------------------------------------------------------------- */
+
+#define SCAN_FMT                                                           \
+  "function fmt(r) { local s = \"n=\" + r.len() + \";\";"                  \
+  "  foreach (n in r) s += n.ssid + \"/\" + n.bssid + \"/\" + n.channel +" \
+  "  \"/\" + n.rssi + \"/\" + n.open + \";\"; return s; }"
+
+/* WIFI-007, WIFI-012: a blocking scan lists what is in range. */
+static void scan_blocking(impcert_fx *fx) {
+  bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
+           SCAN_FMT "server.log(\"scan \" + fmt(imp.scanwifinetworks()));");
+  const char *t = wait_log(fx, "scan ");
+  IMPCERT_CHECK_MSG(fx, strstr(t, "n=2;") != NULL, "scan: '%s'", t);
+  IMPCERT_CHECK_MSG(fx, strstr(t, LAB "/" LAB_BSSID "/6/-40/false;") != NULL,
+                    "lab network missing or wrong in '%s'", t);
+  IMPCERT_CHECK_MSG(fx, strstr(t, "impcert-other/0a1b2c3d4e02/36/-70/true;")
+                            != NULL,
+                    "5 GHz open network missing or wrong in '%s'", t);
+}
+
+/* WIFI-007: nothing in range: an empty array (seen on a pin: no cloud). */
+static void scan_empty(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "hardware.pin1.configure(DIGITAL_OUT, 0);"
+           "function tick() { hardware.pin1.write("
+           "  imp.scanwifinetworks().len() == 0 ? 1 : 0);"
+           "  imp.wakeup(0.2, tick); }"
+           "tick(); server.log(\"up\");");
+  wait_log(fx, "up");
+  impcert_jig_wifi_networks(fx, NULL, 0);
+  for (;;) {
+    const Impjig__JigEnvelope *m =
+        impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, WAIT);
+    if (!m)
+      IMPCERT_FAIL_NOW(fx, "pin1 never went high: the scan with nothing "
+                           "in range did not return an empty array");
+    if (m->pin_state->level == 1)
+      return;
+  }
+}
+
+/* WIFI-008: with a callback the call returns at once, the result later. */
+static void scan_async(impcert_fx *fx) {
+  bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
+           SCAN_FMT
+           "imp.scanwifinetworks(function(r) { server.log(\"cb \" + fmt(r));"
+           "});"
+           "server.log(\"returned\");");
+  const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+  while (e && e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG)
+    e = impcert_next_frame(fx, WAIT);
+  IMPCERT_REQUIRE(fx, e != NULL);
+  IMPCERT_CHECK_MSG(fx, strcmp(e->log->text, "returned") == 0,
+                    "first Log is '%s': the scan did not return at once",
+                    e->log->text);
+  const char *t = wait_log(fx, "cb ");
+  IMPCERT_CHECK_MSG(fx, strstr(t, "n=2;") && strstr(t, LAB "/"),
+                    "callback got '%s'", t);
+}
+
+/* WIFI-009: a second scan while one runs throws the published text. */
+static void scan_twice(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "imp.scanwifinetworks(function(r) {});"
+           "try { imp.scanwifinetworks(function(r) {});"
+           "  server.log(\"second: no error\"); }"
+           "catch (e) { server.log(\"second: \" + e); }");
+  const char *t = wait_log(fx, "second: ");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "second: scan already running in "
+                                  "imp.scanwifinetworks(callback)") == 0,
+                    "got '%s'", t);
+}
+
+/* Code that scans every 0.5 s with a callback that toggles pin1, and a
+** timer that toggles pin2 every 0.3 s. */
+#define TOGGLE_CODE                                                        \
+  "hardware.pin1.configure(DIGITAL_OUT, 0);"                               \
+  "hardware.pin2.configure(DIGITAL_OUT, 0);"                               \
+  "local a = 0, b = 0;"                                                    \
+  "function scan() { imp.scanwifinetworks(function(r) {"                  \
+  "  a = 1 - a; hardware.pin1.write(a); imp.wakeup(0.5, scan); }); }"      \
+  "function tick() { b = 1 - b; hardware.pin2.write(b);"                   \
+  "  imp.wakeup(0.3, tick); }"                                             \
+  "scan(); tick(); server.log(\"up\");"
+
+/* WIFI-010, REG-026 (pin1), REG-021 (pin2): while the DUT keeps trying to
+** join an access point that is not in range, application scans complete
+** and timers run on time. */
+static void scan_while_joining(impcert_fx *fx, const char *pin,
+                               unsigned max_gap_ms) {
+  bring_up(fx, &lab, 1, LAB, KEY, TOGGLE_CODE);
+  wait_log(fx, "up");
+  impcert_jig_wifi_networks(fx, &other, 1); /* the lab AP goes away */
+  wait_ev(fx, EV(LINK_DOWN), "LINK_DOWN");
+  wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
+  /* toggles of `pin` from the next attempt on (the jig messages before
+  ** it were passed over while waiting for it) */
+  uint64_t since =
+      wait_ev(fx, EV(JOIN_ATTEMPT), "a second join attempt")->at_ms;
+  unsigned seen = 0;
+  uint64_t last = since;
+  for (int i = 0; i < 400 && seen < 4; i++) {
+    const Impjig__JigEnvelope *m =
+        impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, WAIT);
+    if (!m)
+      break;
+    const Impjig__PinState *p = m->pin_state;
+    if (strcmp(p->pin, pin) != 0 || p->at_ms < since)
+      continue;
+    IMPCERT_CHECK_MSG(fx, p->at_ms - last <= max_gap_ms,
+                      "%s: %llu ms between changes while joining (at most "
+                      "%u expected)", pin,
+                      (unsigned long long)(p->at_ms - last), max_gap_ms);
+    last = p->at_ms;
+    seen++;
+  }
+  IMPCERT_CHECK_MSG(fx, seen >= 4, "%s changed only %u times while the DUT "
+                    "tried to join an absent network", pin, seen);
+  IMPCERT_CHECK(fx, impcert_dut_running(fx));
+}
+
+static void scan_during_join(impcert_fx *fx) {
+  scan_while_joining(fx, "pin1", 3000);
+}
+
+static void timers_during_join(impcert_fx *fx) {
+  scan_while_joining(fx, "pin2", 1000);
+}
+
+/* WIFI-011, WIFI-026: a scan after server.disconnect(); counters are
+** empty with WiFi off and hold wwd_wifi while it is up. */
+static void scan_disconnected(impcert_fx *fx) {
+  bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
+           "local c = imp.net.counters();"
+           "server.log(\"on \" + typeof c.wwd_wifi + \" \" + "
+           "c.wwd_wifi.len());"
+           "server.flush(5); server.disconnect();"
+           "local off = imp.net.counters().len();"
+           "imp.scanwifinetworks(function(r) {"
+           "  server.connect(function(x) {"
+           "    server.log(\"off \" + off + \" scan \" + r.len()); }); });");
+  const char *t = wait_log(fx, "on ");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "on blob 20") == 0,
+                    "counters while up: '%s'", t);
+  online_again(fx);
+  t = wait_log(fx, "off ");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "off 0 scan 2") == 0,
+                    "while disconnected: '%s'", t);
+}
+
+/* ---- joining -------------------------------------------------------------- */
+
+/* WIFI-013: DHCP within 10 s joins; none within 10 s is NO_IP_ADDRESS.
+** Device time comes from the events (virtual clock: fast). */
+static void dhcp(impcert_fx *fx, unsigned delay, bool joins) {
+  struct impcert_wifi_net n = lab;
+  n.dhcp_delay_ms = delay;
+  impcert_jig_wifi_networks(fx, &n, 1);
+  /* no cloud: after the join the DUT's connects are refused at once, so
+  ** no advance waits on a connection attempt (jig.md "Device time") */
+  for (int i = 0; i < 3; i++)
+    impcert_cloud_close_port(fx, i);
+  impcert_dut_power_on(fx);
+  impcert_clock_advance(fx, 0); /* device time moves only as we say */
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  wait_ev(fx, EV(SCAN_STARTED), "SCAN_STARTED");
+  impcert_clock_advance(fx, 1000); /* the scan, the attempt, association */
+  const Impjig__WifiEvent *a = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  uint64_t t0 = a->at_ms;
+  for (int i = 0; i < 11; i++)
+    impcert_clock_advance(fx, 1000);
+  const Impjig__WifiEvent *e = wait_ev(fx, -1, "after the join attempt");
+  if (joins) {
+    IMPCERT_CHECK_MSG(fx, e->kind == EV(JOINED), "event %d, want JOINED",
+                      (int)e->kind);
+    IMPCERT_CHECK_MSG(fx, e->at_ms - t0 >= delay,
+                      "joined %llu ms after the attempt, before DHCP (%u)",
+                      (unsigned long long)(e->at_ms - t0), delay);
+  } else {
+    IMPCERT_CHECK_MSG(fx, e->kind == EV(DHCP_TIMEOUT),
+                      "event %d, want DHCP_TIMEOUT", (int)e->kind);
+    IMPCERT_CHECK_MSG(fx, e->at_ms - t0 >= 10000 && e->at_ms - t0 <= 11000,
+                      "DHCP gave up %llu ms after the attempt, not 10 s",
+                      (unsigned long long)(e->at_ms - t0));
+    e = wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
+    IMPCERT_CHECK_MSG(fx, e->has_reason && e->reason == 2,
+                      "JOIN_FAILED reason %u, want NO_IP_ADDRESS (2)",
+                      e->reason);
+  }
+}
+
+static void dhcp_in_time(impcert_fx *fx) { dhcp(fx, 9500, true); }
+static void dhcp_too_late(impcert_fx *fx) { dhcp(fx, 30000, false); }
+
+/* WIFI-014: an SSID not in range fails with NO_WIFI. */
+static void not_in_range(impcert_fx *fx) {
+  impcert_jig_wifi_networks(fx, &other, 1);
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
+  IMPCERT_CHECK_MSG(fx, e->has_reason && e->reason == 1,
+                    "JOIN_FAILED reason %u, want NO_WIFI (1)", e->reason);
+  no_session(fx, 2000, "its network is not in range");
+}
+
+#define HINTS_LOG                                                          \
+  "local h = imp.net.getwifihints();"                                      \
+  "server.log(\"hints \" + h.bssid + \" \" + h.channel);"
+
+/* WIFI-015, WIFI-018: the first join records the hints; the next join
+** after a restart goes straight there; a BlinkUp forgets them. */
+static void hints_recorded(impcert_fx *fx) {
+  bring_up(fx, (struct impcert_wifi_net[]){other, lab}, 2, LAB, KEY,
+           HINTS_LOG);
+  const char *t = wait_log(fx, "hints ");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "hints " LAB_BSSID " 6") == 0, "got '%s'",
+                    t);
+  power_cycle(fx);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK_MSG(fx, e->has_hinted && e->hinted &&
+                            str_is(e->bssid, LAB_BSSID) && e->channel == 6,
+                    "after the restart the join was not from the hints "
+                    "(hinted %d, bssid %s, channel %u)", (int)e->hinted,
+                    e->bssid ? e->bssid : "", e->channel);
+  online_again(fx);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT after BlinkUp");
+  IMPCERT_CHECK_MSG(fx, e->has_hinted && !e->hinted,
+                    "after a BlinkUp the join still used hints");
+}
+
+/* WIFI-016, WIFI-017: no hints gives "" and -1; setwifihints replaces,
+** null clears. */
+static void hints_api(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  activate(fx,
+           "local a = imp.net.getwifihints();"
+           "imp.net.setwifihints(\"0a0b0c0d0e0f\", 11);"
+           "local b = imp.net.getwifihints();"
+           "imp.net.setwifihints(null);"
+           "local c = imp.net.getwifihints();"
+           "server.log(\"h [\" + a.bssid + \"] \" + a.channel + \" [\" + "
+           "b.bssid + \"] \" + b.channel + \" [\" + c.bssid + \"] \" + "
+           "c.channel);");
+  const char *t = wait_log(fx, "h [");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "h [] -1 [0a0b0c0d0e0f] 11 [] -1") == 0,
+                    "got '%s'", t);
+}
+
+/* WIFI-019: a wrong hint costs a scan; the right AP is joined and
+** recorded. */
+static void wrong_hint(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "imp.net.setwifihints(\"0a1b2c3d4eff\", 11);"
+           "server.log(\"set\");");
+  wait_log(fx, "set");
+  power_cycle(fx);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK_MSG(fx, e->hinted && str_is(e->bssid, "0a1b2c3d4eff"),
+                    "the first attempt did not use the stored hint");
+  e = wait_ev(fx, EV(JOIN_ATTEMPT), "a second JOIN_ATTEMPT after a scan");
+  IMPCERT_CHECK_MSG(fx, !e->hinted && str_is(e->bssid, LAB_BSSID) &&
+                            e->channel == 6,
+                    "second attempt: hinted %d bssid %s channel %u",
+                    (int)e->hinted, e->bssid ? e->bssid : "", e->channel);
+  online_again(fx);
+  power_cycle(fx);
+  e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK_MSG(fx, e->hinted && str_is(e->bssid, LAB_BSSID),
+                    "the corrected hint was not recorded (bssid %s)",
+                    e->bssid ? e->bssid : "");
+}
+
+/* ---- WPS ------------------------------------------------------------------ */
+
+/* WIFI-020, WIFI-021: WPS armed survives a cold boot, gives the network's
+** credentials, and is disarmed after. */
+static void wps_join(impcert_fx *fx) {
+  struct impcert_wifi_net w = {.ssid = "impcert-wps",
+                               .bssid = "0a1b2c3d4e03", .channel = 11,
+                               .password = "wps-given-key", .wps = true,
+                               .wps_pin = "12345670"};
+  bring_up(fx, (struct impcert_wifi_net[]){lab, w}, 2, LAB, KEY,
+           "if (imp.getssid() == \"" LAB "\") {"
+           "  imp.net.configurewps(\"12345670\"); server.log(\"armed\"); }"
+           "else server.log(\"now \" + imp.getssid());");
+  wait_log(fx, "armed");
+  power_cycle(fx);
+  wait_ev(fx, EV(WPS_STARTED), "WPS_STARTED after the cold boot");
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(WPS_DONE), "WPS_DONE");
+  IMPCERT_CHECK(fx, str_is(e->ssid, "impcert-wps"));
+  e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK_MSG(fx, str_is(e->ssid, "impcert-wps"),
+                    "joined '%s' after WPS", e->ssid ? e->ssid : "");
+  online_again(fx);
+  IMPCERT_CHECK(fx, strcmp(wait_log(fx, "now "), "now impcert-wps") == 0);
+  power_cycle(fx);
+  e = wait_ev(fx, -1, "the first WifiEvent after the next power-on");
+  IMPCERT_CHECK_MSG(fx, e->kind == EV(JOIN_ATTEMPT) &&
+                            str_is(e->ssid, "impcert-wps"),
+                    "WPS still armed or credentials lost (event %d)",
+                    (int)e->kind);
+}
+
+/* WIFI-022: a failed WPS disarms too; the old credentials join. */
+static void wps_failed(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "imp.net.configurewps(); server.log(\"armed\");");
+  wait_log(fx, "armed");
+  power_cycle(fx);
+  wait_ev(fx, EV(WPS_FAILED), "WPS_FAILED (no AP enrols)");
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
+  IMPCERT_CHECK(fx, str_is(e->ssid, LAB));
+  online_again(fx);
+  power_cycle(fx);
+  e = wait_ev(fx, -1, "the first WifiEvent after the next power-on");
+  IMPCERT_CHECK_MSG(fx, e->kind == EV(JOIN_ATTEMPT),
+                    "WPS still armed after a failed attempt (event %d)",
+                    (int)e->kind);
+}
+
+/* WIFI-023: a PIN that is not 8 decimal digits throws. */
+static void wps_pin_checked(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  activate(fx,
+           "local r = \"\";"
+           "foreach (p in [\"1234\", \"1234567a\", \"123456789\"]) {"
+           "  try { imp.net.configurewps(p); r += \"ok \"; }"
+           "  catch (e) { r += \"throw \"; } }"
+           "imp.net.configurewps(\"12345670\"); r += \"good\";"
+           "server.log(\"wps \" + r);");
+  const char *t = wait_log(fx, "wps ");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "wps throw throw throw good") == 0,
+                    "got '%s'", t);
+}
+
+/* ---- power save, counters, country ---------------------------------------- */
+
+/* WIFI-024, REG-007: power save off at boot and after a Squirrel reload. */
+static void powersave_reset(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "server.log(\"ps \" + imp.getpowersave());"
+           "imp.setpowersave(true);"
+           "server.log(\"ps now \" + imp.getpowersave());");
+  IMPCERT_CHECK(fx, strcmp(wait_log(fx, "ps "), "ps false") == 0);
+  IMPCERT_CHECK(fx, strcmp(wait_log(fx, "ps now"), "ps now true") == 0);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(POWERSAVE), "POWERSAVE on");
+  IMPCERT_CHECK(fx, e->on);
+  impcert_send_reload(fx);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, false, "server.log(\"ps2 \" + imp.getpowersave());",
+                      false);
+  IMPCERT_CHECK(fx, strcmp(wait_log(fx, "ps2 "), "ps2 false") == 0);
+  e = wait_ev(fx, EV(POWERSAVE), "POWERSAVE off at the reload");
+  IMPCERT_CHECK_MSG(fx, !e->on, "the radio kept power save on across "
+                                "a Squirrel reload");
+}
+
+/* WIFI-025: power save on is forced off during a join and back after. */
+static void powersave_after_join(impcert_fx *fx) {
+  bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
+           "imp.setpowersave(true); server.log(\"ps \" + "
+           "imp.getpowersave());");
+  IMPCERT_CHECK(fx, strcmp(wait_log(fx, "ps "), "ps true") == 0);
+  const Impjig__WifiEvent *e = wait_ev(fx, EV(POWERSAVE), "POWERSAVE on");
+  IMPCERT_CHECK(fx, e->on);
+  struct impcert_wifi_net moved = lab;
+  moved.bssid = "0a1b2c3d4e09"; /* the AP is replaced: a new join */
+  impcert_jig_wifi_networks(fx, &moved, 1);
+  e = wait_ev(fx, EV(POWERSAVE), "POWERSAVE off while joining");
+  IMPCERT_CHECK(fx, !e->on);
+  wait_ev(fx, EV(JOINED), "JOINED");
+  e = wait_ev(fx, EV(POWERSAVE), "POWERSAVE on after the join");
+  IMPCERT_CHECK(fx, e->on);
+}
+
+/* WIFI-027: imp.getcountry() is 8 hex digits. */
+static void country(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  activate(fx, "server.log(\"cc \" + imp.getcountry());");
+  const char *t = wait_log(fx, "cc ");
+  bool ok = strlen(t) == 11;
+  for (size_t i = 3; ok && i < 11; i++)
+    ok = strchr("0123456789ABCDEFabcdef", t[i]) != NULL;
+  IMPCERT_CHECK_MSG(fx, ok, "imp.getcountry() gave '%s'", t + 3);
+}
+
+/* ---- BlinkUp robustness and no settings ------------------------------------ */
+
+/* REG-013: malformed and repeated BlinkUps do not crash the device. */
+static void blinkup_malformed(impcert_fx *fx) {
+  impcert_jig_wifi_networks(fx, &lab, 1);
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, "impcert-ssid-of-more-than-32-bytes-long", KEY,
+                      PLAN, TOKEN);
+  impcert_jig_blinkup(fx, LAB, KEY, "", TOKEN);
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, "");
+  for (int i = 0; i < 10; i++)
+    impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  IMPCERT_CHECK(fx, impcert_dut_running(fx));
+  activate(fx, "server.log(\"alive\");");
+  wait_log(fx, "alive");
+}
+
+/* REG-042: no WiFi settings: no join attempt, BlinkUp sensing (LED
+** flashing orange); a BlinkUp with settings then joins. */
+static void no_settings(impcert_fx *fx) {
+  impcert_jig_wifi_networks(fx, &lab, 1);
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  const Impjig__WifiEvent *e = wait_ev(fx, -1, "a WifiEvent after BlinkUp");
+  IMPCERT_CHECK_MSG(fx, e->kind == EV(NO_CONFIG),
+                    "first event %d, want NO_CONFIG", (int)e->kind);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wait_led(fx, IMPJIG__LED__COLOUR__ORANGE,
+                                             true, 2000),
+                    "the LED does not flash orange (BlinkUp sensing)");
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wifi_event(fx, EV(JOIN_ATTEMPT), 1500) ==
+                            NULL,
+                    "a join was attempted with no WiFi settings");
+  no_session(fx, 500, "it has no WiFi settings");
+  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  wait_ev(fx, EV(JOINED), "JOINED after a BlinkUp with settings");
+  activate(fx, NULL);
+}
+
+#define J "jig,jig-wifi,squirrel"
+static const struct impcert_case cases[] = {
+    {"WIFI-001", "BlinkUp credentials are used for joins, after power loss",
+     "WIFI-001", "wifi", "jig,jig-wifi,jig-power", 0, blinkup_creds_used},
+    {"WIFI-002", "a 32-byte SSID joins and is reported unchanged",
+     "WIFI-002,REG-016", "wifi,regress", J, 0, ssid_32},
+    {"WIFI-003", "an open network is refused when a password is stored",
+     "WIFI-003,REG-001", "wifi,security,regress", "jig,jig-wifi", 0,
+     open_refused_after_blinkup},
+    {"WIFI-003b", "a stored network that turns open is not joined",
+     "WIFI-003,REG-036", "wifi,security,regress", J, 0, open_refused_later},
+    {"WIFI-004", "imp.setwificonfiguration() is used after a cold boot",
+     "WIFI-004", "wifi", J ",jig-power", 0, setwificonfiguration_used},
+    {"WIFI-005", "a BlinkUp overwrites imp.setwificonfiguration()",
+     "WIFI-005", "wifi", J, 0, blinkup_overwrites},
+    {"WIFI-006", "imp.getssid() and imp.net.info() ssid and storedssid",
+     "WIFI-006", "wifi", J, 0, ssid_reported},
+    {"WIFI-007", "a blocking scan lists the networks in range",
+     "WIFI-007,WIFI-012", "wifi", J, 0, scan_blocking},
+    {"WIFI-007b", "a scan with nothing in range returns an empty array",
+     "WIFI-007", "wifi", J ",jig-pins", 0, scan_empty},
+    {"WIFI-008", "a scan with a callback returns at once",
+     "WIFI-008", "wifi", J, 0, scan_async},
+    {"WIFI-009", "a second scan while one runs throws", "WIFI-009", "wifi",
+     J, 0, scan_twice},
+    {"WIFI-010", "scans complete while joining an absent AP",
+     "WIFI-010,REG-026", "wifi,regress", J ",jig-pins", 0,
+     scan_during_join},
+    {"WIFI-011", "a scan and counters after server.disconnect()",
+     "WIFI-011,WIFI-026", "wifi", J, 0, scan_disconnected},
+    {"WIFI-013", "DHCP within 10 s of device time joins", "WIFI-013",
+     "wifi", "jig,jig-wifi,virtual-clock", 0, dhcp_in_time},
+    {"WIFI-013b", "no DHCP answer within 10 s fails with NO_IP_ADDRESS",
+     "WIFI-013", "wifi", "jig,jig-wifi,virtual-clock", 0, dhcp_too_late},
+    {"WIFI-014", "an SSID not in range fails with NO_WIFI", "WIFI-014",
+     "wifi", "jig,jig-wifi", 0, not_in_range},
+    {"WIFI-015", "hints recorded, used after a restart, lost on BlinkUp",
+     "WIFI-015,WIFI-018", "wifi", J ",jig-power", 0, hints_recorded},
+    {"WIFI-016", "getwifihints/setwifihints without a jig list",
+     "WIFI-016,WIFI-017", "wifi", "jig,squirrel", 0, hints_api},
+    {"WIFI-019", "a wrong hint only costs a scan", "WIFI-019", "wifi",
+     J ",jig-power", 0, wrong_hint},
+    {"WIFI-020", "WPS armed across a cold boot gives credentials",
+     "WIFI-020,WIFI-021", "wifi", J ",jig-power,wps", 0, wps_join},
+    {"WIFI-022", "a failed WPS disarms WPS", "WIFI-022", "wifi",
+     J ",jig-power,wps", 0, wps_failed},
+    {"WIFI-023", "configurewps() refuses a PIN not of 8 digits", "WIFI-023",
+     "wifi", "jig,squirrel,wps", 0, wps_pin_checked},
+    {"WIFI-024", "power save off at boot and after a Squirrel reload",
+     "WIFI-024,REG-007", "wifi,regress", J, 0, powersave_reset},
+    {"WIFI-025", "power save forced off while joining, back after",
+     "WIFI-025", "wifi", J, 0, powersave_after_join},
+    {"WIFI-027", "imp.getcountry() is 8 hex digits", "WIFI-027", "wifi",
+     "jig,squirrel,wifi", 0, country},
+    {"REG-013b", "malformed BlinkUps under a jig WiFi list do not crash",
+     "REG-013", "wifi,regress", J, 0, blinkup_malformed},
+    {"REG-021", "timers run on time while joining an absent AP", "REG-021",
+     "wifi,regress", J ",jig-pins", 0, timers_during_join},
+    {"REG-042", "no WiFi settings: no join, BlinkUp sensing", "REG-042",
+     "wifi,regress", "jig,jig-wifi", 0, no_settings},
+};
+
+IMPCERT_PLUGIN("wifi", cases)
