@@ -305,6 +305,8 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
   struct app *a = ctx;
   struct boot *b = a->boot;
   code_stop(a);
+  /* [REG-007] power save is off for every new VM */
+  wifi_set_powersave(&b->wifi, false, hal_now_ms());
   struct api_host host = {
       .ctx = a, .now_ms = h_now, .sleep_ms = h_sleep, .send = h_send,
       .is_connected = h_is_connected, .connect = h_connect,
@@ -316,8 +318,6 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .set_rescue_pin = h_set_rescue_pin, .spiflash = h_spiflash,
       .wifi = &app_wifi_ops};
   uint64_t now = hal_now_ms();
-  /* [REG-007] power save is off for every new VM */
-  wifi_set_powersave(&b->wifi, false, now);
   /* nv only for the first VM of a warm boot (it survives deep sleep, not
   ** restarts: specs/constants.md) */
   bool give_nv = b->warm && !a->nv_taken && b->ret.nv_len;

@@ -746,16 +746,17 @@ static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
                        uint64_t now) {
   if (!blinkup_ok(bu))
     return;
+  wifi_restart(&b->wifi, now); /* join afresh with the new credentials */
   struct store_config c = b->store.cfg;
+  /* [WIFI-018] BlinkUp forgets the WiFi hints */
+  memset(c.hint_bssid, 0, sizeof(c.hint_bssid));
+  c.hint_channel = 0;
   snprintf(c.ssid, sizeof(c.ssid), "%s", bu->ssid ? bu->ssid : "");
   snprintf(c.password, sizeof(c.password), "%s",
            bu->password ? bu->password : "");
   snprintf(c.plan_id, sizeof(c.plan_id), "%s", bu->plan_id);
   snprintf(c.token, sizeof(c.token), "%s", bu->enrollment_token);
   c.activated = false;
-  /* [WIFI-018] BlinkUp forgets the WiFi hints */
-  memset(c.hint_bssid, 0, sizeof(c.hint_bssid));
-  c.hint_channel = 0;
   save_config(b, &c, "the BlinkUp credentials");
   rf_log("BlinkUp: credentials stored (ssid \"%s\", plan %s)", c.ssid,
          c.plan_id);
@@ -763,7 +764,6 @@ static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
   session_close(&b->sess, "BlinkUp: starting over");
   b->wake_reason = BOOT_WAKE_BLINKUP;
   b->code_wait_until = UINT64_MAX;
-  wifi_restart(&b->wifi, now);
   connect_now(b, now);
   report(b);
 }
