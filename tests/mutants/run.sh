@@ -16,8 +16,9 @@
 #   MUTANT_REPORT  the text report (default reports/mutants.txt); a JSON twin
 #                  is written beside it with the extension .json
 #   MUTANT_FILTER  impcert --filter GLOB (default: every test)
-#   MUTANT_VIRTUAL_FILTER  the tests also run on refimp-virtual.conf (default
-#                  'TIME-*', as in make check; empty: none)
+#   MUTANT_VIRTUAL_FILTER  the tests also run on refimp-virtual.conf: globs
+#                  separated by spaces (default 'TIME-* WIFI-013*', as in
+#                  make check; empty: none)
 #   MUTANT_JOBS    impcert -j (default 2)
 # Prints one table row per mutant and "N passed, N failed" (caught/not).
 set -u
@@ -32,7 +33,7 @@ REPORT=${MUTANT_REPORT:-reports/mutants.txt}
 JSON=${REPORT%.txt}.json
 [ "$JSON" = "$REPORT" ] && JSON=$REPORT.json
 FILTER=${MUTANT_FILTER:-}
-VFILTER=${MUTANT_VIRTUAL_FILTER-TIME-*}
+VFILTER=${MUTANT_VIRTUAL_FILTER-TIME-* WIFI-013*}
 JOBS=${MUTANT_JOBS:-2}
 ROOT=$(pwd)
 
@@ -107,7 +108,14 @@ run_suite() {
     suite "$1" harness/duts/refimp-native.conf native
   fi
   if [ -f harness/duts/refimp-virtual.conf ] && [ -n "$VFILTER" ]; then
-    suite "$1" harness/duts/refimp-virtual.conf virtual --filter "$VFILTER"
+    # one pass per glob; set -f keeps the globs from matching file names
+    n=0
+    set -f
+    for vf in $VFILTER; do
+      n=$((n + 1))
+      suite "$1" harness/duts/refimp-virtual.conf virtual$n --filter "$vf"
+    done
+    set +f
   fi
   # "[  3/23] BOOT-003     FAIL     96 ms  title"
   cat "$OUT/$1"/run-*.log >"$OUT/$1/run.log"
