@@ -468,8 +468,9 @@ static void hints_api(impcert_fx *fx) {
 ** recorded. */
 static void wrong_hint(impcert_fx *fx) {
   bring_up(fx, &lab, 1, LAB, KEY,
-           "imp.net.setwifihints(\"0a1b2c3d4eff\", 11);"
-           "server.log(\"set\");");
+           "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
+           "  imp.net.setwifihints(\"0a1b2c3d4eff\", 11);"
+           "  server.log(\"set\"); }");
   wait_log(fx, "set");
   power_cycle(fx);
   const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
@@ -521,8 +522,10 @@ static void wps_join(impcert_fx *fx) {
 
 /* WIFI-022: a failed WPS disarms too; the old credentials join. */
 static void wps_failed(impcert_fx *fx) {
+  /* armed once: the code runs again at every boot */
   bring_up(fx, &lab, 1, LAB, KEY,
-           "imp.net.configurewps(); server.log(\"armed\");");
+           "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
+           "  imp.net.configurewps(); server.log(\"armed\"); }");
   wait_log(fx, "armed");
   power_cycle(fx);
   wait_ev(fx, EV(WPS_FAILED), "WPS_FAILED (no AP enrols)");
