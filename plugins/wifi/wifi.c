@@ -646,6 +646,48 @@ static void no_settings(impcert_fx *fx) {
   activate(fx, NULL);
 }
 
+/* The next AppState (jig-app), or the test fails naming what was awaited. */
+static const Impjig__AppState *next_app(impcert_fx *fx, const char *what) {
+  const Impjig__JigEnvelope *m =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, WAIT);
+  if (!m)
+    IMPCERT_FAIL_NOW(fx, "no AppState (%s)", what);
+  return m->app_state;
+}
+
+static void advance_s(impcert_fx *fx, int s) {
+  for (int i = 0; i < s; i++)
+    impcert_clock_advance(fx, 1000);
+}
+
+/* REG-024: with no WiFi credentials stored, a Squirrel error still
+** restarts the code (as a reboot: ten seconds without the cloud, then the
+** code again with WAKEREASON_SQUIRREL_ERROR). */
+static void error_without_creds(impcert_fx *fx) {
+  bring_up(fx, &lab, 1, LAB, KEY,
+           "if (imp.getssid() != \"\") {"
+           "  imp.setwificonfiguration(\"\", \"\"); server.log(\"cleared\"); }"
+           "else imp.wakeup(1, function() { throw \"impcert-boom\"; });");
+  wait_log(fx, "cleared");
+  power_cycle(fx);
+  impcert_clock_advance(fx, 0); /* device time moves only as we say */
+  wait_ev(fx, EV(NO_CONFIG), "NO_CONFIG (no credentials stored)");
+  advance_s(fx, 11); /* the ten-second rule starts the code */
+  const Impjig__AppState *a = next_app(fx, "the code after ten seconds");
+  IMPCERT_REQUIRE(fx, a->running);
+  advance_s(fx, 2); /* the timer throws */
+  a = next_app(fx, "the code torn down by the error");
+  IMPCERT_CHECK_MSG(fx, !a->running, "AppState says running after the "
+                                     "error");
+  advance_s(fx, 11);
+  a = next_app(fx, "the code back after the error");
+  IMPCERT_CHECK_MSG(fx, a->running && a->has_wake_reason &&
+                            a->wake_reason == 5,
+                    "after the error: running %d, wake reason %u (want "
+                    "WAKEREASON_SQUIRREL_ERROR, 5)", (int)a->running,
+                    a->wake_reason);
+}
+
 #define J "jig,jig-wifi,squirrel"
 static const struct impcert_case cases[] = {
     {"WIFI-001", "BlinkUp credentials are used for joins, after power loss",
@@ -706,6 +748,10 @@ static const struct impcert_case cases[] = {
      "wifi,regress", J ",jig-pins", 0, timers_during_join},
     {"REG-042", "no WiFi settings: no join, BlinkUp sensing", "REG-042",
      "wifi,regress", "jig,jig-wifi", 0, no_settings},
+    {"REG-024", "a Squirrel error restarts the code with no WiFi "
+     "credentials", "REG-024", "wifi,regress",
+     "jig,jig-wifi,jig-app,jig-power,squirrel,virtual-clock", 0,
+     error_without_creds},
 };
 
 IMPCERT_PLUGIN("wifi", cases)

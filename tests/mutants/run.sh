@@ -17,7 +17,7 @@
 #                  is written beside it with the extension .json
 #   MUTANT_FILTER  impcert --filter GLOB (default: every test)
 #   MUTANT_VIRTUAL_FILTER  the tests also run on refimp-virtual.conf: globs
-#                  separated by spaces (default 'TIME-* WIFI-013*', as in
+#                  separated by spaces (default 'TIME-* WIFI-013* REG-024', as in
 #                  make check; empty: none)
 #   MUTANT_JOBS    impcert -j (default 2)
 # Prints one table row per mutant and "N passed, N failed" (caught/not).
@@ -33,7 +33,7 @@ REPORT=${MUTANT_REPORT:-reports/mutants.txt}
 JSON=${REPORT%.txt}.json
 [ "$JSON" = "$REPORT" ] && JSON=$REPORT.json
 FILTER=${MUTANT_FILTER:-}
-VFILTER=${MUTANT_VIRTUAL_FILTER-TIME-* WIFI-013*}
+VFILTER=${MUTANT_VIRTUAL_FILTER-TIME-* WIFI-013* REG-024}
 JOBS=${MUTANT_JOBS:-2}
 ROOT=$(pwd)
 
