@@ -80,6 +80,9 @@ run conformance-imp005-boards "$B/bin/impcert" run \
 run conformance-wifi-virtual "$B/bin/impcert" run \
   --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \
   --filter 'WIFI-013*' --junit "$B/check-junit-wifi-virtual.xml"
+run conformance-wifi-virtual-reg "$B/bin/impcert" run \
+  --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \
+  --filter 'REG-024'
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac

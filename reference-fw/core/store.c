@@ -547,6 +547,9 @@ enum rf_status store_clear_configuration(struct store *s, unsigned what,
   if (what & STORE_CLEAR_WIFI) {
     memset(c.ssid, 0, sizeof(c.ssid));
     memset(c.password, 0, sizeof(c.password));
+    /* constants.md: CONFIG_WIFI clears the WiFi hints too */
+    memset(c.hint_bssid, 0, sizeof(c.hint_bssid));
+    c.hint_channel = 0;
   }
   /* refimp keeps no static IP or proxy settings: nothing to erase for
   ** STORE_CLEAR_STATIC_NETWORK and STORE_CLEAR_PROXY */
