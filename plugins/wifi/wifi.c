@@ -353,8 +353,8 @@ static void scan_disconnected(impcert_fx *fx) {
            "server.flush(5); server.disconnect();"
            "local off = imp.net.counters().len();"
            "imp.scanwifinetworks(function(r) {"
-           "  server.connect(function(x) {"
-           "    server.log(\"off \" + off + \" scan \" + r.len()); }); });");
+           "  server.connect();" /* SUSPEND_ON_ERROR: blocks until online */
+           "  server.log(\"off \" + off + \" scan \" + r.len()); });");
   const char *t = wait_log(fx, "on ");
   IMPCERT_CHECK_MSG(fx, strcmp(t, "on blob 20") == 0,
                     "counters while up: '%s'", t);

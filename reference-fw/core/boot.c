@@ -1244,8 +1244,12 @@ uint64_t boot_pump(struct boot *b, uint64_t now) {
   }
   clock_done(b, now);
   switch (b->phase) {
-  case BOOT_PHASE_CONNECT:
-    return step_phase(b, now);
+  case BOOT_PHASE_CONNECT: {
+    /* the radio joins meanwhile (jig WiFi surroundings) */
+    uint64_t wifi_next = wifi_step(&b->wifi, now, true);
+    uint64_t next = step_phase(b, now);
+    return wifi_next < next ? wifi_next : next;
+  }
   case BOOT_PHASE_WAIT_ACTIVATION:
   case BOOT_PHASE_WAIT_ANSWER:
   case BOOT_PHASE_ONLINE:
