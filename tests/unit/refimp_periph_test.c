@@ -33,13 +33,18 @@ static void addf(const char *fmt, ...) {
 static uint64_t h_now(void *ctx) { (void)ctx; return now; }
 static void h_sleep(void *ctx, uint32_t ms) { (void)ctx; now += ms; }
 /* print() is server.log(): a Log frame, one line of out */
-static int h_send(void *ctx, const Impwire__Envelope *e, bool may) {
-  (void)ctx, (void)may;
+static int h_send(void *ctx, const Impwire__Envelope *e,
+                  const struct api_send_policy *pol) {
+  (void)ctx, (void)pol;
   if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG)
     addf("%s\n", e->log->text);
   return API_SEND_OK;
 }
 static bool h_conn(void *ctx) { (void)ctx; return true; }
+static bool h_connect(void *ctx, uint32_t timeout_ms, bool block) {
+  (void)ctx, (void)timeout_ms, (void)block;
+  return true;
+}
 static void h_void(void *ctx) { (void)ctx; }
 static void h_request(void *ctx, const struct api_request *r) {
   (void)ctx;
@@ -92,7 +97,7 @@ static void h_observe(void *ctx, const struct api_event *ev) {
 
 static const struct api_host host = {
     .now_ms = h_now, .sleep_ms = h_sleep, .send = h_send,
-    .is_connected = h_conn, .connect = h_void, .disconnect = h_void,
+    .is_connected = h_conn, .connect = h_connect, .disconnect = h_void,
     .observe = h_observe, .request = h_request, .userconf_get = h_uget,
     .userconf_set = h_uset, .spiflash = h_flash};
 
