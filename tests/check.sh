@@ -63,10 +63,11 @@ run conformance-polite-virtual "$B/bin/impcert" run \
 run conformance-polite-imp004m "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
   --filter 'REG-040'
-# The imp005's lack of deep sleep (WAKE-021), on refimp as an imp005.
+# The imp005's lack of deep sleep (WAKE-021) and its short list of wake
+# reasons (WAKE-014), on refimp as an imp005.
 run conformance-imp005 "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp005.conf --plugins "$B/plugins" \
-  --filter 'WAKE-021'
+  --tag imp005
 # The hardware API on another board: imp004m (spiflash, dfsdm, pwmpairKD,
 # zombie PWM); the board-generic hwapi cases check its tables too.
 run conformance-imp004m-hwapi "$B/bin/impcert" run \

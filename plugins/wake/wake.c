@@ -253,6 +253,40 @@ static void sleep_until_tomorrow(impcert_fx *fx) {
   sleep_until(fx, -120);
 }
 
+/* WAKE-014: an imp005 reports only POWER_ON, SW_RESET, NEW_SQUIRREL,
+** SQUIRREL_ERROR, HW_RESET or SW_RESTART: the boot after a BlinkUp, which
+** is WAKEREASON_BLINKUP elsewhere, must show one of those, in DeviceState
+** and to the code alike. */
+static bool imp005_reports(uint32_t r) {
+  return r == 0 || r == 2 || r == 4 || r == 5 || r == 8 || r == 10;
+}
+
+static void imp005_wake_reasons(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_ERROR_NOW(fx, "the DUT did not open a session after BlinkUp");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  uint32_t ds = impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+                    ->device_state->wake_reason;
+  IMPCERT_CHECK_MSG(fx, imp005_reports(ds),
+                    "after a BlinkUp an imp005's DeviceState says wake "
+                    "reason %u", ds);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, false,
+                      "server.log(\"wake \" + hardware.wakereason());", false);
+  const char *t = find_log(fx, "wake ");
+  char *end;
+  unsigned long hw = strtoul(t + 5, &end, 10);
+  IMPCERT_CHECK_MSG(fx, *end == 0 && imp005_reports((uint32_t)hw),
+                    "after a BlinkUp an imp005's hardware.wakereason() "
+                    "logged '%s'", t);
+  IMPCERT_CHECK_MSG(fx, *end != 0 || hw == ds,
+                    "hardware.wakereason() %lu differs from DeviceState's %u",
+                    hw, ds);
+}
+
 /* WAKE-021: an imp005 has no deep sleep: server.sleepfor() and
 ** imp.deepsleepfor() throw (or return) and the session stays up. */
 static void imp005_never_sleeps(impcert_fx *fx) {
@@ -280,7 +314,10 @@ static void imp005_never_sleeps(impcert_fx *fx) {
 
 static const struct impcert_case cases[] = {
     {"WAKE-021", "imp005: no deep sleep, the session stays up", "WAKE-021",
-     "wake,sleep", "jig,squirrel,board:imp005", 0, imp005_never_sleeps},
+     "wake,sleep,imp005", "jig,squirrel,board:imp005", 0, imp005_never_sleeps},
+    {"WAKE-014", "imp005: no BLINKUP (or other) wake reason it lacks",
+     "WAKE-014", "wake,imp005", "jig,squirrel,board:imp005", 0,
+     imp005_wake_reasons},
     {"WAKE-003", "imp.reset(): cold start with WAKEREASON_SW_RESET",
      "WAKE-003,HW-029", "wake", "jig,squirrel", 0, reset_is_sw_reset},
     {"WAKE-004", "out of memory: cold start with WAKEREASON_SW_RESET",

@@ -325,7 +325,7 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
   struct api_config cfg = {
       .board = b->cfg.board, .os_version = b->cfg.os_version,
       .mac = b->store.cfg.mac, .device_id = b->store.cfg.device_id,
-      .wake_reason = b->wake_reason,
+      .wake_reason = boot_wake_reason(b),
       .nv = give_nv ? b->ret.nv : NULL,
       .nv_len = give_nv ? b->ret.nv_len : 0,
       .configparams = configparams,

@@ -103,7 +103,7 @@ static void report_app(struct boot *b) {
     as.sha256.len = 32;
     as.sha256.data = b->store.code_hash;
     as.has_wake_reason = 1;
-    as.wake_reason = b->wake_reason;
+    as.wake_reason = boot_wake_reason(b);
   }
   env.msg_case = IMPJIG__JIG_ENVELOPE__MSG_APP_STATE;
   env.app_state = &as;
@@ -290,7 +290,7 @@ static void send_state_and_hash(struct boot *b, uint64_t now) {
   ds.device_id = (char *)c->device_id;
   ds.imp_type = (char *)b->cfg.board;
   ds.os_version = (char *)b->cfg.os_version;
-  ds.wake_reason = b->wake_reason;
+  ds.wake_reason = boot_wake_reason(b);
   ds.boot_count = c->boot_count;
   env.msg_case = IMPWIRE__ENVELOPE__MSG_DEVICE_STATE;
   env.device_state = &ds;
@@ -1362,4 +1362,23 @@ void boot_app_reset(struct boot *b, uint32_t wake_reason, uint64_t now) {
       b->code_wait_until = now + BOOT_CODE_WAIT_MS;
   }
   report(b);
+}
+
+/* [WAKE-014] An imp005 reports only POWER_ON, SW_RESET, NEW_SQUIRREL,
+** SQUIRREL_ERROR, HW_RESET and SW_RESTART (research imp-api §1.5): its
+** other restarts (after a BlinkUp, into a new impOS) show as power-ons. */
+uint32_t boot_wake_reason(const struct boot *b) {
+  if (strcmp(b->cfg.board, "imp005") != 0)
+    return b->wake_reason;
+  switch (b->wake_reason) {
+  case BOOT_WAKE_POWER_ON:
+  case BOOT_WAKE_SW_RESET:
+  case BOOT_WAKE_NEW_SQUIRREL:
+  case BOOT_WAKE_SQUIRREL_ERROR:
+  case BOOT_WAKE_HW_RESET:
+  case BOOT_WAKE_SW_RESTART:
+    return b->wake_reason;
+  default:
+    return BOOT_WAKE_POWER_ON;
+  }
 }

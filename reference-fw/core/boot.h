@@ -246,6 +246,9 @@ void boot_app_disconnect(struct boot *b, uint64_t now);
 ** VM is torn down, the session closed, the boot starts again from
 ** connecting with this wake reason [HW-029]. */
 void boot_app_reset(struct boot *b, uint32_t wake_reason, uint64_t now);
+/* The wake reason of this boot as the board reports it (DeviceState,
+** AppState, hardware.wakereason()) [WAKE-014]. */
+uint32_t boot_wake_reason(const struct boot *b);
 /* [STORE-019..023] imp.clearconfiguration(): erase what `what` (the
 ** STORE_CLEAR_* bits) names on flash now; the session goes on (STORE-021)
 ** but, once it ends, a device left without enrollment opens no other
