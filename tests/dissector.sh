@@ -333,7 +333,7 @@ capfield forced-os impcert.new_os impcert.new_os.version 38.19
 capfield forced-os impcert.new_os impcert.new_os.forced 1
 capfield server-list impcert.server_list impcert.server_list.hosts \
   cloud.impcert.test,backup.impcert.test
-capfield wouldblock 'impcert.log' impcert.log.text "wouldblock at 2"
+capfield wouldblock 'impcert.log' impcert.log.text "first send 4"
 capfield fieldbug-no-wifi-settings impcert.device_state \
   impcert.device_state.os_version 35.8
 capfield fieldbug-blinkup-crash impjig.blinkup impjig.blinkup.plan_id \
