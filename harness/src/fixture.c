@@ -1144,6 +1144,17 @@ IMPCERT_EXPORT int impcert_clock_advance(impcert_fx *fx, uint64_t ms) {
   return 0;
 }
 
+IMPCERT_EXPORT int impcert_device_wait(impcert_fx *fx, uint64_t ms) {
+  if (fx->virt && profile_has(fx->setup->prof, "virtual-clock"))
+    return impcert_clock_advance(fx, ms);
+  long long deadline = now_ms() + (long long)ms;
+  while (now_ms() < deadline) {
+    check_dut(fx);
+    pump(fx, deadline);
+  }
+  return 0;
+}
+
 IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx) {
   return fx->vnow;
 }

@@ -228,6 +228,15 @@ impcert_jig_wifi_event(impcert_fx *fx, int kind, unsigned timeout_ms);
 ** error if the profile has no virtual clock or the DUT does not answer. */
 IMPCERT_EXPORT int impcert_clock_advance(impcert_fx *fx, uint64_t ms);
 
+/* Let ms of device time pass. On a profile with the virtual clock this is
+** impcert_clock_advance (no real time passes; from then on device time
+** stands still between calls, so every later device-time wait must be
+** one of these too); on any other DUT a real wait, serving the cloud and
+** the jig meanwhile. For a wait that stands for device time (a timeout,
+** a timer, a back-off, "nothing happens for 2 s"), so a test runs at full
+** speed on a virtual clock and unchanged on a real one. Returns 0. */
+IMPCERT_EXPORT int impcert_device_wait(impcert_fx *fx, uint64_t ms);
+
 /* Device time as the harness last gave it (ms; 0 at the test's start). */
 IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx);
 
