@@ -88,13 +88,38 @@ grep -q '<flakyError type="error" message="error: attempt 1:' "$T/flaky.xml" &&
   ok "the flaky pass carries a flakyError and validates" ||
   bad "flaky.xml lacks flakyError or does not validate"
 
+# A signal stops a run: the running test ends as an error, the one not
+# started is left out, the report is written, the DUT is killed, the work
+# folder removed, and the exit status is 3.
+profile stuck "/bin/sleep 602.$$" "test_timeout_ms = 60000
+startup_timeout_ms = 60000"
+mkdir -p "$T/work"
+IMPCERT_WORKDIR="$T/work" "$B/bin/impcert" run --dut "$T/stuck.conf" \
+  --plugins "$B/plugins" --filter 'BOOT-00[13]' --junit "$T/stuck.xml" \
+  >"$T/stuck.out" 2>&1 &
+ic=$!
+for _ in $(seq 50); do pgrep -f "sleep 602\.$$" >/dev/null && break; sleep 0.1; done
+kill -INT $ic
+wait $ic
+rc=$?
+[ $rc -eq 3 ] && grep -q "interrupted by signal 2: 1 of the selected tests ran" "$T/stuck.out" &&
+  grep -q "BOOT-001 .*ERROR .*interrupted by signal 2" "$T/stuck.out" &&
+  ok "SIGINT stops the run with exit 3 and says so" ||
+  bad "SIGINT: exit $rc: $(cat "$T/stuck.out")"
+grep -q 'BOOT-001' "$T/stuck.xml" && ! grep -q 'BOOT-003' "$T/stuck.xml" &&
+  xmllint --noout --schema specs/junit.xsd "$T/stuck.xml" 2>/dev/null &&
+  ok "the interrupted run's report holds the test that ran, and validates" ||
+  bad "stuck.xml: $(cat "$T/stuck.xml" 2>&1 | head -20)"
+[ -z "$(ls -A "$T/work")" ] && ok "the interrupted run removed its work folder" ||
+  bad "left in the work folder: $(ls -A "$T/work")"
+
 # The reports of the failing runs are still valid JUnit.
 xmllint --noout --schema specs/junit.xsd "$T/crash.xml" 2>/dev/null &&
   ok "crash.xml validates" || bad "crash.xml does not validate"
 
 sleep 0.2
 # only this run's DUTs: other clones may run this script at the same time
-mine="sleep 60[01]\\.$$|$(pwd)/tests/fakedut.py"
+mine="sleep 60[012]\\.$$|$(pwd)/tests/fakedut.py"
 if pgrep -f "$mine" >/dev/null; then
   bad "a DUT process was left running: $(pgrep -af "$mine")"
 else

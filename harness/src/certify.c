@@ -526,6 +526,8 @@ int certify_run(const struct run_opts *opts, const char *version) {
            c.plan.name, c.declared.name, c.nprobes);
   r.total = c.nprobes;
   runner_exec(&r, c.slots, c.nprobes);
+  if (runner_interrupted())
+    goto interrupted;
   if (read_probes(&c, &d) < 0 || select_plan(&c, &d) < 0) {
     runner_close(&r);
     goto fail;
@@ -538,6 +540,8 @@ int certify_run(const struct run_opts *opts, const char *version) {
   r.done = 0;
   r.total = c.nslots - c.nprobes;
   runner_exec(&r, c.slots + c.nprobes, c.nslots - c.nprobes);
+  if (runner_interrupted())
+    goto interrupted;
   runner_close(&r);
   rc = finish(&c, started, version, &d);
   if (rc == IC_EXIT_USAGE)
@@ -545,6 +549,14 @@ int certify_run(const struct run_opts *opts, const char *version) {
   ic_free(captures);
   cert_fini(&c);
   return rc;
+interrupted:
+  /* an interrupted run certifies nothing: no report, no signature */
+  runner_close(&r);
+  fprintf(stderr, "impcert certify: interrupted by signal %d; nothing "
+          "written but the captures so far\n", runner_interrupted());
+  ic_free(captures);
+  cert_fini(&c);
+  return IC_EXIT_INTERRUPTED;
 fail:
   fprintf(stderr, "impcert certify: %s\n", d.msg);
   ic_free(captures);

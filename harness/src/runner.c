@@ -200,6 +200,10 @@ static char *capture_file(const struct runner *rc, const struct runner_slot *s,
 static _Noreturn void child_main(const struct runner *rc, struct runner_slot *s) {
   setpgid(0, 0);
   signal(SIGPIPE, SIG_IGN);
+  /* the parent stops the run; a case is only ever killed by it */
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
   char *pcap = capture_file(rc, s, "pcap");
   char *keys = capture_file(rc, s, "keys");
   if (keys)
@@ -446,12 +450,54 @@ static bool retry_case(struct runner *rc, struct runner_slot *s, int index) {
   return true;
 }
 
-void runner_exec(struct runner *rc, struct runner_slot *slots, int n) {
+/* GLOBAL: the signal that asked the run to stop (set by the handler). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) {
+  stop_signal = sig;
+}
+
+int runner_interrupted(void) {
+  return stop_signal;
+}
+
+/* No SA_RESTART: the poll of runner_exec returns at once. */
+static void catch_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+    sigaction(sigs[i], &sa, NULL);
+}
+
+/* A signal arrived: end the running cases as errors (their DUTs killed,
+** their folders removed); the ones not started stay out of the report. */
+static int stop_running(struct runner *rc, struct runner_slot *slots,
+                        int next, int total) {
+  for (int i = 0; i < next; i++) {
+    struct runner_slot *s = &slots[i];
+    if (s->done_fd < 0)
+      continue;
+    finish_case(rc, s, true);
+    ic_free(s->res.message);
+    s->res.message = ic_asprintf("interrupted by signal %d after %.0f ms: "
+                                 "the test and its DUT were killed",
+                                 (int)stop_signal, s->res.seconds * 1000);
+    print_line(rc->o, ++rc->done, total, s);
+  }
+  return next;
+}
+
+int runner_exec(struct runner *rc, struct runner_slot *slots, int n) {
   const struct run_opts *o = rc->o;
   int next = 0, running = 0, done = 0, base = rc->started;
   int total = rc->total ? rc->total : n;
   rc->started += n;
   while (done < n) {
+    if (stop_signal)
+      return stop_running(rc, slots, next, total);
     while (running < o->jobs && next < n) {
       struct runner_slot *s = &slots[next];
       if (skip_if_missing(rc, s)) {
@@ -501,6 +547,7 @@ void runner_exec(struct runner *rc, struct runner_slot *slots, int n) {
       }
     }
   }
+  return n;
 }
 
 /* True if a verdict fails a gating run (quarantined cases never do). */
@@ -546,8 +593,9 @@ static int run_rounds(struct runner *rc, struct runner_slot **slots, int n) {
       printf("impcert: round %d of %d\n", r + 1, rounds);
     rc->done = 0;
     rc->total = n;
-    runner_exec(rc, *slots + ran, n);
-    ran += n;
+    ran += runner_exec(rc, *slots + ran, n);
+    if (stop_signal)
+      break;
     if (o->until_fail && any_bad(*slots + ran - n, n)) {
       printf("impcert: round %d failed; stopping (--until-fail)\n", r + 1);
       break;
@@ -657,6 +705,7 @@ int runner_open(struct runner *r, const struct run_opts *o,
     return ic_fail(d, "%s: %s", o->capture_dir, strerror(errno));
   if (workdir_make(r->workdir, sizeof r->workdir, "impcert", d) < 0)
     return -1;
+  catch_stop_signals();
   r->ca_path = ic_asprintf("%s/ca.pem", r->workdir);
   if (!r->ca_path) {
     remove_tree(r->workdir);
@@ -757,9 +806,15 @@ int runner_run(const struct run_opts *o) {
   time_t started = time(NULL);
   int ran = run_rounds(&rc, &slots, n);
   rcode = ran < 0 ? IC_EXIT_USAGE : summarize(o, slots, ran, started, order);
-  if (ran > n)
-    n = ran; /* every round's slots are freed below */
+  if (ran >= 0 && o->repeat > 1)
+    n *= o->repeat; /* every round's slots are freed below */
   runner_close(&rc);
+  if (ran >= 0 && stop_signal) {
+    fprintf(stderr, "impcert: interrupted by signal %d: %d of the selected "
+            "tests ran (the report holds those); work folder removed\n",
+            (int)stop_signal, ran);
+    rcode = IC_EXIT_INTERRUPTED;
+  }
 out_slots:
   ic_free(order);
   runner_free_slots(slots, n);

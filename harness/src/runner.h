@@ -19,7 +19,8 @@
 enum ic_exit {
   IC_EXIT_OK = 0,       /* every selected test passed or was skipped */
   IC_EXIT_FAILED = 1,   /* a test failed, errored or was inconclusive */
-  IC_EXIT_USAGE = 2     /* bad command line, profile, plugin folder... */
+  IC_EXIT_USAGE = 2,    /* bad command line, profile, plugin folder... */
+  IC_EXIT_INTERRUPTED = 3 /* a signal stopped the run before its end */
 };
 
 struct run_opts {
@@ -80,8 +81,14 @@ struct runner {
 /* Make the work folder, the CA and the capture folder. 0, or -1 with d. */
 int runner_open(struct runner *r, const struct run_opts *o,
                 const struct profile *prof, struct ic_diag *d);
-/* Run slots[0..n) with r->prof, o->jobs at once, in array order. */
-void runner_exec(struct runner *r, struct runner_slot *slots, int n);
+/* Run slots[0..n) with r->prof, o->jobs at once, in array order. Returns
+** how many ran: n, or fewer when a signal stopped the run (the first ones,
+** those still running then ended as errors; runner_interrupted()). */
+int runner_exec(struct runner *r, struct runner_slot *slots, int n);
+/* From runner_open on, SIGINT, SIGTERM and SIGHUP stop the run: running
+** tests and their DUTs are killed, the work folder is removed. The signal
+** that did, or 0. */
+int runner_interrupted(void);
 void runner_close(struct runner *r);
 
 /* Load the profile (if o->profile) and every plugin; a refused plugin is
