@@ -14,6 +14,10 @@
 #define PLAN "plan-0007-store"
 #define TOKEN "token-store-77"
 #define WAIT 8000 /* ms for the DUT to act; generous for emulated DUTs */
+/* Real time a DUT gets to show what it did when device time moved on (a
+** connection it should not open, a session it should not close): on a
+** virtual clock the DUT acts right after the advance. */
+#define SETTLE_MS 300
 
 /* BlinkUp (with WiFi credentials, so that CONFIG_WIFI has something to
 ** erase), activate and deploy `code` in step 4. */
@@ -27,6 +31,25 @@ static void deploy(impcert_fx *fx, const char *code) {
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
   impcert_send_answer(fx, false, code, false);
+}
+
+/* The DUT, going to deep sleep (its session closed), sleeps out `ms` of
+** device time: a real wait on a real-time DUT, a clock advance (the
+** harness wakes it at once) on a virtual clock. The advance must come
+** after the jig's DeepSleep: sent earlier, it would reach the DUT while
+** it is still awake and its wake timer would count from the new time. */
+static void sleep_out(impcert_fx *fx, uint64_t ms) {
+  if (!impcert_dut_asleep(fx) &&
+      !impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT))
+    IMPCERT_FAIL_NOW(fx, "the DUT closed its session but reported no deep "
+                         "sleep within %d ms", WAIT);
+  impcert_device_wait(fx, ms);
+}
+
+/* True when the DUT opens no session within `ms` of device time. */
+static bool no_session_within(impcert_fx *fx, uint64_t ms) {
+  impcert_device_wait(fx, ms);
+  return impcert_cloud_accept(fx, SETTLE_MS) == IMPCERT_SESSION_TIMEOUT;
 }
 
 /* The text of the next Log frame; the test fails if another frame or
@@ -230,6 +253,7 @@ static void nv_not_given_to_reloaded_vm(impcert_fx *fx) {
              "}");
   find_log(fx, "probe 9 ");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 1000);
   /* the wake: the code logs, which brings the session up */
   if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
     IMPCERT_FAIL_NOW(fx, "no session after the wake from deep sleep");
@@ -287,6 +311,7 @@ static void userconfig_survives_boots(impcert_fx *fx) {
              "  imp.wakeup(0.1, function() { imp.deepsleepfor(1); });");
   expect_found(fx, "stored ", "stored 9");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 1000);
   uint32_t w = next_session(fx, "the wake from deep sleep");
   IMPCERT_CHECK(fx, w == IMPCERT_WAKEREASON_TIMER);
   expect_found(fx, "w", "w1 blob 10 persist-me");
@@ -332,8 +357,7 @@ static void userconfig_survives_clearconfiguration(impcert_fx *fx) {
                             fx, IMPJIG__BOOT_STATE__STATE__UNACTIVATED, WAIT),
                     "after imp.clearconfiguration() the power-up is not in "
                     "Unactivated");
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 1500) ==
-                            IMPCERT_SESSION_TIMEOUT,
+  IMPCERT_CHECK_MSG(fx, no_session_within(fx, 1500),
                     "a device with its enrollment cleared connected");
   impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
   if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
@@ -385,6 +409,7 @@ static void userconfig_offline(impcert_fx *fx) {
              "  server.log(\"offline \" + c + \" \" + u.tostring());"
              "} else imp.wakeup(0.1, function() { imp.deepsleepfor(1); });");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 1000);
   next_session(fx, "the wake from deep sleep");
   expect_found(fx, "offline ", "offline false written offline");
 }
@@ -478,8 +503,10 @@ static void clear_keeps_session(impcert_fx *fx) {
              "    server.log(\"still \" + server.isconnected()); });"
              "}");
   expect_found(fx, "cleared", "cleared true");
+  impcert_device_wait(fx, 1000); /* the code's 1 s timer */
   expect_found(fx, "still", "still true");
-  IMPCERT_CHECK_MSG(fx, !impcert_cloud_wait_closed(fx, 1000),
+  impcert_device_wait(fx, 1000);
+  IMPCERT_CHECK_MSG(fx, !impcert_cloud_wait_closed(fx, SETTLE_MS),
                     "the session closed after imp.clearconfiguration()");
 }
 
@@ -489,9 +516,10 @@ static void cleared_stays_offline(impcert_fx *fx) {
   deploy(fx, "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
              "  imp.clearconfiguration(CONFIG_ALL);"
              "  server.log(\"bye\");"
-             "  imp.wakeup(0.2, function() {"
+             /* the delays only order the steps */
+             "  imp.wakeup(0.05, function() {"
              "    server.disconnect();"
-             "    imp.wakeup(0.5, function() {"
+             "    imp.wakeup(0.1, function() {"
              "      server.connect(function(r) { server.log(\"back\"); });"
              "      server.log(\"again\");"
              "    });"
@@ -499,8 +527,7 @@ static void cleared_stays_offline(impcert_fx *fx) {
              "}");
   expect_found(fx, "bye", "bye");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 3000) ==
-                            IMPCERT_SESSION_TIMEOUT,
+  IMPCERT_CHECK_MSG(fx, no_session_within(fx, 3000),
                     "a device with its enrollment cleared opened a new "
                     "session");
 }
@@ -515,9 +542,10 @@ static void clear_static_proxy_reconnects(impcert_fx *fx) {
              "  imp.clearconfiguration(CONFIG_STATIC_NETWORK | CONFIG_PROXY);"
              "  imp.clearconfiguration(CONFIG_STATIC_NETWORK);"
              "  imp.clearconfiguration(CONFIG_PROXY);"
-             "  imp.wakeup(0.2, function() {"
+             /* the delays only order the steps */
+             "  imp.wakeup(0.05, function() {"
              "    server.disconnect();"
-             "    imp.wakeup(0.5, function() {"
+             "    imp.wakeup(0.1, function() {"
              /* SUSPEND_ON_ERROR: connect blocks, no callback [NET-011] */
              "      server.connect();"
              "      server.log(\"back \" + (server.isconnected() ? "
@@ -554,6 +582,7 @@ static void nv_gone_after_os_update(impcert_fx *fx) {
   deploy(fx, NV_SLEEPER("{tag = \"kept\"}"));
   expect_found(fx, "nv ", "nv 9 none");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 1000);
   next_session(fx, "the wake from deep sleep");
   expect_found(fx, "nv ", "nv 1 kept");
   offer_os(fx);
@@ -580,6 +609,7 @@ static void nv_near_limit(impcert_fx *fx) {
              "                  (nv.s == pattern()) + \" \" + nv.n);");
   expect_found(fx, "sleeping", "sleeping");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 1000);
   next_session(fx, "the wake from deep sleep");
   expect_found(fx, "nv ", "nv 1 3900 true 12345");
 }
@@ -593,6 +623,7 @@ static void rtc_across_deep_sleep(impcert_fx *fx) {
              "  imp.wakeup(0.1, function() { imp.deepsleepfor(3); });"
              "} else server.log(\"slept \" + (time() - nv.before));");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 3000);
   next_session(fx, "the wake from deep sleep");
   const char *t = find_log(fx, "slept ");
   int dt = -1;
