@@ -19,6 +19,10 @@
 /* A fast start shows its code well inside the ten seconds a standard
 ** cold boot with a silent cloud would take. */
 #define FAST_WAIT 5000
+/* Real time a DUT gets to show what it did when device time moved on (a
+** session it should not open, code it should not start): on a virtual
+** clock the DUT acts right after the advance. */
+#define SETTLE_MS 200
 
 /* Squirrel: the rescue pin (pin1, or pinA on boards without pin1) and
 ** its name. */
@@ -83,11 +87,12 @@ static const Impjig__AppState *code_started(impcert_fx *fx,
   return NULL;
 }
 
-/* Power off and on, forgetting the AppStates of the boot before. */
+/* Power off and on, forgetting the AppStates of the boot before (the
+** power cut drops the jig connection: none of that boot comes later). */
 static void power_cycle(impcert_fx *fx) {
-  while (impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, 200)) {
-  }
   impcert_dut_power_off(fx);
+  while (impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_APP_STATE, 0)) {
+  }
   impcert_dut_power_on(fx);
 }
 
@@ -103,7 +108,8 @@ static void expect_fast_start(impcert_fx *fx, const char *when) {
                             as->wake_reason == IMPCERT_WAKEREASON_POWER_ON,
                     "%s: the fast-started code has wake reason %u", when,
                     as->wake_reason);
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 1500) ==
+  impcert_device_wait(fx, 1500);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, SETTLE_MS) ==
                             IMPCERT_SESSION_TIMEOUT,
                     "%s: the device opened a session although its code did "
                     "not ask for one", when);
@@ -121,7 +127,8 @@ static void expect_standard_start(impcert_fx *fx, const char *when) {
           ->device_state;
   IMPCERT_CHECK(fx, s->wake_reason == IMPCERT_WAKEREASON_POWER_ON);
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
-  IMPCERT_CHECK_MSG(fx, code_started(fx, 1000) == NULL,
+  impcert_device_wait(fx, 1000);
+  IMPCERT_CHECK_MSG(fx, code_started(fx, SETTLE_MS) == NULL,
                     "%s: the code started before the cloud answered", when);
 }
 
@@ -174,7 +181,8 @@ static void rtc_runs_after_fast_start(impcert_fx *fx) {
   arm(fx, 1, "local t0 = time();"
              "imp.wakeup(2.5, function() {"
              "  server.log(\"rtc \" + (time() - t0) + \" from \" + t0); });");
-  expect_fast_start(fx, "power-on");
+  expect_fast_start(fx, "power-on"); /* 1.5 s of device time */
+  impcert_device_wait(fx, 1000);     /* to the code's 2.5 s timer */
   if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
     IMPCERT_FAIL_NOW(fx, "the fast-started code's log brought no session");
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);

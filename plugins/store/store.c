@@ -17,7 +17,7 @@
 /* Real time a DUT gets to show what it did when device time moved on (a
 ** connection it should not open, a session it should not close): on a
 ** virtual clock the DUT acts right after the advance. */
-#define SETTLE_MS 300
+#define SETTLE_MS 200
 
 /* BlinkUp (with WiFi credentials, so that CONFIG_WIFI has something to
 ** erase), activate and deploy `code` in step 4. */
