@@ -15,7 +15,10 @@
 #define PLAN "plan-0001-impcert"
 #define TOKEN "token-polite-1"
 #define WAIT 8000   /* ms for the DUT to act; generous for emulated DUTs */
-#define QUIET 1500  /* ms in which a deferring DUT must do nothing */
+#define QUIET 1500  /* device ms in which a deferring DUT must do nothing */
+/* Real time a DUT gets to show what it did when device time moved on: on
+** a virtual clock it acts right after the advance. */
+#define SETTLE_MS 200
 #define IMAGE "impcert polite: an impOS image, any bytes will do"
 #define CUT_POINTS 20
 #define DEFER_LIMIT_MS 86400000ull /* constants.md POLITE_DEFER_LIMIT_MS */
@@ -159,13 +162,27 @@ static void installed(impcert_fx *fx, const char *version, const char *what) {
 }
 
 /* The session stays open and the device sends nothing but logs for QUIET
-** ms: it keeps deferring. */
+** ms of device time: it keeps deferring. */
 static void still_deferring(impcert_fx *fx, const char *what) {
   int calls = 0;
-  const Impwire__Envelope *e = next_non_log(fx, QUIET, &calls);
+  impcert_device_wait(fx, QUIET); /* what it sends meanwhile is queued */
+  const Impwire__Envelope *e = next_non_log(fx, SETTLE_MS, &calls);
   IMPCERT_CHECK_MSG(fx, !e && !impcert_cloud_wait_closed(fx, 0),
                     "%s: the device %s although its handler deferred", what,
                     e ? "sent a frame" : "closed the session");
+}
+
+/* The DUT, going to deep sleep (its session closed), sleeps out `ms` of
+** device time: a real wait on a real-time DUT, a clock advance (the
+** harness wakes it at once) on a virtual clock. The advance must come
+** after the jig's DeepSleep: sent earlier, it would reach the DUT while
+** it is still awake and its wake timer would count from the new time. */
+static void sleep_out(impcert_fx *fx, uint64_t ms) {
+  if (!impcert_dut_asleep(fx) &&
+      !impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT))
+    IMPCERT_FAIL_NOW(fx, "the DUT closed its session but reported no deep "
+                         "sleep within %d ms", WAIT);
+  impcert_device_wait(fx, ms);
 }
 
 /* ---- the tests --------------------------------------------------------------- */
@@ -311,6 +328,7 @@ static void warm_boot_forgets(impcert_fx *fx) {
                     "the handler did not take the NewOs before the sleep");
   agent(fx, "sleep");
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 1000);
   const Impwire__DeviceState *s = new_session(fx, "the deep sleep");
   IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_TIMER,
                     "the wake from deep sleep reports wake reason %u, not "
@@ -367,14 +385,15 @@ static void unregister(impcert_fx *fx) {
 ** and run the boot conversation without the code asking for it. */
 static void restart_after_warm_boot(impcert_fx *fx) {
   online_with(fx, "if (hardware.wakereason() == WAKEREASON_TIMER) {\n"
-                  "  imp.wakeup(0.2, function() { server.restart(); });\n"
+                  "  imp.wakeup(0, function() { server.restart(); });\n"
                   "} else if (hardware.wakereason() != "
                   "WAKEREASON_SW_RESTART) {\n"
                   "  server.log(\"cold\");\n"
-                  "  imp.wakeup(0.2, function() { imp.deepsleepfor(1); });\n"
+                  "  imp.wakeup(0.1, function() { imp.deepsleepfor(1); });\n"
                   "} else server.log(\"restarted\");\n");
   IMPCERT_REQUIRE(fx, log_seen(fx, "cold", WAIT));
   IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  sleep_out(fx, 1000);
   /* the woken code never talks to the server: only the restart connects */
   const Impwire__DeviceState *s =
       new_session(fx, "server.restart() after a warm boot");
