@@ -1,21 +1,26 @@
 #!/bin/sh
 # run.sh [RUNS]: determinism and speed of the suite against refimp native
-# (issue 7). Runs the whole suite RUNS times (default 10) as separate
+# or another profile (issue 7). Runs the whole suite RUNS times (default 10) as separate
 # impcert processes with -j 2, and checks that every run gives every test
 # the same verdict. Prints each run's wall time and verdict counts, the
 # tests whose verdict changed (if any), and "N passed, N failed" (runs
 # that agree with the first, runs that differ). Not part of `make check`:
 # it takes RUNS times the suite's time.
-# Environment: BUILD (default build), DUT (default
-# harness/duts/refimp-native.conf), JOBS (impcert -j, default 2).
+# Environment: BUILD (default build), DUT (a profile file, or the name of
+# one in harness/duts/: DUT=refimp-virtual; default refimp-native), JOBS
+# (impcert -j, default 2).
 set -u
 B=${BUILD:-build}
-DUT=${DUT:-harness/duts/refimp-native.conf}
+DUT=${DUT:-refimp-native}
+case $DUT in */* | *.conf) ;; *) DUT=harness/duts/$DUT.conf ;; esac
 JOBS=${JOBS:-2}
 RUNS=${1:-10}
 OUT=$B/determinism
 case $RUNS in ''|*[!0-9]*) echo "determinism: RUNS must be a number" >&2; exit 2 ;; esac
+case $JOBS in ''|*[!0-9]*|0) echo "determinism: JOBS='$JOBS' is not a positive number" >&2; exit 2 ;; esac
 [ -x "$B/bin/impcert" ] || { echo "determinism: run 'make all' first" >&2; exit 2; }
+[ -f "$DUT" ] || { echo "determinism: DUT: no profile '$DUT'" >&2; exit 2; }
+echo "determinism: $RUNS runs of the suite against $DUT, -j $JOBS"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
 same=0
