@@ -22,13 +22,14 @@ static uint64_t h_now(void *ctx) {
   return hal_now_ms();
 }
 
-/* imp.sleep(): the board waits. Under the jig's virtual clock time moves
-** only when the harness says, so the wait cannot happen inside a native:
-** it returns at once (docs/refimp.md lists this). */
+/* imp.sleep(): the board waits. Under the jig's virtual clock device
+** time moves only with the jig's clock messages, so the wait reads them
+** (sendpol_sleep) [API-008]. */
 static void h_sleep(void *ctx, uint32_t ms) {
-  (void)ctx;
-  if (hal_clock_virtual())
+  if (hal_clock_virtual()) {
+    sendpol_sleep(ctx, ms);
     return;
+  }
   uint64_t until = hal_now_ms() + ms;
   while (hal_now_ms() < until)
     if (hal_wait_event(until) == HAL_ESTOP)

@@ -164,6 +164,24 @@ int sendpol_send(struct app *a, const Impwire__Envelope *env,
   }
 }
 
+/* [API-008] imp.sleep on the virtual clock: device time moves only with
+** the jig's clock messages, which boot_pump reads, so the sleep keeps the
+** session going as any blocking wait does until ms of device time pass. */
+void sendpol_sleep(struct app *a, uint32_t ms) {
+  struct boot *b = a->boot;
+  uint64_t until = hal_now_ms() + ms;
+  for (;;) {
+    uint64_t now = hal_now_ms();
+    if (now >= until)
+      return;
+    uint64_t next = boot_pump(b, now);
+    if (next > until || next <= now) /* now: a frame held for later */
+      next = until;
+    if (hal_wait_event(next) == HAL_ESTOP)
+      return;
+  }
+}
+
 bool sendpol_flush(struct app *a, uint32_t timeout_ms) {
   struct waiter w = {a, WANT_FLUSHED, 0, 0};
   return wait_for(&w, hal_now_ms() + timeout_ms);

@@ -24,4 +24,8 @@ bool sendpol_connect_wait(struct app *a, uint32_t timeout_ms);
 ** false leaves the session as it was. */
 bool sendpol_flush(struct app *a, uint32_t timeout_ms);
 
+/* api_host.sleep_ms on the virtual clock: ms of device time pass while
+** the session is kept going (Squirrel does not run). */
+void sendpol_sleep(struct app *a, uint32_t ms);
+
 #endif
