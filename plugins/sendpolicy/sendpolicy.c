@@ -91,6 +91,27 @@ static void pass_time(impcert_fx *fx, unsigned ms) {
   (void)impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT, ms);
 }
 
+/* Stop device time where it is (virtual clock; nothing elsewhere): what
+** the device does next happens at a known device time, and every later
+** wait for device time is an impcert_device_wait. */
+static void cloud_back(impcert_fx *fx);
+
+static void freeze_time(impcert_fx *fx) { impcert_device_wait(fx, 0); }
+
+/* Let device time pass in steps of 100 ms until the DUT reports the LED
+** `colour`/`flashing` (its session state: solid green online, off when
+** no session is wanted), at most max_ms; true once it does. A wait for
+** an event that only device time brings about (a send timeout). */
+static bool led_within(impcert_fx *fx, int colour, bool flashing,
+                       unsigned max_ms) {
+  for (unsigned t = 0; t < max_ms; t += 100) {
+    if (impcert_jig_wait_led(fx, colour, flashing, 0))
+      return true;
+    impcert_device_wait(fx, 100);
+  }
+  return impcert_jig_wait_led(fx, colour, flashing, 0);
+}
+
 /* Send the device the agent message `name` (no data). */
 static void agent_go(impcert_fx *fx, const char *name) {
   Impwire__AgentMessage m = IMPWIRE__AGENT_MESSAGE__INIT;
@@ -175,7 +196,8 @@ static void defaults(impcert_fx *fx) {
 
 /* SEND-011: under SUSPEND_ON_ERROR a send with the session gone blocks
 ** Squirrel while the device reconnects, then delivers the data. The cloud
-** closes the session and accepts again only 2 s later. */
+** closes the session; the device comes back after its 1 s back-off
+** (wire.md), so the send is held for about that much device time. */
 static void suspend_blocks(impcert_fx *fx) {
   deploy(fx, "local done = false;\n"
              "function tick() {\n"
@@ -190,43 +212,55 @@ static void suspend_blocks(impcert_fx *fx) {
              "server.log(\"ready\");\n"
              "tick();\n");
   find_log(fx, "ready");
+  freeze_time(fx); /* the loss falls at a known device time */
   impcert_cloud_close(fx);
-  pass_time(fx, 2000);
+  /* the back-off (the device's reconnection falls due right after) */
+  impcert_device_wait(fx, 1000);
   reconnected(fx, WAIT, "SUSPEND_ON_ERROR after a lost session");
   find_log(fx, "suspended");
   long v[2];
   report(fx, v, 2);
   IMPCERT_CHECK_MSG(fx, v[0] == 0, "the suspended send returned %ld", v[0]);
-  IMPCERT_CHECK_MSG(fx, v[1] >= 1000,
+  IMPCERT_CHECK_MSG(fx, v[1] >= 900,
                     "the send returned after %ld ms: Squirrel must stay "
-                    "suspended until the session is back (2 s)", v[1]);
+                    "suspended until the session is back (1 s back-off)",
+                    v[1]);
 }
 
 /* NET-011: under SUSPEND_ON_ERROR server.connect() blocks until the
-** session is up and ignores its callback and timeout. */
+** session is up and ignores its callback and timeout. Every cloud port
+** refuses at first, so the device's first round fails and the session
+** comes back only at its second round, 1 s (its back-off) later. */
 static void suspend_connect(impcert_fx *fx) {
   deploy(fx, "server.log(\"ready\");\n"
-             "imp.wakeup(0.3, function() {\n"
+             "agent.on(\"go\", function(d) {\n"
              "  server.disconnect();\n"
              "  local t0 = hardware.millis();\n"
              "  server.connect(function(r) { server.log(\"CB \" + r); }, 0.5);\n"
              "  local ms = hardware.millis() - t0;\n"
              "  server.log(\"R \" + server.isconnected() + \" \" + ms);\n"
-             "  imp.wakeup(1, function() { server.log(\"end\"); });\n"
+             "  imp.wakeup(0.2, function() { server.log(\"end\"); });\n"
              "});\n");
   find_log(fx, "ready");
+  for (int i = 0; i < 3; i++)
+    impcert_cloud_close_port(fx, i);
+  freeze_time(fx); /* the first round falls at a known device time */
+  agent_go(fx, "go");
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
                     "server.disconnect() did not close the session");
-  pass_time(fx, 1500);
+  impcert_device_wait(fx, 500); /* past the 0.5 s timeout, between rounds */
+  cloud_back(fx);
+  impcert_device_wait(fx, 500); /* the second round falls due */
   reconnected(fx, WAIT, "server.connect() under SUSPEND_ON_ERROR");
   long v[2];
   report(fx, v, 2);
   IMPCERT_CHECK_MSG(fx, v[0] == 1, "isconnected() after the blocking "
                                    "server.connect() is false");
-  IMPCERT_CHECK_MSG(fx, v[1] >= 1000,
+  IMPCERT_CHECK_MSG(fx, v[1] >= 900,
                     "server.connect() returned after %ld ms, before the "
                     "session was up (its 0.5 s timeout must be ignored)",
                     v[1]);
+  impcert_device_wait(fx, 300); /* the timer that logs "end" */
   for (;;) {
     const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
     if (!e)
@@ -369,7 +403,10 @@ static void fill_lines_intact(impcert_fx *fx) {
 /* SEND-007, SEND-009, SEND-010, SEND-017: under RETURN_ON_ERROR a full
 ** buffer blocks the call for the send timeout (1.5 s), no longer; then it
 ** returns SEND_ERROR_TIMEOUT, the code runs on, the session is dropped
-** and stays down until server.connect(). */
+** and stays down until server.connect() (1.5 s later). Device time moves
+** in 100 ms steps from a standstill and every delay of the code is a
+** multiple of that, so on the virtual clock each deadline ends a step
+** (the device confirms the step, then connects: jig.md "Device time"). */
 static void return_timeout(impcert_fx *fx) {
   deploy(fx, FLOOD_FN
              "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, "
@@ -379,7 +416,7 @@ static void return_timeout(impcert_fx *fx) {
              "  local f = flood(3000);\n"
              "  local ms = hardware.millis() - t0;\n"
              "  local after = server.isconnected();\n"
-             "  imp.wakeup(5, function() {\n"
+             "  imp.wakeup(1.5, function() {\n"
              "    local later = server.isconnected();\n"
              "    server.connect(function(reason) {\n"
              "      server.log(\"R \" + f[1] + \" \" + ms + \" \" + after +\n"
@@ -390,16 +427,21 @@ static void return_timeout(impcert_fx *fx) {
              "server.log(\"ready\");\n");
   find_log(fx, "ready");
   impcert_cloud_pause(fx, true);
+  freeze_time(fx);
   agent_go(fx, "go");
-  pass_time(fx, 4000); /* the buffers fill, the last call times out */
+  /* the buffers fill, the last call times out (1.5 s) and the session
+  ** is dropped: the LED goes off (no session wanted) */
+  led_within(fx, IMPJIG__LED__COLOUR__OFF, false, 4000);
   impcert_cloud_pause(fx, false);
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
                     "the device did not drop the session after "
                     "SEND_ERROR_TIMEOUT");
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 800) ==
+  impcert_device_wait(fx, 1000);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 100) ==
                         IMPCERT_SESSION_TIMEOUT,
                     "the device reconnected by itself after a send error "
                     "under RETURN_ON_ERROR");
+  impcert_device_wait(fx, 500); /* the code's server.connect() */
   reconnected(fx, WAIT, "server.connect() after the send error");
   long v[5];
   report(fx, v, 5);
@@ -410,8 +452,9 @@ static void return_timeout(impcert_fx *fx) {
                     "for the 1.5 s timeout and no longer", v[1]);
   IMPCERT_CHECK_MSG(fx, v[2] == 0, "isconnected() right after "
                                    "SEND_ERROR_TIMEOUT is true");
-  IMPCERT_CHECK_MSG(fx, v[3] == 0, "the device was connected again 5 s "
-                                   "after the error, before server.connect()");
+  IMPCERT_CHECK_MSG(fx, v[3] == 0, "the device was connected again 1.5 s"
+                                   " after the error, before "
+                                   "server.connect()");
   IMPCERT_CHECK_MSG(fx, v[4] == 5, "the connect callback got %ld", v[4]);
 }
 
@@ -508,13 +551,16 @@ static void wait_for_ack(impcert_fx *fx) {
   IMPCERT_CHECK_MSG(fx, m->has_seq && m->seq != 0,
                     "agent.send under WAIT_FOR_ACK carries no seq");
   uint32_t seq = m->seq;
-  IMPCERT_CHECK_MSG(fx, impcert_next_frame(fx, 700) == NULL,
+  freeze_time(fx);
+  impcert_device_wait(fx, 700);
+  IMPCERT_CHECK_MSG(fx, impcert_next_frame(fx, 0) == NULL,
                     "the device sent on before the Ack of a1 came");
   send_ack(fx, seq);
   m = impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE, WAIT)
           ->agent_message;
   IMPCERT_REQUIRE(fx, strcmp(m->name, "a2") == 0);
   /* no Ack for a2: the device gives up after 2 s and drops the session */
+  impcert_device_wait(fx, 2000);
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
                     "the session stayed up after the Ack timeout");
   reconnected(fx, WAIT, "server.connect() after the Ack timeout");
@@ -645,7 +691,9 @@ static void expect_online(impcert_fx *fx) {
 /* NET-025: an Unactivated device does not contact the cloud. */
 static void unactivated_silent(impcert_fx *fx) {
   impcert_dut_power_on(fx);
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 3000) ==
+  /* 3 s of device time; a connection made meanwhile waits to be taken */
+  impcert_device_wait(fx, 3000);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 200) ==
                         IMPCERT_SESSION_TIMEOUT,
                     "an Unactivated device opened a session with the cloud");
   IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx), "the device stopped");
