@@ -59,10 +59,9 @@ static const char *find_log(impcert_fx *fx, const char *prefix) {
   }
 }
 
-/* The report line "R v1 v2 ...": its integers into v (n of them), or the
-** test fails naming the line. true/false count as 1/0. */
-static void report(impcert_fx *fx, long *v, int n) {
-  const char *t = find_log(fx, "R ");
+/* The report line t = "R v1 v2 ...": its integers into v (n of them), or
+** the test fails naming the line. true/false count as 1/0. */
+static void parse_report(impcert_fx *fx, const char *t, long *v, int n) {
   const char *p = t + 2;
   for (int i = 0; i < n; i++) {
     char *end;
@@ -85,11 +84,18 @@ static void report(impcert_fx *fx, long *v, int n) {
   impcert_note(fx, "report: %s", t);
 }
 
-/* Real time passes while the harness serves only the jig (a DUT never
-** sends FlashFault). */
-static void pass_time(impcert_fx *fx, unsigned ms) {
-  (void)impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_FLASH_FAULT, ms);
+static void report(impcert_fx *fx, long *v, int n) {
+  parse_report(fx, find_log(fx, "R "), v, n);
 }
+
+static const char *find_log_stepping(impcert_fx *fx, const char *prefix,
+                                     unsigned max_ms);
+
+/* The report when the code's timers need device time to send it. */
+static void report_stepping(impcert_fx *fx, long *v, int n) {
+  parse_report(fx, find_log_stepping(fx, "R ", WAIT), v, n);
+}
+
 
 /* Stop device time where it is (virtual clock; nothing elsewhere): what
 ** the device does next happens at a known device time, and every later
@@ -110,6 +116,40 @@ static bool led_within(impcert_fx *fx, int colour, bool flashing,
     impcert_device_wait(fx, 100);
   }
   return impcert_jig_wait_led(fx, colour, flashing, 0);
+}
+
+static void agent_go(impcert_fx *fx, const char *name);
+
+/* Agent "go" to code whose handler calls later(): once its "going" has
+** come the cloud stops reading and device time stands still, so the
+** flood starts 200 ms of device time on with the cloud paused whatever
+** the real time the device took to get there. */
+static void start_flood(impcert_fx *fx) {
+  agent_go(fx, "go");
+  find_log(fx, "going");
+  impcert_cloud_pause(fx, true);
+  freeze_time(fx);
+}
+
+/* Frames until a Log starting with `prefix`, letting device time pass in
+** 100 ms steps while none comes (the code's timers retry), at most
+** max_ms of it; the test fails when none comes. */
+static const char *find_log_stepping(impcert_fx *fx, const char *prefix,
+                                     unsigned max_ms) {
+  for (unsigned t = 0;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, 100);
+    if (e) {
+      if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+          strncmp(e->log->text, prefix, strlen(prefix)) == 0)
+        return e->log->text;
+      continue;
+    }
+    if (t >= max_ms)
+      IMPCERT_FAIL_NOW(fx, "no Log starting '%s' within %u ms of device "
+                           "time", prefix, max_ms);
+    impcert_device_wait(fx, 100);
+    t += 100;
+  }
 }
 
 /* Send the device the agent message `name` (no data). */
@@ -133,7 +173,9 @@ static void send_ack(impcert_fx *fx, uint32_t seq) {
 }
 
 /* Squirrel: `s` is a 600-byte string, `flood(limit)` logs numbered lines
-** until one returns non-zero (or limit lines); returns [count, code]. */
+** until one returns non-zero (or limit lines); returns [count, code].
+** `later(f)` logs "going" and runs f 200 ms of device time later (see
+** start_flood). */
 #define FLOOD_FN                                                          \
   "local s = \"\"; for (local i = 0; i < 60; i++) s += \"0123456789\";\n" \
   "function flood(limit) {\n"                                             \
@@ -155,6 +197,10 @@ static void send_ack(impcert_fx *fx, uint32_t seq) {
   "    else imp.wakeup(0.1, round);\n"                                    \
   "  }\n"                                                                 \
   "  round();\n"                                                          \
+  "}\n"                                                                   \
+  "function later(f) {\n"                                                \
+  "  server.log(\"going\");\n"                                            \
+  "  imp.wakeup(0.2, f);\n"                                               \
   "}\n"                                                                   \
   "function sendfree() {\n"                                               \
   "  local i = imp.net.info();\n"                                         \
@@ -285,8 +331,15 @@ static void buffer_after_boot(impcert_fx *fx) {
   report(fx, v, 2);
   IMPCERT_CHECK_MSG(fx, v[0] == 1 && v[1] == 3456,
                     "first boot: setsendbuffersize returned %ld", v[1]);
+  freeze_time(fx);
+  impcert_device_wait(fx, 100); /* the timer: imp.deepsleepfor(1) */
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
                     "the session did not end at imp.deepsleepfor()");
+  const Impjig__JigEnvelope *s =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT);
+  if (!s)
+    IMPCERT_FAIL_NOW(fx, "no DeepSleep at imp.deepsleepfor(1)");
+  impcert_device_wait(fx, s->deep_sleep->wake_in_ms); /* the sleep */
   reconnected(fx, WAIT, "after the deep sleep");
   report(fx, v, 2);
   IMPCERT_CHECK_MSG(fx, v[0] == 2, "the second run was not a warm boot");
@@ -314,25 +367,24 @@ static void fill_wouldblock(impcert_fx *fx) {
              "  server.log(\"R \" + r[0] + \" \" + r[1] + \" \" + r[2] + \" \" +\n"
              "             r[3] + \" \" + r[4] + \" \" + r[5]);\n"
              "}\n"
-             "agent.on(\"go\", function(d) {\n"
+             "agent.on(\"go\", function(d) { later(function() {\n"
              "  local free0 = sendfree();\n"
              "  local t0 = hardware.millis();\n"
              "  local f = flood(3000);\n"
              "  local ms = hardware.millis() - t0;\n"
              "  r = [f[0], f[1], free0, sendfree(), server.isconnected(), ms];\n"
              "  imp.wakeup(0.05, retry);\n"
-             "});\n"
+             "}); });\n"
              "server.log(\"ready\");\n");
   find_log(fx, "ready");
-  impcert_cloud_pause(fx, true);
-  agent_go(fx, "go");
-  pass_time(fx, 2000);
+  start_flood(fx);
+  impcert_device_wait(fx, 300); /* the flood (at once) and a retry */
   IMPCERT_CHECK_MSG(fx, impcert_dut_running(fx),
                     "the device died while the cloud did not read");
   impcert_cloud_pause(fx, false);
   /* the lines first, then the report; read the report's numbers after */
   long v[6];
-  report(fx, v, 6);
+  report_stepping(fx, v, 6);
   impcert_note(fx, "%ld lines before WOULDBLOCK", v[0]);
   IMPCERT_CHECK_MSG(fx, v[1] == 4,
                     "the flood ended with code %ld after %ld lines, not "
@@ -360,23 +412,29 @@ static void fill_lines_intact(impcert_fx *fx) {
              "  if (server.log(\"R \" + f[0] + \" \" + f[1]) != 0)\n"
              "    imp.wakeup(0.05, retry);\n"
              "}\n"
-             "agent.on(\"go\", function(d) {\n"
+             "agent.on(\"go\", function(d) { later(function() {\n"
              "  f = flood(3000);\n"
              "  imp.wakeup(0.05, retry);\n"
-             "});\n"
+             "}); });\n"
              "server.log(\"ready\");\n");
   find_log(fx, "ready");
-  impcert_cloud_pause(fx, true);
-  agent_go(fx, "go");
-  pass_time(fx, 1500);
+  start_flood(fx);
+  impcert_device_wait(fx, 300); /* the flood (at once) and a retry */
   impcert_cloud_pause(fx, false);
-  /* count the lines as they come; the report tells how many were due */
+  /* count the lines as they come; the report tells how many were due
+  ** (device time moves on while nothing comes: the retries) */
   long n = 0;
   const char *rep = NULL;
+  unsigned idle_ms = 0;
   while (!rep) {
-    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
-    if (!e)
+    const Impwire__Envelope *e = impcert_next_frame(fx, 100);
+    if (!e && idle_ms >= WAIT)
       IMPCERT_FAIL_NOW(fx, "no report after %ld flood lines", n);
+    if (!e) {
+      impcert_device_wait(fx, 100);
+      idle_ms += 100;
+      continue;
+    }
     if (e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG)
       continue;
     const char *t = e->log->text;
@@ -464,20 +522,22 @@ static void return_disconnected(impcert_fx *fx) {
   deploy(fx, FLOOD_FN
              "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, "
              "20);\n"
-             "agent.on(\"go\", function(d) {\n"
+             "agent.on(\"go\", function(d) { later(function() {\n"
              "  local f = flood(3000);\n"
              "  imp.wakeup(0.5, function() {\n"
              "    server.connect(function(reason) {\n"
              "      server.log(\"R \" + f[1] + \" \" + reason);\n"
              "    }, 10);\n"
              "  });\n"
-             "});\n"
+             "}); });\n"
              "server.log(\"ready\");\n");
   find_log(fx, "ready");
-  impcert_cloud_pause(fx, true);
-  agent_go(fx, "go");
-  pass_time(fx, 1500);
+  start_flood(fx);
+  impcert_device_wait(fx, 300); /* the flood blocks (timeout 20 s) */
   impcert_cloud_close(fx);
+  /* the code asks for a session 0.5 s on; it comes after the device's
+  ** 1 s back-off from the loss */
+  impcert_device_wait(fx, 1000);
   reconnected(fx, WAIT, "server.connect() after the lost session");
   long v[2];
   report(fx, v, 2);
@@ -494,7 +554,7 @@ static void flush(impcert_fx *fx) {
              "server.setsendtimeoutpolicy(RETURN_ON_ERROR_NO_DISCONNECT, "
              "WAIT_TIL_SENT, 5);\n"
              "local empty = server.flush(2);\n"
-             "agent.on(\"go\", function(d) {\n"
+             "agent.on(\"go\", function(d) { later(function() {\n"
              "  fill(function(n, rc) {\n"
              "    local f1 = server.flush(0.5);\n"
              "    local c1 = server.isconnected();\n"
@@ -504,15 +564,17 @@ static void flush(impcert_fx *fx) {
              "                 c1 + \" \" + f2);\n"
              "    });\n"
              "  });\n"
-             "});\n"
+             "}); });\n"
              "server.log(\"ready\");\n");
   find_log(fx, "ready");
-  impcert_cloud_pause(fx, true);
-  agent_go(fx, "go");
-  pass_time(fx, 3000);
+  start_flood(fx);
+  /* the flood at 200 ms, rounds 100 ms apart until three add nothing
+  ** (the network's buffers fill too), flush(0.5) returns, flush(10)
+  ** starts 100 ms later */
+  impcert_device_wait(fx, 3000);
   impcert_cloud_pause(fx, false);
   long v[5];
-  report(fx, v, 5);
+  report_stepping(fx, v, 5);
   IMPCERT_CHECK_MSG(fx, v[0] == 1, "server.flush() with nothing to send "
                                    "returned false");
   IMPCERT_CHECK_MSG(fx, v[1] == 4, "the flood did not end in WOULDBLOCK "
@@ -601,7 +663,7 @@ static void connect_timeout(impcert_fx *fx) {
              "    local i = imp.net.info();\n"
              "    lasterr = (\"lasterror\" in i) ? i.lasterror : -1;\n"
              "    local n = ticks;\n"
-             "    imp.wakeup(2, function() {\n"
+             "    imp.wakeup(0.5, function() {\n"
              "      server.connect(function(r3) {\n"
              "        server.log(\"R \" + reason + \" \" + ms + \" \" + n + \" \" +\n"
              "                   first + \" \" + r3 + \" \" + lasterr);\n"
@@ -613,13 +675,13 @@ static void connect_timeout(impcert_fx *fx) {
   find_log(fx, "ready");
   for (int i = 0; i < 3; i++)
     impcert_cloud_close_port(fx, i);
+  freeze_time(fx); /* the attempts start at a known device time */
   agent_go(fx, "go");
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
                     "server.disconnect() did not close the session");
-  pass_time(fx, 2500);
-  for (int i = 0; i < 3; i++)
-    if (impcert_cloud_open_port(fx, i) != 0)
-      IMPCERT_ERROR_NOW(fx, "cannot open cloud port %d again", i);
+  impcert_device_wait(fx, 1500); /* the second connect's timeout */
+  cloud_back(fx);
+  impcert_device_wait(fx, 500); /* the third connect, 0.5 s later */
   reconnected(fx, WAIT, "the third server.connect()");
   long v[6];
   report(fx, v, 6);

@@ -18,6 +18,8 @@
 #include "core/rf.h"
 #include "hal/hal.h"
 
+#define SENDPOL_ACK_POLL_MS 20u /* server.flush: looks for TCP acks */
+
 /* What a wait waits for. */
 enum want { WANT_ONLINE, WANT_ROOM, WANT_ACK, WANT_FLUSHED };
 
@@ -60,6 +62,11 @@ static bool wait_for(const struct waiter *w, uint64_t deadline) {
     uint64_t next = boot_pump(b, now);
     if (done(w))
       return true;
+    /* the cloud's TCP acknowledging is no event the board can wait for:
+    ** while bytes are unacknowledged a flush looks again soon */
+    if (w->want == WANT_FLUSHED && boot_app_unacked(b) &&
+        next > now + SENDPOL_ACK_POLL_MS)
+      next = now + SENDPOL_ACK_POLL_MS;
     if (next > deadline)
       next = deadline;
     if (next > now && hal_wait_event(next) == HAL_ESTOP)
