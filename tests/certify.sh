@@ -247,5 +247,15 @@ expect ship 0 "virtual-clock shown"
 "$I" verify "$T/ship" --pubkey "$T/key.pub" >/dev/null 2>&1 &&
   ok "the shipped certification verifies" || bad "ship: verify failed"
 
+# A plugin that cannot be loaded beside a good one: a clear refusal
+# (exit 2), not a crash (it once freed the loaded plugins twice).
+mkdir "$T/badplugins"
+ln -s "$(pwd)/$B/plugins/probe.so" "$T/badplugins/probe.so"
+ln -s "$T/no-such-plugin.so" "$T/badplugins/broken.so"
+"$I" certify --dut harness/duts/refimp-native.conf --plugins "$T/badplugins" \
+  -o "$T/badpl" --key "$T/key.pem" -q >"$T/badpl.out" 2>&1
+echo $? >"$T/badpl.rc"
+expect badpl 2 "1 plugin\(s\) refused"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -396,6 +396,8 @@ int runner_load(const struct run_opts *o, struct profile *prof,
     fprintf(stderr, "impcert: %d plugin(s) refused; fix or remove them\n",
             nbad);
     plugin_unload_all(*ps, *np);
+    *ps = NULL; /* the caller's clean-up must not unload them again */
+    *np = 0;
     profile_fini(prof);
     return -1;
   }
