@@ -44,6 +44,39 @@ static const Impjig__WifiEvent *wait_ev(impcert_fx *fx, int kind,
   return e;
 }
 
+/* Device-time helpers. Once a test lets device time pass with
+** impcert_device_wait, device time on the virtual clock stands still
+** between calls, so later waits for what device time brings about step
+** it on 100 ms at a time. Only while the DUT cannot reach the cloud: an
+** advance does not end while the DUT waits in a connection attempt that
+** the harness is not accepting (jig.md "Device time"). */
+
+/* Stop device time where it is (virtual clock; nothing elsewhere). */
+static void freeze_time(impcert_fx *fx) { impcert_device_wait(fx, 0); }
+
+/* The next WifiEvent of `kind` (-1: any), device time moving on in
+** 100 ms steps while none has come (at most WAIT ms of it). */
+static const Impjig__WifiEvent *ev_stepping(impcert_fx *fx, int kind,
+                                            const char *what) {
+  for (unsigned t = 0;; t += 100) {
+    const Impjig__WifiEvent *e = impcert_jig_wifi_event(fx, kind, 0);
+    if (e || t >= WAIT) {
+      ev_require(fx, e, what);
+      return e;
+    }
+    impcert_device_wait(fx, 100);
+  }
+}
+
+/* ms of device time without a session: a connection made meanwhile
+** waits to be taken, so it is still seen after the wait. */
+static void no_session_for(impcert_fx *fx, unsigned ms, const char *why) {
+  impcert_device_wait(fx, ms);
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 200) ==
+                            IMPCERT_SESSION_TIMEOUT,
+                    "the DUT reached the cloud although %s", why);
+}
+
 /* Steps 1-4 after a BlinkUp, code deployed in step 4 (code may be NULL:
 ** none). */
 static void activate(impcert_fx *fx, const char *code) {
@@ -155,7 +188,8 @@ static void open_refused_after_blinkup(impcert_fx *fx) {
   const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
   IMPCERT_CHECK_MSG(fx, e->has_reason && e->reason == 1,
                     "JOIN_FAILED reason %u, want NO_WIFI (1)", e->reason);
-  no_session(fx, 3000, "the only network is open and a password is stored");
+  no_session_for(fx, 3000,
+                 "the only network is open and a password is stored");
 }
 
 /* REG-036: stored credentials with a password; the network turns open. */
@@ -169,7 +203,8 @@ static void open_refused_later(impcert_fx *fx) {
   wait_ev(fx, EV(LINK_DOWN), "LINK_DOWN");
   wait_ev(fx, EV(REFUSED_OPEN), "REFUSED_OPEN");
   IMPCERT_CHECK(fx, impcert_cloud_wait_closed(fx, WAIT));
-  no_session(fx, 3000, "the network is now open and a password is stored");
+  no_session_for(fx, 3000,
+                 "the network is now open and a password is stored");
 }
 
 /* WIFI-004: imp.setwificonfiguration() is used after a cold boot; key ""
@@ -287,14 +322,14 @@ static void scan_twice(impcert_fx *fx) {
                     "got '%s'", t);
 }
 
-/* Code that scans every 0.5 s with a callback that toggles pin1, and a
-** timer that toggles pin2 every 0.3 s. */
+/* Code that scans again 0.1 s after each scan's callback, which toggles
+** pin1, and a timer that toggles pin2 every 0.3 s. */
 #define TOGGLE_CODE                                                        \
   "hardware.pin1.configure(DIGITAL_OUT, 0);"                               \
   "hardware.pin2.configure(DIGITAL_OUT, 0);"                               \
   "local a = 0, b = 0;"                                                    \
   "function scan() { imp.scanwifinetworks(function(r) {"                  \
-  "  a = 1 - a; hardware.pin1.write(a); imp.wakeup(0.5, scan); }); }"      \
+  "  a = 1 - a; hardware.pin1.write(a); imp.wakeup(0.1, scan); }); }"      \
   "function tick() { b = 1 - b; hardware.pin2.write(b);"                   \
   "  imp.wakeup(0.3, tick); }"                                             \
   "scan(); tick(); server.log(\"up\");"
@@ -306,20 +341,25 @@ static void scan_while_joining(impcert_fx *fx, const char *pin,
                                unsigned max_gap_ms) {
   bring_up(fx, &lab, 1, LAB, KEY, TOGGLE_CODE);
   wait_log(fx, "up");
+  /* from here on the DUT has no network: device time can be stepped */
+  freeze_time(fx);
   impcert_jig_wifi_networks(fx, &other, 1); /* the lab AP goes away */
-  wait_ev(fx, EV(LINK_DOWN), "LINK_DOWN");
-  wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
+  ev_stepping(fx, EV(LINK_DOWN), "LINK_DOWN");
+  ev_stepping(fx, EV(JOIN_FAILED), "JOIN_FAILED");
   /* toggles of `pin` from the next attempt on (the jig messages before
   ** it were passed over while waiting for it) */
   uint64_t since =
-      wait_ev(fx, EV(JOIN_ATTEMPT), "a second join attempt")->at_ms;
+      ev_stepping(fx, EV(JOIN_ATTEMPT), "a second join attempt")->at_ms;
   unsigned seen = 0;
   uint64_t last = since;
-  for (int i = 0; i < 400 && seen < 4; i++) {
+  for (unsigned t = 0; t < WAIT && seen < 4;) {
     const Impjig__JigEnvelope *m =
-        impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, WAIT);
-    if (!m)
-      break;
+        impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, 0);
+    if (!m) { /* device time moves on until the next change */
+      impcert_device_wait(fx, 100);
+      t += 100;
+      continue;
+    }
     const Impjig__PinState *p = m->pin_state;
     if (strcmp(p->pin, pin) != 0 || p->at_ms < since)
       continue;
@@ -416,7 +456,7 @@ static void not_in_range(impcert_fx *fx) {
   const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
   IMPCERT_CHECK_MSG(fx, e->has_reason && e->reason == 1,
                     "JOIN_FAILED reason %u, want NO_WIFI (1)", e->reason);
-  no_session(fx, 2000, "its network is not in range");
+  no_session_for(fx, 2000, "its network is not in range");
 }
 
 #define HINTS_LOG                                                          \
