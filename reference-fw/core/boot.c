@@ -185,10 +185,12 @@ static const char *server_name(const struct boot *b, size_t i) {
   return b->store.cfg.nhosts ? b->store.cfg.hosts[i] : b->cfg.server_name;
 }
 
-/* Back to connecting after a lost session: wait BOOT_RETRY_MS, start at
-** the first port. */
 static void wait_blinkup(struct boot *b, const char *why);
+static void connect_now(struct boot *b, uint64_t now);
 
+/* Back to connecting after a lost session: at once, from the first port
+** (wire.md, Transport: the BOOT_RETRY_MS back-off is for a round whose
+** every port failed, not for a session that was up). */
 static void session_lost(struct boot *b, uint64_t now, const char *why) {
   if (b->phase == BOOT_PHASE_ONLINE)
     b->sessions_lost++;
@@ -197,12 +199,8 @@ static void session_lost(struct boot *b, uint64_t now, const char *why) {
     wait_blinkup(b, "the enrollment was cleared"); /* [STORE-022] */
     return;
   }
-  b->phase = BOOT_PHASE_CONNECT;
-  b->backoff_pending = false;
-  b->server_ix = 0;
-  b->port_ix = 0;
-  b->connect_at = now + BOOT_RETRY_MS;
-  rf_log("reconnecting in %u ms", BOOT_RETRY_MS);
+  connect_now(b, now);
+  rf_log("reconnecting from the first port");
   report(b);
 }
 

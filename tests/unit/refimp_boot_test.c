@@ -434,11 +434,16 @@ static void test_hash_mismatch(void) {
   cloud_send(&e);
   settle(&b);
   expect_state_and_hash(BOOT_WAKE_NEW_SQUIRREL, h);
+  fk.ntried = 0;
+  fk.accept_port = 0; /* the new round fails: the back-off shows */
   answer(false, "evil()", bad, false);
   uint64_t next = settle(&b);
   CU_ASSERT_FALSE(fk.conn_open);
   CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "code hash mismatch"));
   CU_ASSERT_EQUAL(memcmp(b.store.code_hash, h, 32), 0); /* old code kept */
+  /* the session closed, then a new round at once from the first port */
+  CU_ASSERT_EQUAL(fk.ntried, 3u);
+  CU_ASSERT_EQUAL(fk.tried[0], 31314);
   CU_ASSERT_EQUAL(next, fk.now + BOOT_RETRY_MS);
   boot_fini(&b);
 }
@@ -499,30 +504,36 @@ static void test_ports_and_backoff(void) {
   CU_ASSERT_EQUAL(jig_flashing, 0);
   Impwire__Envelope *e = expect(IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST);
   free_env(e);
-  /* a refused certificate is a failed port too, and nothing is sent */
+  /* a lost session: a new round at once, from the first port; a refused
+  ** certificate is a failed port too, and nothing is sent */
   fk.cloud_closed = true;
-  settle(&b);
-  CU_ASSERT_FALSE(fk.conn_open);
   fk.refuse_cert = true;
-  fk.now += BOOT_RETRY_MS;
-  settle(&b);
+  fk.ntried = 0;
+  next = settle(&b);
   CU_ASSERT_FALSE(fk.conn_open);
+  CU_ASSERT_EQUAL(fk.ntried, 3u);
+  CU_ASSERT_EQUAL(fk.tried[0], 31314);
+  CU_ASSERT_EQUAL(next, fk.now + BOOT_RETRY_MS);
   CU_ASSERT_PTR_NOT_NULL(strstr(fk.log, "port 443 failed: certificate"));
   boot_fini(&b);
 }
 
-/* A session lost while online: reconnect 1 s later at step 2. */
+/* A session lost while online: reconnect at once, from the first port,
+** at step 2 (the back-off is only for a round that failed). */
 static void test_session_loss(void) {
   struct boot b;
   uint8_t h[32];
   activate_with_code(&b, "server.log()");
   SHA256((const uint8_t *)"server.log()", 12, h);
   fk.cloud_closed = true;
-  uint64_t next = settle(&b);
-  CU_ASSERT_FALSE(fk.conn_open);
-  CU_ASSERT_EQUAL(next, fk.now + BOOT_RETRY_MS);
-  fk.now = next;
+  fk.ntried = 0;
+  uint64_t before = fk.now;
   settle(&b);
+  CU_ASSERT_EQUAL(fk.now, before); /* no device time passed */
+  CU_ASSERT_EQUAL(b.sessions_lost, 1u);
+  CU_ASSERT_EQUAL(fk.ntried, 2u);
+  CU_ASSERT_EQUAL(fk.tried[0], 31314);
+  CU_ASSERT_EQUAL(fk.tried[1], 993);
   CU_ASSERT_TRUE(fk.conn_open);
   expect_state_and_hash(BOOT_WAKE_BLINKUP, h); /* no activation request */
   boot_fini(&b);
@@ -536,14 +547,15 @@ static void test_bad_frames(void) {
   activate_with_code(&b, "server.log()");
   CU_ASSERT_FATAL(pipe_put(&fk.to_dev, oversize, sizeof(oversize)) ==
                   HAL_OK);
+  fk.ntried = 0;
   settle(&b);
-  CU_ASSERT_FALSE(fk.conn_open);
   CU_ASSERT_PTR_NOT_NULL(
       strstr(fk.log, "frame 3: length 262145 exceeds maximum 262144"));
-  fk.now += BOOT_RETRY_MS;
-  settle(&b);
+  CU_ASSERT_EQUAL(b.sessions_lost, 1u);
+  CU_ASSERT_EQUAL(fk.ntried, 2u); /* closed, and a new session at once */
   CU_ASSERT_TRUE(fk.conn_open);
   CU_ASSERT_FATAL(pipe_put(&fk.to_dev, garbage, sizeof(garbage)) == HAL_OK);
+  fk.accept_port = 0; /* stays closed this time */
   settle(&b);
   CU_ASSERT_FALSE(fk.conn_open);
   CU_ASSERT_PTR_NOT_NULL(
@@ -776,8 +788,7 @@ static void test_server_list(void) {
   fk.cloud_closed = true;
   fk.accept_host = "b.test";
   fk.ntried = 0;
-  fk.now = settle(&b);
-  settle(&b);
+  settle(&b); /* the lost session: a new round at once */
   CU_ASSERT_TRUE(fk.conn_open);
   CU_ASSERT_EQUAL(fk.ntried, 5u);
   static const char *const want_host[] = {"a.test", "a.test", "a.test",
@@ -794,11 +805,14 @@ static void test_server_list(void) {
   /* nobody answers: every server on every port, then the back-off */
   fk.accept_port = 0;
   fk.cloud_closed = true;
-  fk.now = settle(&b); /* the lost session: retry after the back-off */
   fk.ntried = 0;
-  uint64_t next = settle(&b);
+  uint64_t next = settle(&b); /* the lost session: a new round at once */
   CU_ASSERT_EQUAL(fk.ntried, 6u);
   CU_ASSERT_EQUAL(next, fk.now + BOOT_RETRY_MS);
+  fk.now = next; /* the back-off after the failed round, then again */
+  fk.ntried = 0;
+  CU_ASSERT_EQUAL(settle(&b), fk.now + BOOT_RETRY_MS);
+  CU_ASSERT_EQUAL(fk.ntried, 6u);
   boot_fini(&b);
 }
 
@@ -1083,7 +1097,7 @@ static const struct cu_test boot_tests[] = {
     {"code hash mismatch keeps old code", test_hash_mismatch},
     {"erase_credentials: back to Unactivated", test_erase_credentials},
     {"ports in order, 1 s back-off", test_ports_and_backoff},
-    {"session loss: reconnect at step 2", test_session_loss},
+    {"session loss: reconnect at once, step 2", test_session_loss},
     {"bad frames close the session", test_bad_frames},
     {"10-second rule: code starts at 10 s", test_ten_second_rule},
     {"answer first: code starts at once", test_answer_before_ten_seconds},
