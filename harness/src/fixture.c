@@ -675,9 +675,29 @@ IMPCERT_EXPORT bool impcert_dut_asleep(impcert_fx *fx) {
   return fx->asleep;
 }
 
+/* Connections the DUT opened that the cloud has not accepted yet die with
+** its power: a later impcert_cloud_accept must not take one of them for
+** the next power-on's (a device reconnects at once after a lost session,
+** so one is often waiting when a test cuts the power). */
+static void drop_pending_connections(impcert_fx *fx) {
+  for (int i = 0; i < NPORTS; i++) {
+    struct pollfd p = {fx->listen_fd[i], POLLIN, 0};
+    while (fx->listen_fd[i] >= 0 && poll(&p, 1, 0) > 0 &&
+           (p.revents & POLLIN)) {
+      int fd = accept4(fx->listen_fd[i], NULL, NULL, SOCK_CLOEXEC);
+      if (fd < 0)
+        break;
+      close(fd);
+      note(fx, "cloud", "dropped a connection on port %u that the DUT "
+                        "opened before the power cut", fx->port[i]);
+    }
+  }
+}
+
 IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx) {
   fx->asleep = false; /* a power cut loses the sleep and what it kept */
   dut_kill(&fx->dut);
+  drop_pending_connections(fx);
   appcap_end(fx->app, APPCAP_JIG, APPCAP_POWER_CUT);
   note(fx, "power", "DUT power cut");
   jig_drop(fx, "power off");

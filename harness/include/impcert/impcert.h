@@ -73,7 +73,8 @@ struct impcert_plugin {
 ** ends with verdict error). */
 IMPCERT_EXPORT int impcert_dut_power_on(impcert_fx *fx);
 
-/* Cut the DUT's power: the process is killed at once (no clean shutdown). */
+/* Cut the DUT's power: the process is killed at once (no clean shutdown).
+** Connections it opened that the cloud has not accepted yet are dropped. */
 IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx);
 
 /* True while the DUT's process is alive. */
