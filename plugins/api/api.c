@@ -189,7 +189,7 @@ static void no_handler(impcert_fx *fx) {
 ** step 2 with WAKEREASON_SQUIRREL_ERROR. */
 static void uncaught_error(impcert_fx *fx) {
   deploy(fx, "if (hardware.wakereason() != WAKEREASON_SQUIRREL_ERROR)\n"
-             "  imp.wakeup(0.1, function() {\n"
+             "  imp.wakeup(0.02, function() {\n"
              "    local t = {};\n"
              "    return t.impcertmissing;\n"
              "  });\n");
@@ -213,7 +213,7 @@ static void exception_handler(impcert_fx *fx) {
              "  server.log(\"impcert handler: \" + e);\n"
              "});\n"
              "if (hardware.wakereason() != WAKEREASON_SQUIRREL_ERROR)\n"
-             "  imp.wakeup(0.1, function() { throw \"impcert boom\"; });\n");
+             "  imp.wakeup(0.02, function() { throw \"impcert boom\"; });\n");
   IMPCERT_CHECK_MSG(fx, wait_log(fx, IMPWIRE__LOG__LEVEL__LOG,
                                  "impcert handler: impcert boom"),
                     "the handler's Log did not arrive");
@@ -229,7 +229,7 @@ static void exception_handler(impcert_fx *fx) {
 ** WAKEREASON_SW_RESET. */
 static void imp_reset(impcert_fx *fx) {
   deploy(fx, "if (hardware.wakereason() != WAKEREASON_SW_RESET)\n"
-             "  imp.wakeup(0.1, function() { imp.reset(); "
+             "  imp.wakeup(0.02, function() { imp.reset(); "
              "server.log(\"impcert after reset\"); });\n"
              "else server.log(\"impcert reset done\");\n");
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
@@ -252,7 +252,7 @@ static void imp_reset(impcert_fx *fx) {
 ** WAKEREASON_SW_RESTART when no update was pending. */
 static void server_restart(impcert_fx *fx) {
   deploy(fx, "if (hardware.wakereason() != WAKEREASON_SW_RESTART)\n"
-             "  imp.wakeup(0.1, function() { server.restart(); });\n");
+             "  imp.wakeup(0.02, function() { server.restart(); });\n");
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_RESTART, WAIT);
   const Impwire__DeviceState *s =
       impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
@@ -269,7 +269,7 @@ static void polite_reload(impcert_fx *fx) {
   deploy(fx, "server.onshutdown(function(r, ...) {\n"
              "  server.log(\"impcert shutdown \" + r + \" args \" + "
              "(vargv.len() + 1));\n"
-             "  imp.wakeup(0.5, function() {\n"
+             "  imp.wakeup(0.1, function() {\n"
              "    agent.send(\"still-running\", r);\n"
              "    server.restart();\n"
              "  });\n"
@@ -439,12 +439,18 @@ static void pwm_out(impcert_fx *fx) {
 static void deep_sleep_nv(impcert_fx *fx) {
   deploy(fx, "if (hardware.wakereason() != WAKEREASON_TIMER) {\n"
              "  nv <- {v = 42, s = \"kept\"};\n"
-             "  imp.wakeup(0.1, function() { imp.deepsleepfor(1); });\n"
+             "  imp.wakeup(0.02, function() { imp.deepsleepfor(1); });\n"
              "} else {\n"
              "  agent.send(\"nv\", nv);\n"
              "}\n");
   IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
                     "the session did not end at imp.deepsleepfor()");
+  /* the second of deep sleep in device time; the advance must come after
+  ** the jig's DeepSleep, or the wake timer counts from the new time */
+  if (!impcert_dut_asleep(fx) &&
+      !impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT))
+    IMPCERT_FAIL_NOW(fx, "no DeepSleep on the jig after the session ended");
+  impcert_device_wait(fx, 1000);
   if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
     IMPCERT_FAIL_NOW(fx, "no session after the wake");
   const Impwire__DeviceState *s =
@@ -554,16 +560,16 @@ static void send_settings(impcert_fx *fx) {
 ** cancels, onidle runs once when nothing is pending. */
 static void timers(impcert_fx *fx) {
   deploy(fx,
-         "local t1 = imp.wakeup(0.2, function() {\n"
+         "local t1 = imp.wakeup(0.05, function() {\n"
          "  agent.send(\"t\", \"fired\");\n"
          "  imp.onidle(function() { agent.send(\"t\", \"idle\"); });\n"
          "});\n"
-         "local t2 = imp.wakeup(0.1, function() { agent.send(\"t\", "
+         "local t2 = imp.wakeup(0.02, function() { agent.send(\"t\", "
          "\"cancelled\"); });\n"
          "imp.cancelwakeup(t2);\n"
          "imp.onidle(function() { agent.send(\"t\", \"never\"); });\n"
          "imp.onidle(null);\n"
-         "imp.wakeup(0.6, function() { imp.cancelwakeup(t1); "
+         "imp.wakeup(0.15, function() { imp.cancelwakeup(t1); "
          "agent.send(\"t\", \"end\"); });\n");
   static const char *const order[] = {"fired", "idle", "end"};
   for (int i = 0; i < 3; i++) {
@@ -692,7 +698,7 @@ static void reaccept(impcert_fx *fx, const char *why) {
 static void disconnect_connect(impcert_fx *fx) {
   deploy(fx,
          "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 10);\n"
-         "imp.wakeup(0.2, function() {\n"
+         "imp.wakeup(0.05, function() {\n"
          "  server.disconnect();\n"
          "  local r = [server.isconnected(), server.log(\"impcert offline\")];\n"
          "  imp.wakeup(0.5, function() {\n"
@@ -702,7 +708,7 @@ static void disconnect_connect(impcert_fx *fx) {
          "      agent.send(\"back\", r);\n"
          "      server.setsendtimeoutpolicy(SUSPEND_ON_ERROR, WAIT_TIL_SENT, "
          "10);\n"
-         "      imp.wakeup(0.2, function() {\n"
+         "      imp.wakeup(0.05, function() {\n"
          "        server.disconnect();\n"
          "        agent.send(\"auto\", server.isconnected());\n"
          "      });\n"

@@ -15,7 +15,10 @@
 #define CODE_B "server.log(\"step 5, code B\");"
 #define CODE_EVIL "server.log(\"code under a wrong hash\");"
 #define WAIT 8000  /* ms for the DUT to act; generous for emulated DUTs */
-#define QUIET 1000 /* ms in which nothing may start */
+#define QUIET 700  /* ms of device time in which nothing may start */
+/* Real time a DUT gets to show what it did when device time moved on: on
+** a virtual clock the DUT acts right after the advance. */
+#define SETTLE_MS 300
 
 static bool sha_is(const ProtobufCBinaryData *h, const char *code) {
   uint8_t want[32];
@@ -45,9 +48,13 @@ static void expect_started(impcert_fx *fx, const char *code, int wake,
                     a->has_wake_reason ? (int)a->wake_reason : -1, wake);
 }
 
-/* Nothing may start within QUIET ms. */
+/* Nothing may start within QUIET ms of device time (plus SETTLE_MS of
+** real time): a clock advance on a virtual clock, so every later
+** device-time wait of the test must be one too. Not while the device is
+** connecting: it may not answer the clock until the cloud accepts. */
 static void expect_nothing_starts(impcert_fx *fx, const char *when) {
-  const Impjig__AppState *a = next_app(fx, QUIET);
+  impcert_device_wait(fx, QUIET);
+  const Impjig__AppState *a = next_app(fx, SETTLE_MS);
   IMPCERT_CHECK_MSG(fx, !a || !a->running,
                     "code started %s", when);
 }
@@ -168,6 +175,19 @@ static void blinkup_tears_down(impcert_fx *fx) {
                     "the VM was not torn down by a BlinkUp");
 }
 
+/* The device's next session (steps 2-3) reports no code. */
+static void cold_reconnect_no_code(impcert_fx *fx) {
+  static const uint8_t zero[32];
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "the device did not reconnect");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  const Impwire__CodeHash *h =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)->code_hash;
+  IMPCERT_CHECK_MSG(fx, h->sha256.len == 32 &&
+                            memcmp(h->sha256.data, zero, 32) == 0,
+                    "the device stored code under a wrong hash");
+}
+
 /* SEC-004: code under a wrong hash never starts. */
 static void refused_code_never_runs(impcert_fx *fx) {
   activate(fx);
@@ -183,6 +203,10 @@ static void refused_code_never_runs(impcert_fx *fx) {
   e.msg_case = IMPWIRE__ENVELOPE__MSG_CLOUD_ANSWER;
   e.cloud_answer = &ans;
   impcert_send(fx, &e);
+  /* the device closes the session and comes back at once, with no code */
+  IMPCERT_CHECK_MSG(fx, impcert_cloud_wait_closed(fx, WAIT),
+                    "the device kept the session after a wrong hash");
+  cold_reconnect_no_code(fx);
   expect_nothing_starts(fx, "from an answer whose hash did not match");
 }
 
