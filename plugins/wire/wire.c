@@ -467,9 +467,13 @@ static void tls_failure_next_port(impcert_fx *fx) {
 ** then SETTLE_MS): on a loaded machine the harness may notice the refusal
 ** up to 200 ms late, and a device with no back-off or half of it still
 ** fails; then the retry must come. TIME-001 checks the exact second on
-** the virtual clock. */
+** the virtual clock. There device time stands still from the start, so
+** that the retry falls due exactly at the end of the second wait: the
+** device confirms the clock before it connects (a retry inside a wait
+** would block in a handshake the cloud does not answer meanwhile). */
 static void backoff_after_last_port(impcert_fx *fx) {
   impcert_dut_power_on(fx);
+  impcert_device_wait(fx, 0);
   impcert_cloud_close_port(fx, 0);
   impcert_cloud_close_port(fx, 1);
   impcert_cloud_use_cert(fx, IMPCERT_CERT_ROGUE);
