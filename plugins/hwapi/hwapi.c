@@ -407,6 +407,55 @@ static void spiflash_fill(impcert_fx *fx) {
                     "the user area did not keep its data across a restart");
 }
 
+/* The next session after a wake or power-on, its code matched. */
+static void next_session(impcert_fx *fx, const char *what) {
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no new session after %s", what);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+}
+
+/* HW-033: what the user area holds survives deep sleep and a power
+** cycle, as SPI flash does. Each run reports sectors 2 and 3; the first
+** writes sector 2 and sleeps, the wake writes sector 3. */
+static void spiflash_persists(impcert_fx *fx) {
+  deploy(fx, SPIFLASH_SETUP
+         "local a = hex(f.read(8192, 4)), b = hex(f.read(12288, 4));\n"
+         "agent.send(\"r\", {a = a, b = b});\n"
+         "if (a == \"ffffffff\") {\n"
+         "  f.write(8192, bytes([0xc0, 0xff, 0xee, 0x42]));\n"
+         "  imp.wakeup(0.1, function() { imp.deepsleepfor(1); });\n"
+         "} else if (b == \"ffffffff\") {\n"
+         "  f.erasesector(12288);\n"
+         "  f.write(12288, bytes([0x5a, 0xa5, 0xa5, 0x5a]));\n"
+         "  agent.send(\"b\", hex(f.read(12288, 4)));\n"
+         "}\n");
+  const Impwire__Value *r = expect_agent(fx, "r");
+  IMPCERT_CHECK_MSG(fx, !strcmp(str_of(slot(r, "a")), "ffffffff") &&
+                            !strcmp(str_of(slot(r, "b")), "ffffffff"),
+                    "a new device's user area holds %s %s, not erased",
+                    str_of(slot(r, "a")), str_of(slot(r, "b")));
+  IMPCERT_REQUIRE(fx, impcert_cloud_wait_closed(fx, WAIT));
+  impcert_device_wait(fx, 1500); /* the 1 s deep sleep */
+  next_session(fx, "the wake from deep sleep");
+  r = expect_agent(fx, "r");
+  IMPCERT_CHECK_MSG(fx, !strcmp(str_of(slot(r, "a")), "c0ffee42"),
+                    "HW-033: after deep sleep sector 2 holds %s, not the "
+                    "c0ffee42 written before it", str_of(slot(r, "a")));
+  IMPCERT_CHECK_MSG(fx, !strcmp(str_of(expect_agent(fx, "b")), "5aa5a55a"),
+                    "sector 3 does not read back what was written");
+  impcert_dut_power_off(fx);
+  impcert_dut_power_on(fx);
+  next_session(fx, "a power cycle");
+  r = expect_agent(fx, "r");
+  IMPCERT_CHECK_MSG(fx, !strcmp(str_of(slot(r, "a")), "c0ffee42") &&
+                            !strcmp(str_of(slot(r, "b")), "5aa5a55a"),
+                    "HW-033: after a power cycle sectors 2 and 3 hold %s %s, "
+                    "not c0ffee42 5aa5a55a", str_of(slot(r, "a")),
+                    str_of(slot(r, "b")));
+}
+
 /* HW-024, REG-008, REG-044: hardware.spiflash works while a connection
 ** is being made. */
 static void spiflash_connecting(impcert_fx *fx) {
@@ -898,6 +947,69 @@ static void audio_while_connecting(impcert_fx *fx) {
                     "a %d ms gap between buffers of 50 ms", gap);
 }
 
+/* Send PulseTrain: count rising edges period_us apart from device time
+** at_ms. */
+static void pulse_train(impcert_fx *fx, const char *pin, uint32_t count,
+                        uint32_t period_us, uint64_t at_ms) {
+  Impjig__PulseTrain t = IMPJIG__PULSE_TRAIN__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  t.pin = (char *)pin;
+  t.count = count;
+  t.period_us = period_us;
+  t.has_at_ms = true;
+  t.at_ms = at_ms;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_PULSE_TRAIN;
+  e.pulse_train = &t;
+  impcert_jig_send(fx, &e);
+}
+
+/* HW-032: a PULSE_COUNTER pin's read() returns the rising edges the jig
+** drives within `duration` from the call, no more and no fewer. */
+static void pulse_counter(impcert_fx *fx) {
+  deploy(fx, "local n = \"pin1\" in hardware ? \"pin1\" : \"pinW\";\n"
+             "local p = hardware[n], r = [];\n"
+             "try { p.configure(PULSE_COUNTER, 1.0); }\n"
+             "catch (e) { agent.send(\"none\", imp.info().type); return; }\n"
+             /* windows [0.5 s, 1.5 s) and [2 s, 3 s) from the configure */
+             "imp.wakeup(0.5, function() { r.append(p.read()); });\n"
+             "imp.wakeup(2.0, function() {\n"
+             "  r.append(p.read());\n"
+             "  agent.send(\"n\", r);\n"
+             "});\n");
+  const Impjig__JigEnvelope *m;
+  const Impjig__PinState *ps = NULL;
+  while (!ps && (m = impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE,
+                                      WAIT)))
+    if (m->pin_state->mode == 12) /* PULSE_COUNTER, constants.md */
+      ps = m->pin_state;
+  if (!ps) {
+    const Impwire__Envelope *e =
+        impcert_next_frame(fx, 1000); /* the code's "none", if it threw */
+    if (e && e->msg_case == IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE &&
+        !strcmp(e->agent_message->name, "none"))
+      impcert_end_at(fx, IMPCERT_SKIP, __FILE__, __LINE__,
+                     "%s has no pulse counter (HWAPI-FEATURES checks that)",
+                     str_of(e->agent_message->data));
+    IMPCERT_FAIL_NOW(fx, "no PinState of the PULSE_COUNTER configure");
+  }
+  uint64_t t0 = ps->at_ms;
+  /* in the first window; between the windows; in the second */
+  pulse_train(fx, ps->pin, 30, 2000, t0 + 1000);
+  pulse_train(fx, ps->pin, 5, 10000, t0 + 1700);
+  pulse_train(fx, ps->pin, 7, 10000, t0 + 2500);
+  impcert_device_wait(fx, 3500);
+  const Impwire__Value *r = expect_agent(fx, "n");
+  IMPCERT_REQUIRE(fx, r && r->kind_case == IMPWIRE__VALUE__KIND_ARRAY &&
+                          r->array->n_items == 2);
+  IMPCERT_CHECK_MSG(fx, is_int(r->array->items[0], 30),
+                    "HW-032: read() over [0.5 s, 1.5 s) counted %d pulses, "
+                    "the jig drove 30", int_of(r->array->items[0]));
+  IMPCERT_CHECK_MSG(fx, is_int(r->array->items[1], 7),
+                    "HW-032: read() over [2 s, 3 s) counted %d pulses, the "
+                    "jig drove 7 there (5 more before it)",
+                    int_of(r->array->items[1]));
+}
+
 /* HW-013, HW-014: a zombie PWM output runs on across a restart of the
 ** code (no release on the jig) and the new code reads its period and
 ** duty cycle before configuring it; an ordinary PWM pin is released. */
@@ -980,6 +1092,9 @@ static const struct impcert_case cases[] = {
      spiflash_nor},
     {"HWAPI-SPIFLASH-FILL", "spiflash: filling the user area spares impOS",
      "HW-023", "hwapi,spiflash", "jig,squirrel,spiflash", 0, spiflash_fill},
+    {"HWAPI-SPIFLASH-KEPT", "spiflash survives deep sleep and power cycles",
+     "HW-033", "hwapi,spiflash", "jig,squirrel,spiflash,deep-sleep", 0,
+     spiflash_persists},
     {"HWAPI-SPIFLASH-WIFI", "spiflash works while connecting (36, 38)",
      "HW-024,REG-008,REG-044", "hwapi,spiflash,regress",
      "jig,squirrel,spiflash", 0, spiflash_connecting},
@@ -1007,6 +1122,8 @@ static const struct impcert_case cases[] = {
     {"HWAPI-AUDIO-WIFI", "the DAC plays on while a connection is made",
      "AUDIO-013,REG-045", "hwapi,audio,regress", "jig,squirrel,dac", 0,
      audio_while_connecting},
+    {"HWAPI-PULSE", "the pulse counter counts the jig's pulses",
+     "HW-032", "hwapi,jig,pins", "jig,squirrel,jig-pins", 0, pulse_counter},
     {"HWAPI-ZOMBIE", "zombie PWM runs on across a restart (imp004m)",
      "HW-013,HW-014", "hwapi,pins", "jig,squirrel,jig-pins,board:imp004m", 0,
      zombie_pwm},

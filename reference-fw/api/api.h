@@ -242,6 +242,10 @@ struct api_host {
   ** bytes that outlive the VM (erased: 0xff); NULL when the host has
   ** none (spiflash.enable() then throws). */
   uint8_t *(*spiflash)(void *ctx, uint32_t size);
+  /* Optional: bytes [off, off + n) of that area changed; the host keeps
+  ** them as flash keeps them (across power cycles and deep sleep, HW-033).
+  ** False when they could not be stored. */
+  bool (*spiflash_wrote)(void *ctx, uint32_t off, uint32_t n);
   /* Optional: the WiFi interface (NULL: none). */
   const struct api_wifi_ops *wifi;
 };
@@ -339,6 +343,11 @@ bool api_i2c_target(struct api *a, const char *bus, uint32_t address,
 bool api_analog_input(struct api *a, const char *pin, uint32_t millivolts);
 bool api_pdm_input(struct api *a, uint32_t clock_hz, const uint8_t *bits,
                    size_t n);
+/* A train of `count` pulses on `pin`, rising edges period_us apart from
+** device time at_ms on (jig.md "Pulse trains"); false when the pin or a
+** value is not acceptable or the pin holds 8 trains still to end. */
+bool api_pulse_input(struct api *a, const char *pin, uint32_t count,
+                     uint32_t period_us, uint64_t at_ms);
 /* The VM is about to be torn down (reload, restart, OS update): every
 ** configured pin is released (an API_EV_PIN_MODE with mode 0) except
 ** zombie PWM outputs, which are copied to out (up to cap) to hand to the

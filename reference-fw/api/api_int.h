@@ -46,6 +46,7 @@ struct api_policy {
   float timeout_s;
 };
 
+#define API_MAX_TRAINS 8 /* pulse trains a pin holds (jig.md) */
 struct api_pin {
   const struct board_pin *def;
   int mode;           /* 0: not configured */
@@ -54,6 +55,12 @@ struct api_pin {
   bool zombie;
   int callback;       /* sq_ref or -1 */
   uint32_t millivolts; /* the voltage the jig applies (ANALOG_IN, sampler) */
+  float count_s;      /* PULSE_COUNTER: the duration read() counts over */
+  struct api_pulses {  /* the jig's pulse trains on this pin */
+    uint64_t first_us; /* device time of the first rising edge */
+    uint32_t count, period_us;
+  } trains[API_MAX_TRAINS];
+  size_t ntrains;
 };
 
 /* ---- peripherals (one module each; state here so the VM's teardown

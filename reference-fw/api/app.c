@@ -274,7 +274,8 @@ static bool h_set_rescue_pin(void *ctx, const char *pin, int level) {
 
 /* ---- the hooks of core/boot.c ---------------------------------------- */
 
-/* The user area of hardware.spiflash, made on first use (erased). */
+/* The user area of hardware.spiflash: a RAM copy of the board's SPI
+** flash file, read on first use; without one (refimp run) erased RAM. */
 static uint8_t *h_spiflash(void *ctx, uint32_t size) {
   struct app *a = ctx;
   if (a->spiflash && a->spiflash_size == size)
@@ -284,8 +285,25 @@ static uint8_t *h_spiflash(void *ctx, uint32_t size) {
   if (!(a->spiflash = rf_malloc(size)))
     return NULL;
   memset(a->spiflash, 0xff, size);
+  if (hal_spiflash_size() >= size &&
+      hal_spiflash_read(0, a->spiflash, size) != HAL_OK) {
+    rf_log("spiflash: the user area could not be read");
+    rf_free(a->spiflash);
+    a->spiflash = NULL;
+    return NULL;
+  }
   a->spiflash_size = size;
   return a->spiflash;
+}
+
+/* Changed bytes of the user area to the flash file (HW-033). */
+static bool h_spiflash_wrote(void *ctx, uint32_t off, uint32_t n) {
+  struct app *a = ctx;
+  if (!a->spiflash || off > a->spiflash_size || n > a->spiflash_size - off)
+    return false;
+  if (hal_spiflash_size() < a->spiflash_size)
+    return true; /* RAM only: nothing more to keep */
+  return hal_spiflash_write(off, a->spiflash + off, n) == HAL_OK;
 }
 
 static void code_stop(void *ctx) {
@@ -317,6 +335,7 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .userconf_set = h_userconf_set, .jig = h_jig,
       .clear_configuration = h_clear_configuration,
       .set_rescue_pin = h_set_rescue_pin, .spiflash = h_spiflash,
+      .spiflash_wrote = h_spiflash_wrote,
       .wifi = &app_wifi_ops};
   uint64_t now = hal_now_ms();
   /* nv only for the first VM of a warm boot (it survives deep sleep, not
@@ -385,6 +404,13 @@ static bool jig_periph_input(struct app *a, const Impjig__JigEnvelope *m,
     *what = "AnalogDrive: no such pin or above the 3300 mV supply";
     return api_analog_input(a->api, m->analog_drive->pin,
                             m->analog_drive->millivolts);
+  case IMPJIG__JIG_ENVELOPE__MSG_PULSE_TRAIN:
+    *what = "PulseTrain: no such pin, a count or period out of range, or 8 "
+            "trains pending";
+    return api_pulse_input(a->api, m->pulse_train->pin,
+                           m->pulse_train->count, m->pulse_train->period_us,
+                           m->pulse_train->has_at_ms ? m->pulse_train->at_ms
+                                                     : hal_now_ms());
   case IMPJIG__JIG_ENVELOPE__MSG_PDM_STREAM:
     *what = "PdmStream: no dfsdm on this board, or an empty stream";
     return api_pdm_input(a->api, m->pdm_stream->clock_hz,

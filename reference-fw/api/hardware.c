@@ -7,6 +7,7 @@
 */
 #include "api/api_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,6 +143,9 @@ static int pin_configure(sq_vm *vm) {
   if ((mode == ANALOG_OUT || mode == PULSE_COUNTER) && n >= 3 &&
       sq_checkfloat(vm, 3, &f) < 0)
     return -1;
+  if (mode == PULSE_COUNTER && !(f > 0 && f <= 10))
+    return sq_error(vm, "pin.configure(PULSE_COUNTER, duration): the "
+                        "duration must be above 0 and at most 10 s");
   if (a->stopped)
     return 0;
   if (p->callback >= 0)
@@ -161,8 +165,45 @@ static int pin_configure(sq_vm *vm) {
       p->level = mode == DIGITAL_IN_PULLUP ? 1 : 0;
   } else if (mode == ANALOG_OUT) {
     p->duty = f;
+  } else if (mode == PULSE_COUNTER) {
+    p->count_s = f;
   }
   return 0;
+}
+
+/* Rising edges of the pin's trains in [from_us, to_us) of device time. */
+static uint64_t count_edges(const struct api_pin *p, uint64_t from_us,
+                            uint64_t to_us) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < p->ntrains; i++) {
+    const struct api_pulses *t = &p->trains[i];
+    /* edge k is at first_us + k * period_us, k < count: the first k at
+    ** or after each end of the window */
+    uint64_t lo = from_us <= t->first_us
+                      ? 0 : (from_us - t->first_us + t->period_us - 1) /
+                                t->period_us;
+    uint64_t hi = to_us <= t->first_us
+                      ? 0 : (to_us - t->first_us + t->period_us - 1) /
+                                t->period_us;
+    if (lo > t->count)
+      lo = t->count;
+    if (hi > t->count)
+      hi = t->count;
+    n += hi - lo;
+  }
+  return n;
+}
+
+/* PULSE_COUNTER read(): the edges over `duration` from now, returning when
+** it is over (jig.md "Pulse trains"). */
+static int read_pulses(sq_vm *vm, struct api *a, struct api_pin *p) {
+  uint64_t from = api_now(a);
+  uint32_t ms = (uint32_t)llround((double)p->count_s * 1000.0);
+  if (!a->stopped)
+    a->host.sleep_ms(a->host.ctx, ms);
+  uint64_t n = count_edges(p, from * 1000u, (from + ms) * 1000u);
+  sq_pushint(vm, n > INT32_MAX ? INT32_MAX : (int32_t)n);
+  return 1;
 }
 
 /* pin.write(value): digital level, or PWM duty cycle (HW-011). */
@@ -207,6 +248,7 @@ static int pin_write(sq_vm *vm) {
 }
 
 static int pin_read(sq_vm *vm) {
+  struct api *a = API_OF(vm);
   struct api_pin *p = pin_of(vm);
   if (!p)
     return -1;
@@ -220,8 +262,7 @@ static int pin_read(sq_vm *vm) {
     sq_pushfloat(vm, p->duty);
     return 1;
   case PULSE_COUNTER:
-    sq_pushint(vm, 0); /* the stand-in drives no pulses */
-    return 1;
+    return read_pulses(vm, a, p);
   default:
     sq_pushint(vm, p->level);
     return 1;
@@ -421,6 +462,29 @@ uint16_t api_pin_analog(const struct api_pin *p) {
   if (p->millivolts >= API_SUPPLY_MV)
     return 65535;
   return (uint16_t)((uint64_t)p->millivolts * 65535u / API_SUPPLY_MV);
+}
+
+bool api_pulse_input(struct api *a, const char *pin, uint32_t count,
+                     uint32_t period_us, uint64_t at_ms) {
+  int i = api_pin_index(a, pin);
+  if (i < 0 || count < 1 || count > 1000000 || period_us < 2 ||
+      period_us > 60000000)
+    return false;
+  struct api_pin *p = &a->pins[i];
+  /* trains over by now can never be counted again: make room */
+  uint64_t now_us = api_now(a) * 1000u;
+  size_t kept = 0;
+  for (size_t t = 0; t < p->ntrains; t++) {
+    const struct api_pulses *x = &p->trains[t];
+    if (x->first_us + (uint64_t)(x->count - 1) * x->period_us >= now_us)
+      p->trains[kept++] = *x;
+  }
+  p->ntrains = kept;
+  if (p->ntrains == API_MAX_TRAINS)
+    return false;
+  p->trains[p->ntrains++] = (struct api_pulses){
+      .first_us = at_ms * 1000u, .count = count, .period_us = period_us};
+  return true;
 }
 
 bool api_analog_input(struct api *a, const char *pin, uint32_t millivolts) {

@@ -3,7 +3,9 @@
 ** (imp003 and later, HW-020): NOR semantics (a write only clears bits,
 ** erasesector() sets 4 KiB to 0xff, HW-021), SPIFLASH_PREVERIFY refusing
 ** a write that needs a 1 (HW-022). The bytes belong to the host (they
-** outlive the VM) and are apart from impOS's own store (HW-023). Nothing
+** outlive the VM, and each change goes to the host's flash so they
+** outlive a power cycle, HW-033) and are apart from impOS's own store
+** (HW-023). Nothing
 ** here depends on the network, so it works while a connection is being
 ** made (HW-024, REG-008, REG-044).
 */
@@ -95,6 +97,14 @@ static int sf_setspeed(sq_vm *vm) {
   return 1;
 }
 
+/* Hand changed bytes to the host's flash; throws when it failed. */
+static int stored(sq_vm *vm, struct api *a, const char *fn, uint32_t off,
+                  uint32_t n) {
+  if (a->host.spiflash_wrote && !a->host.spiflash_wrote(a->host.ctx, off, n))
+    return sq_error(vm, "spiflash.%s: the flash did not take the write", fn);
+  return 0;
+}
+
 /* read(address, n) -> blob */
 static int sf_read(sq_vm *vm) {
   struct api *a = enabled(vm, "read");
@@ -169,6 +179,8 @@ static int sf_write(sq_vm *vm) {
   }
   for (int32_t i = 0; i < n; i++)
     dst[i] &= src[i]; /* NOR: programming only clears bits (HW-021) */
+  if (stored(vm, a, "write", (uint32_t)addr, (uint32_t)n) < 0)
+    return -1;
   if (flags & SPIFLASH_POSTVERIFY && memcmp(dst, src, (size_t)n) != 0) {
     sq_pushint(vm, 1);
     return 1;
@@ -188,7 +200,7 @@ static int sf_erasesector(sq_vm *vm) {
     return sq_error(vm, "spiflash.erasesector: 0x%x is not on a 4096-byte "
                         "sector boundary", (unsigned)addr);
   memset(a->spiflash + addr, 0xff, SPIFLASH_SECTOR);
-  return 0;
+  return stored(vm, a, "erasesector", (uint32_t)addr, SPIFLASH_SECTOR);
 }
 
 static const struct sq_reg spiflash_fns[] = {

@@ -848,7 +848,8 @@ static void on_jig(struct boot *b, const Impjig__JigEnvelope *je,
             je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_UART_RX ||
             je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_I2C_TARGET ||
             je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_ANALOG_DRIVE ||
-            je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PDM_STREAM) &&
+            je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PDM_STREAM ||
+            je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PULSE_TRAIN) &&
            b->hooks.jig_message)
     b->hooks.jig_message(b->hooks.ctx, je); /* to api/ */
   else if (je->msg_case >= IMPJIG__JIG_ENVELOPE__MSG_BT_RADIO &&

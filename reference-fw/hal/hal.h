@@ -97,6 +97,14 @@ enum hal_status hal_flash_read(uint32_t off, void *buf, size_t n);
 enum hal_status hal_flash_write(uint32_t off, const void *buf, size_t n);
 enum hal_status hal_flash_sync(void);
 
+/* The user area of the SPI flash (hardware.spiflash), apart from the
+** store's flash above: hal_spiflash_size() bytes (0: none, the area then
+** lives in RAM only), erased state 0xff; a write stores its bytes as
+** they are (the NOR rules are the caller's). Out of range: HAL_EINVAL. */
+uint32_t hal_spiflash_size(void);
+enum hal_status hal_spiflash_read(uint32_t off, void *buf, size_t n);
+enum hal_status hal_spiflash_write(uint32_t off, const void *buf, size_t n);
+
 /* Fault injection (boards without it return HAL_ENOTSUP): after `bytes`
 ** more bytes have been written, the power is cut: the write in progress
 ** stores only its first bytes and fails, and so does every later write

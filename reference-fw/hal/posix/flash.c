@@ -24,6 +24,13 @@ static struct {
   uint32_t read_errors;  /* reads that will still fail */
 } flash = {-1, 0, false, 0, false, false, 0};
 
+/* GLOBAL: the user area of the SPI flash (hardware.spiflash), its own
+** file DIR/spiflash.bin beside flash.bin, opened (made) on first use. */
+static struct {
+  int fd;
+  char path[PATH_MAX];   /* empty: no flash folder */
+} spi = {-1, ""};
+
 /* mkdir -p */
 static int make_dirs(const char *dir) {
   char path[PATH_MAX];
@@ -44,8 +51,10 @@ static int make_dirs(const char *dir) {
   return 0;
 }
 
-/* Create an erased flash file atomically (temp file, then rename). */
-static int create_flash(const char *path, char *why, size_t why_cap) {
+/* Create an erased flash file of `size` bytes atomically (temp file, then
+** rename). */
+static int create_flash(const char *path, uint32_t size, char *why,
+                        size_t why_cap) {
   char tmp[PATH_MAX + 8];
   uint8_t page[4096];
   snprintf(tmp, sizeof(tmp), "%s.new", path);
@@ -55,7 +64,7 @@ static int create_flash(const char *path, char *why, size_t why_cap) {
     return -1;
   }
   memset(page, 0xff, sizeof(page));
-  for (uint32_t off = 0; off < HAL_POSIX_FLASH_SIZE; off += sizeof(page))
+  for (uint32_t off = 0; off < size; off += sizeof(page))
     if (pwrite(fd, page, sizeof(page), off) != (ssize_t)sizeof(page)) {
       snprintf(why, why_cap, "%s: %s", tmp, strerror(errno));
       close(fd);
@@ -77,11 +86,14 @@ enum hal_status hal_posix_flash_open(const char *dir, char *why,
     snprintf(why, why_cap, "--flash %s: %s", dir, strerror(errno));
     return HAL_EIO;
   }
-  if (snprintf(path, sizeof(path), "%s/flash.bin", dir) >= (int)sizeof(path)) {
+  if (snprintf(path, sizeof(path), "%s/flash.bin", dir) >= (int)sizeof(path) ||
+      snprintf(spi.path, sizeof(spi.path), "%s/spiflash.bin", dir) >=
+          (int)sizeof(spi.path)) {
     snprintf(why, why_cap, "--flash %s: path too long", dir);
     return HAL_EIO;
   }
-  if (stat(path, &st) != 0 && create_flash(path, why, why_cap) != 0)
+  if (stat(path, &st) != 0 &&
+      create_flash(path, HAL_POSIX_FLASH_SIZE, why, why_cap) != 0)
     return HAL_EIO;
   flash.fd = open(path, O_RDWR | O_CLOEXEC);
   if (flash.fd < 0) {
@@ -101,6 +113,10 @@ void hal_posix_flash_close(void) {
   if (flash.fd >= 0)
     close(flash.fd);
   flash.fd = -1;
+  if (spi.fd >= 0)
+    close(spi.fd);
+  spi.fd = -1;
+  spi.path[0] = '\0';
 }
 
 uint32_t hal_flash_size(void) {
@@ -207,4 +223,73 @@ void hal_flash_fault_clear(void) {
 
 uint64_t hal_flash_bytes_written(void) {
   return flash.written;
+}
+
+/* ---- the SPI flash user area (DIR/spiflash.bin) ------------------------ */
+
+static bool spi_open(void) {
+  char why[PATH_MAX + 64];
+  struct stat st;
+  if (spi.fd >= 0)
+    return true;
+  if (!spi.path[0])
+    return false;
+  if (stat(spi.path, &st) != 0 &&
+      create_flash(spi.path, HAL_POSIX_SPIFLASH_SIZE, why, sizeof why) != 0) {
+    hal_log(why);
+    return false;
+  }
+  spi.fd = open(spi.path, O_RDWR | O_CLOEXEC);
+  if (spi.fd < 0) {
+    snprintf(why, sizeof why, "%s: %s", spi.path, strerror(errno));
+    hal_log(why);
+    return false;
+  }
+  if (fstat(spi.fd, &st) != 0 || st.st_size != HAL_POSIX_SPIFLASH_SIZE) {
+    snprintf(why, sizeof why, "%s: %lld bytes, expected %u", spi.path,
+             (long long)st.st_size, HAL_POSIX_SPIFLASH_SIZE);
+    hal_log(why);
+    close(spi.fd);
+    spi.fd = -1;
+    return false;
+  }
+  return true;
+}
+
+uint32_t hal_spiflash_size(void) {
+  return spi_open() ? HAL_POSIX_SPIFLASH_SIZE : 0;
+}
+
+static bool spi_in_range(uint32_t off, size_t n) {
+  return spi_open() && off <= HAL_POSIX_SPIFLASH_SIZE &&
+         n <= HAL_POSIX_SPIFLASH_SIZE - off;
+}
+
+enum hal_status hal_spiflash_read(uint32_t off, void *buf, size_t n) {
+  if (!spi_in_range(off, n))
+    return HAL_EINVAL;
+  for (size_t done = 0; done < n;) {
+    ssize_t r = pread(spi.fd, (char *)buf + done, n - done, off + done);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return HAL_EIO;
+    done += (size_t)r;
+  }
+  return HAL_OK;
+}
+
+enum hal_status hal_spiflash_write(uint32_t off, const void *buf, size_t n) {
+  if (!spi_in_range(off, n))
+    return HAL_EINVAL;
+  for (size_t done = 0; done < n;) {
+    ssize_t w = pwrite(spi.fd, (const char *)buf + done, n - done,
+                       off + done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return HAL_EIO;
+    done += (size_t)w;
+  }
+  return HAL_OK;
 }

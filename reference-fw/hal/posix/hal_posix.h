@@ -13,6 +13,7 @@
 #include "hal/hal.h"
 
 #define HAL_POSIX_FLASH_SIZE 0x100000u /* 1 MiB, DIR/flash.bin */
+#define HAL_POSIX_SPIFLASH_SIZE 0x80000u /* 512 KiB, DIR/spiflash.bin */
 
 /* Open DIR/flash.bin (DIR and the file are created, erased to 0xff, when
 ** missing). HAL_OK or HAL_EIO with why naming the path. */
