@@ -351,6 +351,11 @@ static int deep_sleep(struct boot *b, char **argv) {
 static int reboot(struct boot *b, struct app *app,
                   const char *const val[OPT_COUNT]) {
   char why[512] = "";
+  /* [HW-013] zombie PWM outputs run on through the update: the new OS
+  ** hands them to its first application as a reload does */
+  struct api_zombie zombies[API_MAX_ZOMBIES];
+  size_t nzombies = app->nzombies;
+  memcpy(zombies, app->zombies, sizeof(zombies));
   rf_log("restarting the board into the new OS");
   app_fini(app);
   boot_fini(b);
@@ -360,6 +365,8 @@ static int reboot(struct boot *b, struct app *app,
     return EXIT_BOARD;
   }
   app_init(app, b);
+  memcpy(app->zombies, zombies, sizeof(zombies));
+  app->nzombies = nzombies;
   return EXIT_CLEAN;
 }
 

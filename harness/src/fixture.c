@@ -1011,7 +1011,7 @@ impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
   for (;;) {
     while (fx->jq_next < fx->jq_len) {
       Impjig__JigEnvelope *m = fx->jq[fx->jq_next++];
-      if (m->msg_case == kind)
+      if (m->msg_case == kind || kind == IMPJIG__JIG_ENVELOPE__MSG__NOT_SET)
         return m;
     }
     if (now_ms() >= deadline)

@@ -1071,6 +1071,94 @@ static void zombie_pwm(impcert_fx *fx) {
                     "zombie's continuity cannot be told apart");
 }
 
+/* HW-013, HW-014 across an impOS update: on an imp004m a zombie PWM
+** output runs on through the restart into the new OS (the jig sees no
+** release, or a gap of at most 5 ms), and the new OS's first code reads
+** its period and duty cycle. */
+static void zombie_pwm_os_update(impcert_fx *fx) {
+  static const char image[] = "impcert hwapi: an impOS image, any bytes";
+  static const char version[] = "38.120 hwapi-zombie";
+  deploy(fx, "if (hardware.wakereason() == WAKEREASON_NEW_FIRMWARE) {\n"
+             "  local r;\n"
+             "  try { r = [hardware.pinK.getperiod(), "
+             "hardware.pinK.getdutycycle()]; }\n"
+             "  catch (e) { r = [e, e]; }\n"
+             "  agent.send(\"after\", r);\n"
+             "} else {\n"
+             "  hardware.pinK.configure(PWM_OUT, 0.002, 0.25, true);\n"
+             "  agent.send(\"before\", 1);\n"
+             "}\n");
+  expect_agent(fx, "before");
+  /* a forced NewOs: installed at once, the code's handler not asked */
+  uint8_t h[32];
+  impcert_sha256(image, strlen(image), h);
+  Impwire__NewOs n = IMPWIRE__NEW_OS__INIT;
+  n.version = (char *)version;
+  n.has_image = n.has_sha256 = n.has_forced = n.forced = 1;
+  n.image.data = (uint8_t *)image;
+  n.image.len = strlen(image);
+  n.sha256.data = h;
+  n.sha256.len = 32;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_NEW_OS;
+  env.new_os = &n;
+  IMPCERT_REQUIRE(fx, impcert_send(fx, &env) == 0);
+  const Impwire__Envelope *e;
+  for (;;) {
+    e = impcert_next_frame(fx, WAIT);
+    if (!e && impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+      IMPCERT_FAIL_NOW(fx, "no session after the impOS update");
+    if (e && e->msg_case == IMPWIRE__ENVELOPE__MSG_DEVICE_STATE)
+      break;
+  }
+  if (strcmp(e->device_state->os_version, version) != 0)
+    IMPCERT_FAIL_NOW(fx, "the DUT runs impOS '%s' after the update, not "
+                     "'%s': nothing was updated",
+                     e->device_state->os_version, version);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+  const Impwire__Value *v = expect_agent(fx, "after");
+  IMPCERT_REQUIRE(fx, v && v->kind_case == IMPWIRE__VALUE__KIND_ARRAY &&
+                          v->array->n_items == 2);
+  Impwire__Value **it = v->array->items;
+  IMPCERT_CHECK_MSG(fx, it[0]->kind_case == IMPWIRE__VALUE__KIND_REAL &&
+                            it[0]->real == 0.002f &&
+                            it[1]->kind_case == IMPWIRE__VALUE__KIND_REAL &&
+                            it[1]->real == 0.25f,
+                    "HW-013, HW-014: after the impOS update pinK's "
+                    "getperiod() and getdutycycle() give %s, not 0.002 and "
+                    "0.25: the output did not run on",
+                    it[0]->kind_case == IMPWIRE__VALUE__KIND_STR
+                        ? it[0]->str : "other values");
+  /* the jig: pinK runs from its PwmState on; a release (PinState mode 0)
+  ** stops it until the next PwmState */
+  bool running = false, released = false;
+  uint64_t stopped_at = 0, gap = 0;
+  const Impjig__JigEnvelope *m;
+  while ((m = impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG__NOT_SET,
+                                500))) {
+    if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PWM_STATE &&
+        !strcmp(m->pwm_state->pin, "pinK")) {
+      if (released && m->pwm_state->at_ms - stopped_at > gap)
+        gap = m->pwm_state->at_ms - stopped_at;
+      running = m->pwm_state->duty > 0;
+      released = false;
+    } else if (m->msg_case == IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE &&
+               !strcmp(m->pin_state->pin, "pinK") &&
+               m->pin_state->mode == 0 && running) {
+      released = true;
+      running = false;
+      stopped_at = m->pin_state->at_ms;
+    }
+  }
+  IMPCERT_CHECK_MSG(fx, !released,
+                    "HW-013: the jig saw pinK released across the impOS "
+                    "update and never started again");
+  IMPCERT_CHECK_MSG(fx, gap <= 5,
+                    "HW-013: pinK's PWM stopped for %llu ms across the "
+                    "impOS update (at most 5)", (unsigned long long)gap);
+}
+
 static const struct impcert_case cases[] = {
     {"HWAPI-FEATURES", "each board has exactly its hardware objects",
      "HW-002,HW-020,HW-027,AUDIO-001,AUDIO-002,AUDIO-007,AUDIO-012",
@@ -1127,6 +1215,10 @@ static const struct impcert_case cases[] = {
     {"HWAPI-ZOMBIE", "zombie PWM runs on across a restart (imp004m)",
      "HW-013,HW-014", "hwapi,pins", "jig,squirrel,jig-pins,board:imp004m", 0,
      zombie_pwm},
+    {"HWAPI-ZOMBIE-OS", "zombie PWM runs on across an impOS update "
+     "(imp004m)", "HW-013,HW-014", "hwapi,pins,osupd",
+     "jig,squirrel,jig-pins,jig-pwm,os-update,board:imp004m", 0,
+     zombie_pwm_os_update},
 };
 
 IMPCERT_PLUGIN("hwapi", cases)

@@ -147,8 +147,10 @@ IMPCERT_EXPORT int impcert_jig_hold_pin(impcert_fx *fx, const char *pin,
 IMPCERT_EXPORT int impcert_jig_send(impcert_fx *fx,
                                     const Impjig__JigEnvelope *msg);
 
-/* Wait up to timeout_ms for the next jig message of `kind` from the DUT;
-** messages of other kinds are recorded and skipped. Returns the message
+/* Wait up to timeout_ms for the next jig message of `kind` from the DUT
+** (IMPJIG__JIG_ENVELOPE__MSG__NOT_SET: of any kind, to follow several in
+** their order); messages of other kinds are recorded and skipped. Returns
+** the message
 ** (owned by the fixture, valid until the test ends) or NULL. */
 IMPCERT_EXPORT const Impjig__JigEnvelope *
 impcert_jig_next(impcert_fx *fx, Impjig__JigEnvelope__MsgCase kind,
