@@ -815,6 +815,70 @@ static void sampler_data(impcert_fx *fx) {
                     "three buffers came %d ms apart (20 ms at the rate)", dt);
 }
 
+/* A G.711 A-law byte as a signed 16-bit sample (the middle of its step). */
+static int32_t a_law_value(uint8_t b) {
+  b ^= 0x55;
+  int32_t seg = (b >> 4) & 7, mant = b & 0x0f;
+  int32_t mag = seg == 0 ? (mant << 4) + 8 : ((mant << 4) + 0x108) << (seg - 1);
+  return b & 0x80 ? mag : -mag;
+}
+
+/* AUDIO-014: with A_LAW_COMPRESS the sampler fills its buffers with one
+** A-law byte a sample, the jig's voltage with mid-supply as 0. */
+static void sampler_a_law(impcert_fx *fx) {
+  deploy(fx, "local a = \"pin7\" in hardware ? \"pin7\" : \"pinA\";\n"
+             "local b = \"pin8\" in hardware ? \"pin8\" : \"pinB\";\n"
+             "local n = 0, t = [];\n"
+             "hardware[a].configure(ANALOG_IN);\n"
+             "hardware[b].configure(ANALOG_IN);\n"
+             "function go(tries) {\n"
+             /* wait (2 s at most) for the jig's AnalogDrive */
+             "  if (hardware[a].read() < 60000 && tries > 0) {\n"
+             "    imp.wakeup(0.01, function() { go(tries - 1); });\n"
+             "    return;\n"
+             "  }\n"
+             "  hardware.sampler.configure([hardware[a], hardware[b]], 1000,\n"
+             "    [blob(40), blob(40)], function(buf, len) {\n"
+             "      t.append(hardware.millis());\n"
+             "      if (++n == 3) {\n"
+             "        hardware.sampler.stop();\n"
+             "        agent.send(\"buf\", {b = buf, len = len, dt = t[2] - "
+             "t[0]});\n"
+             "      }\n"
+             "    }, A_LAW_COMPRESS);\n"
+             "  hardware.sampler.start();\n"
+             "}\n"
+             "agent.on(\"go\", function(d) { go(200); });\n"
+             "agent.send(\"pins\", [a, b]);\n");
+  const Impwire__Value *p = expect_agent(fx, "pins");
+  IMPCERT_REQUIRE(fx, p && p->kind_case == IMPWIRE__VALUE__KIND_ARRAY &&
+                          p->array->n_items == 2);
+  drive_mv(fx, str_of(p->array->items[0]), 3300);
+  drive_mv(fx, str_of(p->array->items[1]), 825);
+  send_agent(fx, "go", 1);
+  const Impwire__Value *r = expect_agent(fx, "buf");
+  const Impwire__Value *b = slot(r, "b");
+  IMPCERT_REQUIRE(fx, b && b->kind_case == IMPWIRE__VALUE__KIND_BLOB &&
+                          b->blob.len == 40);
+  IMPCERT_CHECK_MSG(fx, is_int(slot(r, "len"), 40),
+                    "the callback's length is %d", int_of(slot(r, "len")));
+  /* 3300 mV: full scale, +32767; 825 mV: a quarter, -16384. A-law's
+  ** step is 1024 at full scale: allow it and a 12-bit step either way */
+  static const int32_t want[2] = {32767, -16384};
+  for (size_t k = 0; k < 40; k++) {
+    int32_t got = a_law_value(b->blob.data[k]), w = want[k % 2];
+    if (!IMPCERT_CHECK_MSG(fx, got >= w - 1100 && got <= w + 1100,
+                           "AUDIO-014: byte %zu is 0x%02x (%d as A-law), "
+                           "expected about %d", k, b->blob.data[k], got, w))
+      break;
+  }
+  /* 20 two-pin frames a buffer at 1000 Hz: 20 ms each, 40 ms for two */
+  int32_t dt = int_of(slot(r, "dt"));
+  IMPCERT_CHECK_MSG(fx, dt >= 30 && dt <= 1000,
+                    "three buffers came %d ms apart (40 ms at the rate, a "
+                    "byte a sample)", dt);
+}
+
 /* AUDIO-010, AUDIO-011: the DAC plays its buffers to the jig at the rate
 ** and hands each to the callback; on imp004m through hardware.pwmpairKD
 ** (pins K and D). */
@@ -1202,6 +1266,9 @@ static const struct impcert_case cases[] = {
     {"HWAPI-SAMPLER", "the sampler fills buffers with the jig's levels",
      "AUDIO-006", "hwapi,audio,jig", "jig,squirrel,jig-pins,sampler", 0,
      sampler_data},
+    {"HWAPI-SAMPLER-ALAW", "the sampler's A_LAW_COMPRESS filter",
+     "AUDIO-014", "hwapi,audio,jig", "jig,squirrel,jig-pins,sampler", 0,
+     sampler_a_law},
     {"HWAPI-DAC", "the DAC plays its buffers to the jig at the rate",
      "AUDIO-010,AUDIO-011", "hwapi,audio,jig", "jig,squirrel,dac", 0,
      dac_output},

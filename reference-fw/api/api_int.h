@@ -119,6 +119,7 @@ struct api_sampler {
   struct api_stream s;
   int pins[BOARD_MAX_PINS]; /* indexes into pins */
   size_t npins;
+  bool a_law;               /* A_LAW_COMPRESS: a byte a sample */
 };
 
 struct api_dfsdm {

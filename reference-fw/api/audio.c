@@ -7,7 +7,8 @@
 **   is reported to the jig (DacOutput) and handed to the callback
 **   (AUDIO-010, AUDIO-011); it stops when the queue runs dry;
 ** - the sampler fills each buffer with the jig's voltages on its pins,
-**   16-bit samples with the top 12 bits used, interleaved, and calls
+**   16-bit samples with the top 12 bits used (or, with A_LAW_COMPRESS,
+**   one G.711 A-law byte each, AUDIO-014), interleaved, and calls
 **   callback(buffer, length) when one is full (AUDIO-006);
 ** - the dfsdm turns the jig's PDM bit stream (pins S and R) into 16-bit
 **   signed samples (AUDIO-004), with a first-order filter whatever the
@@ -22,6 +23,7 @@
 
 #define RATE_MAX 100000.0f   /* samples a second */
 #define DAC_A_LAW 0x01
+#define SAMPLER_A_LAW 0x01 /* A_LAW_COMPRESS (constants.md) */
 #define DAC_AUDIO 0x02
 #define MAX_BUFFERS_PER_STEP 64
 
@@ -322,11 +324,29 @@ static struct api *sampler_api(sq_vm *vm) {
   return a;
 }
 
+/* G.711 A-law of a signed 16-bit sample (AUDIO-014): its top 13 bits as
+** a sign, a 3-bit segment (the power of two below the magnitude) and the
+** 4 bits after the segment's leading one; even bits inverted (0x55). */
+static uint8_t a_law(int32_t sample) {
+  int32_t mag = sample >> 3; /* 13 bits */
+  uint8_t sign = 0x80;       /* set: 0 or above */
+  if (mag < 0) {
+    sign = 0;
+    mag = -mag - 1;
+  }
+  uint8_t seg = 0;
+  while (seg < 7 && mag >= (0x20 << seg))
+    seg++;
+  uint8_t mant = (uint8_t)((seg == 0 ? mag >> 1 : mag >> seg) & 0x0f);
+  return (uint8_t)((sign | seg << 4 | mant) ^ 0x55);
+}
+
 /* configure(pins, sampleRate, buffers, callback[, filters]) */
 static int sampler_configure(sq_vm *vm) {
   struct api *a = sampler_api(vm);
   const char *fn = "sampler.configure";
   int idx[BOARD_MAX_PINS];
+  int32_t filters = 0;
   float rate;
   if (!a)
     return -1;
@@ -345,8 +365,13 @@ static int sampler_configure(sq_vm *vm) {
   }
   size_t frame = 2 * (size_t)np; /* AUDIO-005 */
   if (!check_rate(vm, 3, &rate, fn) || !check_buffers(vm, 4, frame, fn) ||
-      !check_callback(vm, 5, fn))
+      !check_callback(vm, 5, fn) ||
+      (sq_gettop(vm) >= 6 && sq_gettype(vm, 6) != SQ_TNULL &&
+       sq_checkint(vm, 6, &filters) < 0))
     return -1;
+  if (filters & ~SAMPLER_A_LAW)
+    return sq_error(vm, "%s: unknown filters 0x%x (refimp has "
+                        "A_LAW_COMPRESS only)", fn, (unsigned)filters);
   if (sq_gettype(vm, 4) != SQ_TARRAY || sq_len(vm, 4) == 0)
     return sq_error(vm, "%s: at least one buffer", fn);
   if (a->sampler.s.running)
@@ -357,6 +382,7 @@ static int sampler_configure(sq_vm *vm) {
   api_setref(a, &a->sampler.s.callback, 5);
   memcpy(a->sampler.pins, idx, sizeof(int) * (size_t)np);
   a->sampler.npins = (size_t)np;
+  a->sampler.a_law = filters & SAMPLER_A_LAW;
   a->sampler.s.rate = rate;
   a->sampler.s.configured = true;
   return 0;
@@ -365,7 +391,8 @@ static int sampler_configure(sq_vm *vm) {
 static uint64_t sampler_span(struct api *a) {
   size_t n;
   head(a, &a->sampler.s, &n);
-  return span_ms(n / 2 / a->sampler.npins, a->sampler.s.rate);
+  size_t per_sample = a->sampler.a_law ? 1 : 2;
+  return span_ms(n / per_sample / a->sampler.npins, a->sampler.s.rate);
 }
 
 static int sampler_start(sq_vm *vm) {
@@ -405,15 +432,21 @@ static int sampler_getrate(sq_vm *vm) {
   return 1;
 }
 
-/* The head buffer is full of the pins' voltages now. */
+/* The head buffer is full of the pins' voltages now: 16-bit little-endian
+** samples, or with A_LAW_COMPRESS a byte each, interleaved across pins. */
 static void sampler_filled(struct api *a) {
   size_t n;
   uint8_t *d = head(a, &a->sampler.s, &n);
-  for (size_t k = 0; k + 1 < n; k += 2) {
-    size_t pin = a->sampler.pins[(k / 2) % a->sampler.npins];
+  size_t width = a->sampler.a_law ? 1 : 2;
+  for (size_t k = 0; k + width <= n; k += width) {
+    size_t pin = a->sampler.pins[(k / width) % a->sampler.npins];
     uint16_t v = api_pin_analog(&a->pins[pin]) & 0xfff0; /* 12 bits */
-    d[k] = (uint8_t)(v & 0xff);
-    d[k + 1] = (uint8_t)(v >> 8);
+    if (a->sampler.a_law) {
+      d[k] = a_law((int32_t)v - 0x8000); /* mid-supply is 0 */
+    } else {
+      d[k] = (uint8_t)(v & 0xff);
+      d[k + 1] = (uint8_t)(v >> 8);
+    }
   }
   call_back(a, &a->sampler.s, true, n);
   rotate(a, &a->sampler.s, true);

@@ -382,6 +382,7 @@ static const struct api_const pin_consts[] = {
     {"CLOCK_SPEED_10_KHZ", 10000}, {"CLOCK_SPEED_50_KHZ", 50000},
     {"CLOCK_SPEED_100_KHZ", 100000}, {"CLOCK_SPEED_400_KHZ", 400000},
     {"A_LAW_DECOMPRESS", 0x01}, {"AUDIO", 0x02}, {"SYNC", 0x01},
+    {"A_LAW_COMPRESS", 0x01},
     {NULL, 0}};
 
 int api_hardware_open(struct api *a) {

@@ -98,10 +98,21 @@ suite() {
     --junit "$d/junit-$tag.xml" -j "$JOBS" "$@" >"$d/run-$tag.log" 2>&1
 }
 
-# run_suite NAME: the suite against the mutant on refimp-native, then the
-# tests that need the virtual clock on refimp-virtual (as make check does);
-# prints the IDs that failed.
+# run_suite NAME PATCH: the suite against the mutant on refimp-native,
+# then the tests that need the virtual clock on refimp-virtual (as make
+# check does), then the patch's "Also: PROFILE GLOB" (a requirement only
+# another board has: the tests GLOB on harness/duts/PROFILE.conf); prints
+# the IDs that failed.
 run_suite() {
+  also=$(header "$2" Also)
+  if [ -n "$also" ]; then
+    set -f
+    # shellcheck disable=SC2086
+    set -- "$1" $also
+    set +f
+    [ -f "harness/duts/$2.conf" ] &&
+      suite "$1" "harness/duts/$2.conf" also --filter "$3"
+  fi
   if [ -n "$FILTER" ]; then
     suite "$1" harness/duts/refimp-native.conf native --filter "$FILTER"
   else
@@ -150,7 +161,7 @@ for p in "$@"; do
   how=$(header "$p" How)
   [ -n "$breaks" ] || breaks="(no Breaks: header)"
   if why=$(build_mutant "$name" "$p"); then
-    by=$(run_suite "$name")
+    by=$(run_suite "$name" "$p")
     if [ -z "$by" ] && ! grep -q '^impcert: [0-9]* tests:' "$OUT/$name/run.log"
     then
       by=""
