@@ -32,8 +32,8 @@ struct app {
   /* zombie PWM outputs handed from one VM to the next (HW-013) */
   struct api_zombie zombies[API_MAX_ZOMBIES];
   size_t nzombies;
-  /* hardware.spiflash's user area: in RAM, kept across VMs, not across
-  ** power cycles (docs/refimp.md) */
+  /* hardware.spiflash's user area: a RAM copy of the flash folder's
+  ** spiflash.bin, written through (HW-033, docs/refimp.md) */
   uint8_t *spiflash;
   uint32_t spiflash_size;
   uint32_t acked_seq;        /* the last Ack from the cloud (this VM) */
