@@ -77,6 +77,12 @@ run conformance-imp004m-hwapi "$B/bin/impcert" run \
 run conformance-imp005-boards "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp005.conf --plugins "$B/plugins" \
   --tag boards --junit "$B/check-junit-imp005-boards.xml" -j 2
+# and those of an imp002 and an imp003 (their pins, buses and objects)
+for b in imp002 imp003; do
+  run conformance-$b-boards "$B/bin/impcert" run \
+    --dut harness/duts/refimp-$b.conf --plugins "$B/plugins" \
+    --tag boards --junit "$B/check-junit-$b-boards.xml" -j 2
+done
 # The DHCP tests count ten seconds of device time: virtual clock only.
 run conformance-wifi-virtual "$B/bin/impcert" run \
   --dut harness/duts/refimp-virtual.conf --plugins "$B/plugins" \

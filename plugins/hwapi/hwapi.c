@@ -113,15 +113,49 @@ static bool board_in(const char *board, const char *list) {
 
 /* ---- board features ------------------------------------------------------ */
 
-/* HW-002, HW-020, HW-027, AUDIO-001, AUDIO-002, AUDIO-007, AUDIO-012:
-** which objects the board's hardware has. */
+/* The UARTs, I2C buses and SPI buses of each board, as the code below
+** sorts them (constants.md "Peripherals per board"). */
+static const struct {
+  const char *board, *uarts, *i2cs, *spis;
+} buses[] = {
+    {"imp001", "uart12 uart1289 uart57", "i2c12 i2c89", "spi189 spi257"},
+    {"imp002", "uart12 uart1289 uart57 uart6E", "i2c12 i2c89",
+     "spi189 spi257"},
+    {"imp003", "uartDM uartFG uartQRPW uartUVGD", "i2cAB i2cFG",
+     "spiEBCA spiLGDK"},
+    {"imp004m", "uartABCD uartFGJH uartHJ", "i2cJK i2cNM", "spiAHSR spiGJKL"},
+    {"imp005", "uart0 uart1 uartBCAW", "i2c0", "spi0 spiBCAD"},
+    {"impC001", "uartDCAB uartNU uartPQRS", "i2cKL i2cNM", "spiPQRS"},
+};
+
+/* HW-002, HW-020, HW-027, HW-034, AUDIO-001, AUDIO-002, AUDIO-007,
+** AUDIO-012, BT-001: which objects the board's hardware has (exactly those of
+** constants.md, buses included), and that using one it lacks throws as a
+** missing index does. */
 static void board_features(impcert_fx *fx) {
-  deploy(fx,
+  deploy(fx, NAMES_FN
+         "function join(a) { local s = \"\";\n"
+         "  foreach (i, n in a) s += (i ? \" \" : \"\") + n; return s; }\n"
          "local h = hardware;\n"
+         "local spis = [];\n"
+         "foreach (n in names(\"spi\")) if (n != \"spiflash\") spis.append(n);\n"
+         "local odd = \"\";\n"
+         "foreach (n in [\"spiflash\", \"sampler\", \"fixedfrequencydac\",\n"
+         "    \"dfsdm\", \"pwmpairKD\", \"usbAB\", \"bluetooth\"]) {\n"
+         "  local has = n in h;\n"
+         "  try { local x = h[n]; if (!has) odd += n + \" read \"; }\n"
+         "  catch (e) {\n"
+         "    if (has) odd += n + \" threw \";\n"
+         "    else if (typeof e != \"string\" || e.find(n) == null)\n"
+         "      odd += n + \" error without its name \";\n"
+         "  }\n"
+         "}\n"
          "local r = {type = imp.info().type, env = imp.environment(),\n"
          "  spiflash = \"spiflash\" in h, sampler = \"sampler\" in h,\n"
          "  dac = \"fixedfrequencydac\" in h, dfsdm = \"dfsdm\" in h,\n"
-         "  pwmpair = \"pwmpairKD\" in h, usb = \"usbAB\" in h};\n"
+         "  pwmpair = \"pwmpairKD\" in h, usb = \"usbAB\" in h,\n"
+         "  bt = \"bluetooth\" in h, uarts = join(names(\"uart\")),\n"
+         "  i2cs = join(names(\"i2c\")), spis = join(spis), odd = odd};\n"
          "r.dfsdmfns <- r.dfsdm && (\"configure\" in h.dfsdm) &&\n"
          "  (\"start\" in h.dfsdm) && (\"stop\" in h.dfsdm) &&\n"
          "  (\"reset\" in h.dfsdm);\n"
@@ -143,6 +177,7 @@ static void board_features(impcert_fx *fx) {
       {"pwmpair", "imp004m", "HW-027"},
       {"usb", "impC001", "HW-027"},
       {"pulse", "imp001 imp002 imp003 imp004m", "AUDIO-012"},
+      {"bt", "imp004m", "BT-001"},
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     bool exp = board_in(b, want[i].boards);
@@ -153,6 +188,26 @@ static void board_features(impcert_fx *fx) {
   IMPCERT_CHECK_MSG(fx, is_int(slot(r, "env"), strcmp(b, "imp001") ? 1 : 0),
                     "HW-002: imp.environment() on %s is %d", b,
                     int_of(slot(r, "env")));
+  IMPCERT_CHECK_MSG(fx, !strcmp(str_of(slot(r, "odd")), ""),
+                    "HW-034: on %s an object's presence and its use "
+                    "disagree: %s "
+                    "(a missing object must throw as a missing index does, "
+                    "naming it)", b, str_of(slot(r, "odd")));
+  size_t i = 0;
+  while (i < sizeof buses / sizeof buses[0] && strcmp(buses[i].board, b))
+    i++;
+  if (!IMPCERT_CHECK_MSG(fx, i < sizeof buses / sizeof buses[0],
+                         "HW-001: unknown board '%s'", b))
+    return;
+  static const char *const what[3] = {"UARTs", "I2C buses", "SPI buses"};
+  const char *got[3] = {str_of(slot(r, "uarts")), str_of(slot(r, "i2cs")),
+                        str_of(slot(r, "spis"))};
+  const char *exp[3] = {buses[i].uarts, buses[i].i2cs, buses[i].spis};
+  for (int k = 0; k < 3; k++)
+    IMPCERT_CHECK_MSG(fx, !strcmp(got[k], exp[k]),
+                      "HW-034: %s has %s '%s', constants.md lists '%s'", b,
+                      what[k],
+                      got[k], exp[k]);
 }
 
 /* The pins each board has (constants.md "Boards and pins"). */
@@ -1225,7 +1280,8 @@ static void zombie_pwm_os_update(impcert_fx *fx) {
 
 static const struct impcert_case cases[] = {
     {"HWAPI-FEATURES", "each board has exactly its hardware objects",
-     "HW-002,HW-020,HW-027,AUDIO-001,AUDIO-002,AUDIO-007,AUDIO-012",
+     "HW-002,HW-020,HW-027,HW-034,AUDIO-001,AUDIO-002,AUDIO-007,AUDIO-012,"
+     "BT-001",
      "hwapi,boards", "jig,squirrel", 0, board_features},
     {"HWAPI-PINS", "the board's pins; wake pin, zombie and bad modes",
      "HW-006,HW-007,HW-015,HW-017", "hwapi,boards,pins", "jig,squirrel", 0,
