@@ -405,8 +405,8 @@ static bool jig_periph_input(struct app *a, const Impjig__JigEnvelope *m,
     return api_analog_input(a->api, m->analog_drive->pin,
                             m->analog_drive->millivolts);
   case IMPJIG__JIG_ENVELOPE__MSG_PULSE_TRAIN:
-    *what = "PulseTrain: no such pin, a count or period out of range, or 8 "
-            "trains pending";
+    *what = "PulseTrain: no such pin, a count, period or at_ms out of range, "
+            "or 8 trains pending";
     return api_pulse_input(a->api, m->pulse_train->pin,
                            m->pulse_train->count, m->pulse_train->period_us,
                            m->pulse_train->has_at_ms ? m->pulse_train->at_ms

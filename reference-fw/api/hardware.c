@@ -468,8 +468,9 @@ uint16_t api_pin_analog(const struct api_pin *p) {
 bool api_pulse_input(struct api *a, const char *pin, uint32_t count,
                      uint32_t period_us, uint64_t at_ms) {
   int i = api_pin_index(a, pin);
+  /* at_ms bounded so that microseconds cannot wrap (2^50 ms: 35000 years) */
   if (i < 0 || count < 1 || count > 1000000 || period_us < 2 ||
-      period_us > 60000000)
+      period_us > 60000000 || at_ms > (1ull << 50))
     return false;
   struct api_pin *p = &a->pins[i];
   /* trains over by now can never be counted again: make room */
