@@ -1175,6 +1175,10 @@ IMPCERT_EXPORT int impcert_device_wait(impcert_fx *fx, uint64_t ms) {
   return 0;
 }
 
+IMPCERT_EXPORT bool impcert_clock_virtual(impcert_fx *fx) {
+  return fx->virt && profile_has(fx->setup->prof, "virtual-clock");
+}
+
 IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx) {
   return fx->vnow;
 }

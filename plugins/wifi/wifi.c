@@ -22,6 +22,8 @@
 
 #define EV(k) IMPJIG__WIFI_EVENT__KIND__##k
 
+static bool g_step; /* this test steps device time (see "device time") */
+
 static const struct impcert_wifi_net lab = {
     .ssid = LAB, .bssid = LAB_BSSID, .channel = 6, .password = KEY,
     .rssi = -40};
@@ -37,29 +39,70 @@ static void ev_require(impcert_fx *fx, const Impjig__WifiEvent *e,
     IMPCERT_FAIL_NOW(fx, "no WifiEvent %s within %d ms", what, WAIT);
 }
 
+static const Impjig__WifiEvent *ev_stepping(impcert_fx *fx, int kind,
+                                            const char *what);
+static void note_event(const Impjig__WifiEvent *e);
+
 static const Impjig__WifiEvent *wait_ev(impcert_fx *fx, int kind,
                                         const char *what) {
+  if (g_step)
+    return ev_stepping(fx, kind, what);
   const Impjig__WifiEvent *e = impcert_jig_wifi_event(fx, kind, WAIT);
   ev_require(fx, e, what);
+  note_event(e);
   return e;
 }
 
-/* Device-time helpers. Once a test lets device time pass with
-** impcert_device_wait, device time on the virtual clock stands still
-** between calls, so later waits for what device time brings about step
-** it on 100 ms at a time. Only while the DUT cannot reach the cloud: an
-** advance does not end while the DUT waits in a connection attempt that
-** the harness is not accepting (jig.md "Device time"). */
+/* ---- device time ----------------------------------------------------------
+** On a real-time DUT the joins, scans and retries below simply take their
+** time. On the virtual clock a test that calls stepping() has device time
+** stand still from each power-on and moves it on itself, 100 ms at a time
+** (every delay of refimp's radio and of the code here is a multiple of
+** that, so each falls due at the end of a step). An advance does not end
+** while the DUT waits in a connection attempt the harness is not
+** accepting (jig.md "Device time"), so while device time is stepped the
+** cloud's ports stay closed (a connection attempt fails at once) until a
+** session is wanted; then the DUT's next round of ports, 1 s (wire.md's
+** back-off) after the failed one at its join, falls exactly at the end of
+** an advance and is accepted (accept_session). Tests that do not call
+** stepping() run as on a real-time DUT. */
+
+static bool g_ports_closed;  /* the cloud's ports refuse (stepping only) */
+static bool g_joined;        /* a JOINED came since the last power-on */
+static uint64_t g_joined_at; /* its device time */
+
+static void stepping(impcert_fx *fx) { g_step = impcert_clock_virtual(fx); }
+
+static void ports_closed(impcert_fx *fx, bool closed) {
+  if (closed == g_ports_closed)
+    return;
+  for (int i = 0; i < 3; i++) {
+    if (closed)
+      impcert_cloud_close_port(fx, i);
+    else if (impcert_cloud_open_port(fx, i) != 0)
+      IMPCERT_ERROR_NOW(fx, "cannot open cloud port %d again", i);
+  }
+  g_ports_closed = closed;
+}
 
 /* Stop device time where it is (virtual clock; nothing elsewhere). */
 static void freeze_time(impcert_fx *fx) { impcert_device_wait(fx, 0); }
 
+static void note_event(const Impjig__WifiEvent *e) {
+  if (e && e->kind == EV(JOINED)) {
+    g_joined = true;
+    g_joined_at = e->at_ms;
+  }
+}
+
 /* The next WifiEvent of `kind` (-1: any), device time moving on in
-** 100 ms steps while none has come (at most WAIT ms of it). */
+** 100 ms steps while none has come (at most WAIT ms of it). Only where
+** the DUT cannot be blocked in a connection attempt meanwhile. */
 static const Impjig__WifiEvent *ev_stepping(impcert_fx *fx, int kind,
                                             const char *what) {
   for (unsigned t = 0;; t += 100) {
     const Impjig__WifiEvent *e = impcert_jig_wifi_event(fx, kind, 0);
+    note_event(e);
     if (e || t >= WAIT) {
       ev_require(fx, e, what);
       return e;
@@ -68,9 +111,68 @@ static const Impjig__WifiEvent *ev_stepping(impcert_fx *fx, int kind,
   }
 }
 
+/* The next frame from the cloud, device time stepped while none comes
+** when this test steps it. NULL after WAIT ms. */
+static const Impwire__Envelope *next_frame(impcert_fx *fx) {
+  if (!g_step)
+    return impcert_next_frame(fx, WAIT);
+  for (unsigned t = 0;; t += 100) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, 10);
+    if (e || t >= WAIT)
+      return e;
+    impcert_device_wait(fx, 100);
+  }
+}
+
+/* Power on; when stepping, with the ports closed and device time still. */
+static void power_on(impcert_fx *fx) {
+  g_joined = false;
+  if (g_step)
+    ports_closed(fx, true);
+  impcert_dut_power_on(fx);
+  if (g_step)
+    freeze_time(fx);
+}
+
+/* A BlinkUp; when stepping, the ports close first (the DUT joins anew). */
+static void blinkup(impcert_fx *fx, const char *ssid, const char *key) {
+  if (g_step) {
+    ports_closed(fx, true);
+    g_joined = false;
+  }
+  impcert_jig_blinkup(fx, ssid, key, PLAN, TOKEN);
+}
+
+/* The networks in range change; when stepping, the ports close first
+** (the DUT may join anew). */
+static void networks(impcert_fx *fx, const struct impcert_wifi_net *nets,
+                     size_t n) {
+  if (g_step && impcert_dut_running(fx)) {
+    ports_closed(fx, true);
+    g_joined = false;
+  }
+  impcert_jig_wifi_networks(fx, nets, n);
+}
+
+/* Wait up to WAIT ms for the DUT's session (see above when stepping). */
+static bool accept_session(impcert_fx *fx) {
+  if (g_step && g_ports_closed) {
+    if (!g_joined)
+      ev_stepping(fx, EV(JOINED), "JOINED before the session");
+    /* one step more: the round at the join has failed by its end */
+    impcert_device_wait(fx, 100);
+    ports_closed(fx, false);
+    uint64_t due = g_joined_at + 1000, now = impcert_clock_now(fx);
+    if (due > now)
+      impcert_device_wait(fx, due - now);
+  }
+  return impcert_cloud_accept(fx, WAIT) == IMPCERT_SESSION_OK;
+}
+
 /* ms of device time without a session: a connection made meanwhile
 ** waits to be taken, so it is still seen after the wait. */
 static void no_session_for(impcert_fx *fx, unsigned ms, const char *why) {
+  ports_closed(fx, false);
   impcert_device_wait(fx, ms);
   IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, 200) ==
                             IMPCERT_SESSION_TIMEOUT,
@@ -80,7 +182,7 @@ static void no_session_for(impcert_fx *fx, unsigned ms, const char *why) {
 /* Steps 1-4 after a BlinkUp, code deployed in step 4 (code may be NULL:
 ** none). */
 static void activate(impcert_fx *fx, const char *code) {
-  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+  if (!accept_session(fx))
     IMPCERT_FAIL_NOW(fx, "the DUT opened no session after joining");
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
   impcert_send_activation_result(fx, true);
@@ -94,15 +196,15 @@ static void activate(impcert_fx *fx, const char *code) {
 static void bring_up(impcert_fx *fx, const struct impcert_wifi_net *nets,
                      size_t n, const char *ssid, const char *key,
                      const char *code) {
-  impcert_jig_wifi_networks(fx, nets, n);
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, ssid, key, PLAN, TOKEN);
+  networks(fx, nets, n);
+  power_on(fx);
+  blinkup(fx, ssid, key);
   activate(fx, code);
 }
 
 /* A session after a restart: steps 2-4 with the code current. */
 static void online_again(impcert_fx *fx) {
-  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+  if (!accept_session(fx))
     IMPCERT_FAIL_NOW(fx, "the DUT opened no session after the restart");
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
   impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
@@ -115,26 +217,19 @@ static void power_cycle(impcert_fx *fx) {
   while (impcert_jig_wifi_event(fx, -1, 0))
     ;
   impcert_dut_power_off(fx);
-  impcert_dut_power_on(fx);
+  power_on(fx);
 }
 
 /* The text of the next Log containing needle (other frames skipped). */
 static const char *wait_log(impcert_fx *fx, const char *needle) {
   for (;;) {
-    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    const Impwire__Envelope *e = next_frame(fx);
     if (!e)
       IMPCERT_FAIL_NOW(fx, "no Log with '%s' within %d ms", needle, WAIT);
     if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
         strstr(e->log->text, needle))
       return e->log->text;
   }
-}
-
-/* The session stays away for ms: no connection is accepted. */
-static void no_session(impcert_fx *fx, unsigned ms, const char *why) {
-  IMPCERT_CHECK_MSG(fx, impcert_cloud_accept(fx, ms) ==
-                            IMPCERT_SESSION_TIMEOUT,
-                    "the DUT reached the cloud although %s", why);
 }
 
 static bool str_is(const char *s, const char *want) {
@@ -145,9 +240,10 @@ static bool str_is(const char *s, const char *want) {
 
 /* WIFI-001: BlinkUp credentials are used for joins, after power loss too. */
 static void blinkup_creds_used(impcert_fx *fx) {
-  impcert_jig_wifi_networks(fx, (struct impcert_wifi_net[]){other, lab}, 2);
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  stepping(fx);
+  networks(fx, (struct impcert_wifi_net[]){other, lab}, 2);
+  power_on(fx);
+  blinkup(fx, LAB, KEY);
   const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
   IMPCERT_CHECK_MSG(fx, str_is(e->ssid, LAB), "joined '%s', not '%s'",
                     e->ssid ? e->ssid : "", LAB);
@@ -163,6 +259,7 @@ static void blinkup_creds_used(impcert_fx *fx) {
 
 /* WIFI-002, REG-016: a 32-byte SSID joins and is reported unchanged. */
 static void ssid_32(impcert_fx *fx) {
+  stepping(fx);
   struct impcert_wifi_net n = lab;
   n.ssid = SSID32;
   bring_up(fx, &n, 1, SSID32, KEY,
@@ -178,12 +275,13 @@ static void ssid_32(impcert_fx *fx) {
 
 /* WIFI-003, REG-001: BlinkUp with a password, the SSID is open: refused. */
 static void open_refused_after_blinkup(impcert_fx *fx) {
+  stepping(fx);
   struct impcert_wifi_net n = lab;
   n.open = true;
   n.password = NULL;
-  impcert_jig_wifi_networks(fx, &n, 1);
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  networks(fx, &n, 1);
+  power_on(fx);
+  blinkup(fx, LAB, KEY);
   wait_ev(fx, EV(REFUSED_OPEN), "REFUSED_OPEN");
   const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
   IMPCERT_CHECK_MSG(fx, e->has_reason && e->reason == 1,
@@ -194,12 +292,13 @@ static void open_refused_after_blinkup(impcert_fx *fx) {
 
 /* REG-036: stored credentials with a password; the network turns open. */
 static void open_refused_later(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY, "server.log(\"up\");");
   wait_log(fx, "up");
   struct impcert_wifi_net n = lab;
   n.open = true;
   n.password = NULL;
-  impcert_jig_wifi_networks(fx, &n, 1);
+  networks(fx, &n, 1);
   wait_ev(fx, EV(LINK_DOWN), "LINK_DOWN");
   wait_ev(fx, EV(REFUSED_OPEN), "REFUSED_OPEN");
   IMPCERT_CHECK(fx, impcert_cloud_wait_closed(fx, WAIT));
@@ -210,6 +309,7 @@ static void open_refused_later(impcert_fx *fx) {
 /* WIFI-004: imp.setwificonfiguration() is used after a cold boot; key ""
 ** joins an open network. */
 static void setwificonfiguration_used(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
            "imp.setwificonfiguration(\"impcert-other\", \"\");"
            "server.log(\"set \" + imp.getssid());");
@@ -224,11 +324,12 @@ static void setwificonfiguration_used(impcert_fx *fx) {
 
 /* WIFI-005: a BlinkUp overwrites imp.setwificonfiguration(). */
 static void blinkup_overwrites(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY,
            "imp.setwificonfiguration(\"impcert-nowhere\", \"x12345678\");"
            "server.log(\"set\");");
   wait_log(fx, "set");
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  blinkup(fx, LAB, KEY);
   const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
   IMPCERT_CHECK_MSG(fx, str_is(e->ssid, LAB),
                     "after BlinkUp the DUT joins '%s', not '%s'",
@@ -237,6 +338,7 @@ static void blinkup_overwrites(impcert_fx *fx) {
 
 /* WIFI-006: getssid(), net.info() ssid and storedssid. */
 static void ssid_reported(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY,
            "local i = imp.net.info().interface[0];"
            "imp.setwificonfiguration(\"impcert-next\", \"abcdefgh\");"
@@ -258,6 +360,7 @@ static void ssid_reported(impcert_fx *fx) {
 
 /* WIFI-007, WIFI-012: a blocking scan lists what is in range. */
 static void scan_blocking(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
            SCAN_FMT "server.log(\"scan \" + fmt(imp.scanwifinetworks()));");
   const char *t = wait_log(fx, "scan ");
@@ -271,6 +374,7 @@ static void scan_blocking(impcert_fx *fx) {
 
 /* WIFI-007: nothing in range: an empty array (seen on a pin: no cloud). */
 static void scan_empty(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY,
            "hardware.pin1.configure(DIGITAL_OUT, 0);"
            "function tick() { hardware.pin1.write("
@@ -278,10 +382,14 @@ static void scan_empty(impcert_fx *fx) {
            "  imp.wakeup(0.2, tick); }"
            "tick(); server.log(\"up\");");
   wait_log(fx, "up");
-  impcert_jig_wifi_networks(fx, NULL, 0);
-  for (;;) {
-    const Impjig__JigEnvelope *m =
-        impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, WAIT);
+  networks(fx, NULL, 0);
+  for (unsigned t = 0;; t += 100) {
+    const Impjig__JigEnvelope *m = impcert_jig_next(
+        fx, IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE, g_step ? 0 : WAIT);
+    if (!m && g_step && t < WAIT) {
+      impcert_device_wait(fx, 100); /* the next scan */
+      continue;
+    }
     if (!m)
       IMPCERT_FAIL_NOW(fx, "pin1 never went high: the scan with nothing "
                            "in range did not return an empty array");
@@ -292,14 +400,15 @@ static void scan_empty(impcert_fx *fx) {
 
 /* WIFI-008: with a callback the call returns at once, the result later. */
 static void scan_async(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
            SCAN_FMT
            "imp.scanwifinetworks(function(r) { server.log(\"cb \" + fmt(r));"
            "});"
            "server.log(\"returned\");");
-  const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+  const Impwire__Envelope *e = next_frame(fx);
   while (e && e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG)
-    e = impcert_next_frame(fx, WAIT);
+    e = next_frame(fx);
   IMPCERT_REQUIRE(fx, e != NULL);
   IMPCERT_CHECK_MSG(fx, strcmp(e->log->text, "returned") == 0,
                     "first Log is '%s': the scan did not return at once",
@@ -311,6 +420,7 @@ static void scan_async(impcert_fx *fx) {
 
 /* WIFI-009: a second scan while one runs throws the published text. */
 static void scan_twice(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY,
            "imp.scanwifinetworks(function(r) {});"
            "try { imp.scanwifinetworks(function(r) {});"
@@ -339,11 +449,12 @@ static void scan_twice(impcert_fx *fx) {
 ** and timers run on time. */
 static void scan_while_joining(impcert_fx *fx, const char *pin,
                                unsigned max_gap_ms) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY, TOGGLE_CODE);
   wait_log(fx, "up");
   /* from here on the DUT has no network: device time can be stepped */
   freeze_time(fx);
-  impcert_jig_wifi_networks(fx, &other, 1); /* the lab AP goes away */
+  networks(fx, &other, 1); /* the lab AP goes away */
   ev_stepping(fx, EV(LINK_DOWN), "LINK_DOWN");
   ev_stepping(fx, EV(JOIN_FAILED), "JOIN_FAILED");
   /* toggles of `pin` from the next attempt on (the jig messages before
@@ -411,14 +522,14 @@ static void scan_disconnected(impcert_fx *fx) {
 static void dhcp(impcert_fx *fx, unsigned delay, bool joins) {
   struct impcert_wifi_net n = lab;
   n.dhcp_delay_ms = delay;
-  impcert_jig_wifi_networks(fx, &n, 1);
+  networks(fx, &n, 1);
   /* no cloud: after the join the DUT's connects are refused at once, so
   ** no advance waits on a connection attempt (jig.md "Device time") */
   for (int i = 0; i < 3; i++)
     impcert_cloud_close_port(fx, i);
-  impcert_dut_power_on(fx);
+  power_on(fx);
   impcert_clock_advance(fx, 0); /* device time moves only as we say */
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  blinkup(fx, LAB, KEY);
   wait_ev(fx, EV(SCAN_STARTED), "SCAN_STARTED");
   impcert_clock_advance(fx, 1000); /* the scan, the attempt, association */
   const Impjig__WifiEvent *a = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT");
@@ -450,9 +561,10 @@ static void dhcp_too_late(impcert_fx *fx) { dhcp(fx, 30000, false); }
 
 /* WIFI-014: an SSID not in range fails with NO_WIFI. */
 static void not_in_range(impcert_fx *fx) {
-  impcert_jig_wifi_networks(fx, &other, 1);
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  stepping(fx);
+  networks(fx, &other, 1);
+  power_on(fx);
+  blinkup(fx, LAB, KEY);
   const Impjig__WifiEvent *e = wait_ev(fx, EV(JOIN_FAILED), "JOIN_FAILED");
   IMPCERT_CHECK_MSG(fx, e->has_reason && e->reason == 1,
                     "JOIN_FAILED reason %u, want NO_WIFI (1)", e->reason);
@@ -466,6 +578,7 @@ static void not_in_range(impcert_fx *fx) {
 /* WIFI-015, WIFI-018: the first join records the hints; the next join
 ** after a restart goes straight there; a BlinkUp forgets them. */
 static void hints_recorded(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, (struct impcert_wifi_net[]){other, lab}, 2, LAB, KEY,
            HINTS_LOG);
   const char *t = wait_log(fx, "hints ");
@@ -479,7 +592,7 @@ static void hints_recorded(impcert_fx *fx) {
                     "(hinted %d, bssid %s, channel %u)", (int)e->hinted,
                     e->bssid ? e->bssid : "", e->channel);
   online_again(fx);
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  blinkup(fx, LAB, KEY);
   e = wait_ev(fx, EV(JOIN_ATTEMPT), "JOIN_ATTEMPT after BlinkUp");
   IMPCERT_CHECK_MSG(fx, e->has_hinted && !e->hinted,
                     "after a BlinkUp the join still used hints");
@@ -488,8 +601,8 @@ static void hints_recorded(impcert_fx *fx) {
 /* WIFI-016, WIFI-017: no hints gives "" and -1; setwifihints replaces,
 ** null clears. */
 static void hints_api(impcert_fx *fx) {
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  power_on(fx);
+  blinkup(fx, LAB, KEY);
   activate(fx,
            "local a = imp.net.getwifihints();"
            "imp.net.setwifihints(\"0a0b0c0d0e0f\", 11);"
@@ -507,6 +620,7 @@ static void hints_api(impcert_fx *fx) {
 /* WIFI-019: a wrong hint costs a scan; the right AP is joined and
 ** recorded. */
 static void wrong_hint(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY,
            "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
            "  imp.net.setwifihints(\"0a1b2c3d4eff\", 11);"
@@ -534,6 +648,7 @@ static void wrong_hint(impcert_fx *fx) {
 /* WIFI-020, WIFI-021: WPS armed survives a cold boot, gives the network's
 ** credentials, and is disarmed after. */
 static void wps_join(impcert_fx *fx) {
+  stepping(fx);
   struct impcert_wifi_net w = {.ssid = "impcert-wps",
                                .bssid = "0a1b2c3d4e03", .channel = 11,
                                .password = "wps-given-key", .wps = true,
@@ -562,6 +677,7 @@ static void wps_join(impcert_fx *fx) {
 
 /* WIFI-022: a failed WPS disarms too; the old credentials join. */
 static void wps_failed(impcert_fx *fx) {
+  stepping(fx);
   /* armed once: the code runs again at every boot */
   bring_up(fx, &lab, 1, LAB, KEY,
            "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
@@ -581,8 +697,8 @@ static void wps_failed(impcert_fx *fx) {
 
 /* WIFI-023: a PIN that is not 8 decimal digits throws. */
 static void wps_pin_checked(impcert_fx *fx) {
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  power_on(fx);
+  blinkup(fx, LAB, KEY);
   activate(fx,
            "local r = \"\";"
            "foreach (p in [\"1234\", \"1234567a\", \"123456789\"]) {"
@@ -599,6 +715,7 @@ static void wps_pin_checked(impcert_fx *fx) {
 
 /* WIFI-024, REG-007: power save off at boot and after a Squirrel reload. */
 static void powersave_reset(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, &lab, 1, LAB, KEY,
            "server.log(\"ps \" + imp.getpowersave());"
            "imp.setpowersave(true);"
@@ -620,6 +737,7 @@ static void powersave_reset(impcert_fx *fx) {
 
 /* WIFI-025: power save on is forced off during a join and back after. */
 static void powersave_after_join(impcert_fx *fx) {
+  stepping(fx);
   bring_up(fx, (struct impcert_wifi_net[]){lab, other}, 2, LAB, KEY,
            "imp.setpowersave(true); server.log(\"ps \" + "
            "imp.getpowersave());");
@@ -628,7 +746,7 @@ static void powersave_after_join(impcert_fx *fx) {
   IMPCERT_CHECK(fx, e->on);
   struct impcert_wifi_net moved = lab;
   moved.bssid = "0a1b2c3d4e09"; /* the AP is replaced: a new join */
-  impcert_jig_wifi_networks(fx, &moved, 1);
+  networks(fx, &moved, 1);
   e = wait_ev(fx, EV(POWERSAVE), "POWERSAVE off while joining");
   IMPCERT_CHECK(fx, !e->on);
   wait_ev(fx, EV(JOINED), "JOINED");
@@ -638,8 +756,8 @@ static void powersave_after_join(impcert_fx *fx) {
 
 /* WIFI-027: imp.getcountry() is 8 hex digits. */
 static void country(impcert_fx *fx) {
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  power_on(fx);
+  blinkup(fx, LAB, KEY);
   activate(fx, "server.log(\"cc \" + imp.getcountry());");
   const char *t = wait_log(fx, "cc ");
   bool ok = strlen(t) == 11;
@@ -652,14 +770,15 @@ static void country(impcert_fx *fx) {
 
 /* REG-013: malformed and repeated BlinkUps do not crash the device. */
 static void blinkup_malformed(impcert_fx *fx) {
-  impcert_jig_wifi_networks(fx, &lab, 1);
-  impcert_dut_power_on(fx);
+  stepping(fx);
+  networks(fx, &lab, 1);
+  power_on(fx);
   impcert_jig_blinkup(fx, "impcert-ssid-of-more-than-32-bytes-long", KEY,
                       PLAN, TOKEN);
   impcert_jig_blinkup(fx, LAB, KEY, "", TOKEN);
   impcert_jig_blinkup(fx, LAB, KEY, PLAN, "");
   for (int i = 0; i < 10; i++)
-    impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+    blinkup(fx, LAB, KEY);
   IMPCERT_CHECK(fx, impcert_dut_running(fx));
   activate(fx, "server.log(\"alive\");");
   wait_log(fx, "alive");
@@ -668,20 +787,22 @@ static void blinkup_malformed(impcert_fx *fx) {
 /* REG-042: no WiFi settings: no join attempt, BlinkUp sensing (LED
 ** flashing orange); a BlinkUp with settings then joins. */
 static void no_settings(impcert_fx *fx) {
-  impcert_jig_wifi_networks(fx, &lab, 1);
-  impcert_dut_power_on(fx);
-  impcert_jig_blinkup(fx, NULL, NULL, PLAN, TOKEN);
+  stepping(fx);
+  networks(fx, &lab, 1);
+  power_on(fx);
+  blinkup(fx, NULL, NULL);
   const Impjig__WifiEvent *e = wait_ev(fx, -1, "a WifiEvent after BlinkUp");
   IMPCERT_CHECK_MSG(fx, e->kind == EV(NO_CONFIG),
                     "first event %d, want NO_CONFIG", (int)e->kind);
   IMPCERT_CHECK_MSG(fx, impcert_jig_wait_led(fx, IMPJIG__LED__COLOUR__ORANGE,
                                              true, 2000),
                     "the LED does not flash orange (BlinkUp sensing)");
-  IMPCERT_CHECK_MSG(fx, impcert_jig_wifi_event(fx, EV(JOIN_ATTEMPT), 1500) ==
+  impcert_device_wait(fx, 1500);
+  IMPCERT_CHECK_MSG(fx, impcert_jig_wifi_event(fx, EV(JOIN_ATTEMPT), 0) ==
                             NULL,
                     "a join was attempted with no WiFi settings");
-  no_session(fx, 500, "it has no WiFi settings");
-  impcert_jig_blinkup(fx, LAB, KEY, PLAN, TOKEN);
+  no_session_for(fx, 500, "it has no WiFi settings");
+  blinkup(fx, LAB, KEY);
   wait_ev(fx, EV(JOINED), "JOINED after a BlinkUp with settings");
   activate(fx, NULL);
 }

@@ -240,6 +240,13 @@ IMPCERT_EXPORT int impcert_clock_advance(impcert_fx *fx, uint64_t ms);
 ** speed on a virtual clock and unchanged on a real one. Returns 0. */
 IMPCERT_EXPORT int impcert_device_wait(impcert_fx *fx, uint64_t ms);
 
+/* True when the profile runs the DUT on the virtual clock (time =
+** virtual): impcert_device_wait then moves device time, and from its
+** first call device time stands still between calls. For a test that
+** must step device time through phases a real-time DUT just lives
+** through (a join followed by a connection attempt). */
+IMPCERT_EXPORT bool impcert_clock_virtual(impcert_fx *fx);
+
 /* Device time as the harness last gave it (ms; 0 at the test's start). */
 IMPCERT_EXPORT uint64_t impcert_clock_now(impcert_fx *fx);
 
