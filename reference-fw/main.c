@@ -30,7 +30,8 @@ enum exit_code {
 /* Every option, once: parsing and --help both read this table. */
 enum opt_id {
   OPT_FLASH, OPT_SERVER_NAME, OPT_SERVER_ADDR, OPT_PORTS, OPT_CA, OPT_JIG,
-  OPT_BOARD, OPT_MAC, OPT_OS_VERSION, OPT_TIME, OPT_HELP, OPT_VERSION, OPT_COUNT
+  OPT_BOARD, OPT_MAC, OPT_OS_VERSION, OPT_TIME, OPT_NO_ETHERNET, OPT_NO_WIFI,
+  OPT_HELP, OPT_VERSION, OPT_COUNT
 };
 
 struct opt {
@@ -66,6 +67,10 @@ static const struct opt opts[OPT_COUNT] = {
     [OPT_TIME] = {"--time", "real|virtual", false,
                   "device time: real (default) or virtual (driven by the "
                   "jig)"},
+    [OPT_NO_ETHERNET] = {"--no-ethernet", NULL, false,
+                         "imp005 built without an Ethernet PHY (NET-026)"},
+    [OPT_NO_WIFI] = {"--no-wifi", NULL, false,
+                     "imp005 built without a WiFi antenna (NET-026)"},
     [OPT_HELP] = {"--help", NULL, false, "print this help and exit"},
     [OPT_VERSION] = {"--version", NULL, false, "print the version and exit"},
 };
@@ -81,7 +86,7 @@ static void usage(FILE *f) {
       continue;
     fprintf(f, o->required ? " %s %s" : " [%s %s]", o->name, o->arg);
   }
-  fprintf(f, " [--help] [--version]\n\n");
+  fprintf(f, " [--no-ethernet] [--no-wifi] [--help] [--version]\n\n");
   for (int i = 0; i < OPT_COUNT; i++)
     fprintf(f, "  %-14s %-12s %s\n", opts[i].name,
             opts[i].arg ? opts[i].arg : "", opts[i].help);
@@ -191,6 +196,18 @@ static int check_values(const char *const val[OPT_COUNT],
       strcmp(val[OPT_TIME], "virtual") != 0)
     return usage_error("--time", "'%s' is neither real nor virtual",
                        val[OPT_TIME]);
+  /* [NET-026] an imp005's design may leave out either interface, not
+  ** both (seeds/001); the other boards' interfaces are fixed */
+  bool imp005 = val[OPT_BOARD] && strcmp(val[OPT_BOARD], "imp005") == 0;
+  if ((val[OPT_NO_ETHERNET] || val[OPT_NO_WIFI]) && !imp005)
+    return usage_error(val[OPT_NO_ETHERNET] ? "--no-ethernet" : "--no-wifi",
+                       "%s", "only an imp005 (--board imp005) may leave "
+                       "out an interface");
+  if (val[OPT_NO_ETHERNET] && val[OPT_NO_WIFI])
+    return usage_error("--no-wifi", "%s", "with --no-ethernet the imp005 "
+                       "would have no network interface at all");
+  cfg->no_ethernet = val[OPT_NO_ETHERNET] != NULL;
+  cfg->no_wifi = val[OPT_NO_WIFI] != NULL;
   cfg->server_name = val[OPT_SERVER_NAME];
   cfg->server_addr = val[OPT_SERVER_ADDR];
   cfg->board = val[OPT_BOARD] ? val[OPT_BOARD] : DEFAULT_BOARD;
@@ -264,7 +281,11 @@ static int parse_args(int argc, char **argv, const char *val[OPT_COUNT],
       *done = true;
       return EXIT_CLEAN;
     }
-    if (eq)
+    if (!opts[id].arg) { /* a flag: present or not */
+      if (eq)
+        return usage_error(opts[id].name, "%s", "takes no value");
+      val[id] = "1";
+    } else if (eq)
       val[id] = eq + 1;
     else if (i + 1 < argc)
       val[id] = argv[++i];

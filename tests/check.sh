@@ -68,6 +68,11 @@ run conformance-polite-imp004m "$B/bin/impcert" run \
 run conformance-imp005 "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp005.conf --plugins "$B/plugins" \
   --tag imp005
+# NET-026 on the other imp005 design, WiFi without an Ethernet PHY (the
+# run above has the Ethernet-only one).
+run conformance-imp005-wifi "$B/bin/impcert" run \
+  --dut harness/duts/refimp-imp005-wifi.conf --plugins "$B/plugins" \
+  --filter 'NET-026'
 # The hardware API on another board: imp004m (spiflash, dfsdm, pwmpairKD,
 # zombie PWM); the board-generic hwapi cases check its tables too.
 run conformance-imp004m-hwapi "$B/bin/impcert" run \

@@ -709,6 +709,10 @@ IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx) {
   return dut_alive(&fx->dut);
 }
 
+IMPCERT_EXPORT bool impcert_dut_declares(impcert_fx *fx, const char *cap) {
+  return fx->setup->prof && cap && profile_has(fx->setup->prof, cap);
+}
+
 /* Read what the DUT said on the jig before its process ended: a DeepSleep
 ** there (sent after the session closed) explains the exit. */
 static void drain_jig(impcert_fx *fx) {

@@ -1,8 +1,10 @@
 /*
 ** net.c: conformance tests of the cloud connection beyond the first
 ** session: the server list the cloud sends (NET-005..007) and TLS session
-** resumption (REG-019). Requirement IDs are those of specs/requirements.md.
+** resumption (REG-019), and the interfaces an imp005's design leaves out
+** (NET-026). Requirement IDs are those of specs/requirements.md.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include <impcert/impcert.h>
@@ -105,11 +107,67 @@ static void session_resumed(impcert_fx *fx) {
   }
 }
 
+/* The text of the first Log starting with `prefix`, skipping other
+** frames; the test fails if none comes. */
+static const char *find_log(impcert_fx *fx, const char *prefix) {
+  for (;;) {
+    const Impwire__Envelope *e = impcert_next_frame(fx, WAIT);
+    if (!e)
+      IMPCERT_FAIL_NOW(fx, "no Log starting '%s' within %d ms", prefix,
+                       WAIT);
+    if (e->msg_case == IMPWIRE__ENVELOPE__MSG_LOG &&
+        strncmp(e->log->text, prefix, strlen(prefix)) == 0)
+      return e->log->text;
+  }
+}
+
+/* NET-026: an imp005 lists an interface of a type exactly when its
+** profile declares it: the design without an Ethernet PHY (no capability
+** "ethernet") lists no Ethernet entry, and without a WiFi antenna (no
+** "wifi") no WiFi entry. The probes (CAP-008) check the other way. */
+static void imp005_interfaces(impcert_fx *fx) {
+  static const char code[] =
+      "local s = \"ifaces\";"
+      "foreach (i in imp.net.info().interface) s += \" \" + i.type;"
+      "server.log(s);";
+  impcert_dut_power_on(fx);
+  impcert_jig_blinkup(fx, "impcert-lab", "secret-pass", PLAN, TOKEN);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_ERROR_NOW(fx, "the DUT did not open a session after BlinkUp");
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_ACTIVATION_REQUEST, WAIT);
+  impcert_send_activation_result(fx, true);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, false, code, false);
+  const char *got = find_log(fx, "ifaces");
+  char have[256];
+  snprintf(have, sizeof have, "%s ", got);
+  static const char *const types[] = {"ethernet", "wifi"};
+  int listed = 0;
+  for (size_t i = 0; i < 2; i++) {
+    char want[32];
+    snprintf(want, sizeof want, " %s ", types[i]);
+    bool has = strstr(have, want) != NULL;
+    bool declared = impcert_dut_declares(fx, types[i]);
+    listed += has;
+    IMPCERT_CHECK_MSG(fx, has == declared,
+                      "imp.net.info().interface types [%s ]: %s %s entry, "
+                      "but the profile %s capability '%s'", got + 6,
+                      has ? "a" : "no", types[i],
+                      declared ? "declares" : "lacks", types[i]);
+  }
+  IMPCERT_CHECK_MSG(fx, listed > 0, "an imp005 listed neither an Ethernet "
+                    "nor a WiFi interface (%s)", got);
+}
+
 static const struct impcert_case cases[] = {
     {"NET-006", "the cloud's server list is used in order and persists",
      "NET-005,NET-006,NET-007", "net", "jig,jig-power", 0, server_list},
     {"REG-019", "a reconnect resumes the cached TLS session", "REG-019",
      "net,tls", "jig", 0, session_resumed},
+    {"NET-026", "imp005: no interface that its design leaves out",
+     "NET-026", "net,imp005", "jig,squirrel,board:imp005", 0,
+     imp005_interfaces},
 };
 
 IMPCERT_PLUGIN("net", cases)

@@ -274,6 +274,7 @@ struct api_config {
   uint64_t budget;            /* VM steps per callback; 0: API_DEFAULT_BUDGET */
   const struct api_zombie *zombies; /* zombie PWM still running, or NULL */
   size_t nzombies;
+  bool no_ethernet, no_wifi;  /* imp005 without that interface (NET-026) */
 };
 
 #define API_DEFAULT_MEM (256u * 1024u)

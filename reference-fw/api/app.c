@@ -349,6 +349,7 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .nv = give_nv ? b->ret.nv : NULL,
       .nv_len = give_nv ? b->ret.nv_len : 0,
       .configparams = configparams,
+      .no_ethernet = b->cfg.no_ethernet, .no_wifi = b->cfg.no_wifi,
       .rtc_unix_ms = b->rtc_set ? b->rtc_unix_ms + (now - b->rtc_at) : 0,
       .zombies = a->zombies, .nzombies = a->nzombies};
   a->reload_deferred = false;

@@ -243,20 +243,35 @@ static void slot_int(sq_vm *vm, const char *k, int32_t v) {
   sq_newslot(vm, -3);
 }
 
-/* imp.net.info(): the decided keys of specs/constants.md. */
+/* One entry of imp.net.info().interface: type and MAC (the WiFi entry
+** adds its ssid, storedssid, channel). */
+static void net_interface(struct api *a, const char *type) {
+  sq_vm *vm = a->vm;
+  sq_newtable(vm);
+  slot_str(vm, "type", type);
+  slot_str(vm, "macaddress", a->cfg.mac ? a->cfg.mac : "");
+  if (strcmp(type, "wifi") == 0)
+    api_wifi_info(a); /* [WIFI-006] ssid, storedssid, channel */
+  sq_arrayappend(vm, -2);
+}
+
+/* imp.net.info(): the decided keys of specs/constants.md. The board's
+** interfaces: WiFi, or the cell modem on impC001; an imp005 has Ethernet
+** (the one it uses, index 0) and WiFi, less what its design leaves out
+** [NET-026]. */
 static int net_info(sq_vm *vm) {
   struct api *a = API_OF(vm);
   bool up = a->host.is_connected(a->host.ctx);
+  bool imp005 = strcmp(a->board->name, "imp005") == 0;
   sq_newtable(vm);
   sq_pushstring(vm, "interface", SIZE_MAX);
   sq_newarray(vm, 0);
-  sq_newtable(vm);
-  slot_str(vm, "type", strcmp(a->board->name, "impC001") == 0 ? "cell"
-                       : strcmp(a->board->name, "imp005") == 0 ? "ethernet"
-                                                               : "wifi");
-  slot_str(vm, "macaddress", a->cfg.mac ? a->cfg.mac : "");
-  api_wifi_info(a); /* [WIFI-006] ssid, storedssid, channel */
-  sq_arrayappend(vm, -2);
+  if (strcmp(a->board->name, "impC001") == 0)
+    net_interface(a, "cell");
+  if (imp005 && !a->cfg.no_ethernet)
+    net_interface(a, "ethernet");
+  if (!(imp005 && a->cfg.no_wifi) && strcmp(a->board->name, "impC001"))
+    net_interface(a, "wifi");
   sq_newslot(vm, -3);
   if (!up && a->lasterror >= 0)
     slot_int(vm, "lasterror", a->lasterror); /* NET-017 */

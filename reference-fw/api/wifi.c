@@ -21,9 +21,10 @@ static const struct api_wifi_ops *ops_or_throw(sq_vm *vm, const char *fn) {
   return o;
 }
 
-/* Boards without a WiFi radio (constants.md "Board names"). */
+/* Boards without a WiFi radio (constants.md "Board names"), and an imp005
+** built without its antenna (--no-wifi, NET-026). */
 static bool board_has_wifi(const struct api *a) {
-  return strcmp(a->board->name, "impC001") != 0;
+  return strcmp(a->board->name, "impC001") != 0 && !a->cfg.no_wifi;
 }
 
 /* [WIFI-012] Push one scan entry as a table. */

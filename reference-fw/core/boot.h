@@ -92,6 +92,8 @@ struct boot_config {
   size_t nheld_pins;
   bool wifi_jig;             /* IMPCERT_WIFI=jig: the jig plays the WiFi
                                 networks; no join before its list */
+  bool no_ethernet, no_wifi; /* an imp005 built without that interface
+                                (NET-026: --no-ethernet, --no-wifi) */
 };
 
 /* Hooks api/ installs to run the application; any member may be NULL. */

@@ -80,6 +80,11 @@ IMPCERT_EXPORT void impcert_dut_power_off(impcert_fx *fx);
 /* True while the DUT's process is alive. */
 IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx);
 
+/* True if the DUT profile declares capability `cap` (specs/capabilities.md).
+** For tests of what a device without a feature must not show (NET-026: no
+** interface the board's design leaves out); `needs` covers the rest. */
+IMPCERT_EXPORT bool impcert_dut_declares(impcert_fx *fx, const char *cap);
+
 /* True while the DUT is in deep sleep: it sent the jig DeepSleep and its
 ** process ended (specs/jig.md "Deep sleep"). The harness starts it again
 ** as the wake: the timer (device time passing, or impcert_clock_advance
