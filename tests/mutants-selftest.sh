@@ -18,10 +18,12 @@ bad() { fail=$((fail + 1)); echo "FAILED: $1"; }
 rm -rf "$OUT" && mkdir -p "$OUT"
 M=tests/mutants/empty-hash-of-nothing.patch
 
-# run NAME FILTER PATCH: run.sh on one patch; output in $OUT/NAME.out
+# run NAME FILTER PATCH [BOARD_RUNS]: run.sh on one patch, with no
+# virtual-clock pass and the given board runs (default none); output in
+# $OUT/NAME.out
 run() {
   MUTANT_OUT=$OUT/$1 MUTANT_REPORT=$OUT/$1.txt MUTANT_FILTER=$2 \
-    MUTANT_VIRTUAL_FILTER= \
+    MUTANT_VIRTUAL_FILTER= MUTANT_BOARD_RUNS=${4:-} \
     sh tests/mutants/run.sh "$3" >"$OUT/$1.out" 2>&1
 }
 
@@ -36,6 +38,19 @@ if ! run missed 'NET-001' "$M" &&
    grep -q 'empty-hash-of-nothing .*NOT CAUGHT' "$OUT/missed.out"
 then ok "a mutant no test catches fails the run"
 else bad "uncaught mutant (see $OUT/missed.out)"; cat "$OUT/missed.out"; fi
+
+# A mutant only a board run can catch (the Bluetooth of an imp004m): the
+# native pass (BOOT-003) misses it, the imp004m pass catches it.
+BT=tests/mutants/bt-advert-min-above-max.patch
+if run board 'BOOT-003' "$BT" 'imp004m:filter=BT-ADVARGS' &&
+   grep -Eq '^bt-advert-min-above-max +BT-003 +BT-ADVARGS$' "$OUT/board.txt"
+then ok "a board run (imp004m) catches a Bluetooth mutant"
+else bad "board run (see $OUT/board.out)"; cat "$OUT/board.out"; fi
+if ! MUTANT_BOARD_RUNS='imp004m:frob=x' sh tests/mutants/run.sh "$BT" \
+     >"$OUT/badrun.out" 2>&1 &&
+   grep -q "MUTANT_BOARD_RUNS: 'imp004m:frob=x' is not" "$OUT/badrun.out"
+then ok "a bad MUTANT_BOARD_RUNS entry is refused"
+else bad "bad board run (see $OUT/badrun.out)"; cat "$OUT/badrun.out"; fi
 
 stale=$OUT/stale.patch
 {

@@ -19,6 +19,13 @@
 #   MUTANT_VIRTUAL_FILTER  the tests also run on refimp-virtual.conf: globs
 #                  separated by spaces (default 'TIME-* WIFI-013* REG-024', as in
 #                  make check; empty: none)
+#   MUTANT_BOARD_RUNS  the short runs on other boards, as in make check:
+#                  entries BOARD:tag=TAG or BOARD:filter=GLOB separated by
+#                  spaces, each run against harness/duts/refimp-BOARD.conf
+#                  (default: the tests only an imp004m or imp005 runs,
+#                  'imp004m:tag=bluetooth imp004m:filter=REG-040
+#                  imp004m:filter=HWAPI-ZOMBIE imp005:tag=imp005
+#                  imp005-wifi:filter=NET-026'; empty: none)
 #   MUTANT_JOBS    impcert -j (default 2)
 # Prints one table row per mutant and "N passed, N failed" (caught/not).
 set -u
@@ -34,6 +41,8 @@ JSON=${REPORT%.txt}.json
 [ "$JSON" = "$REPORT" ] && JSON=$REPORT.json
 FILTER=${MUTANT_FILTER:-}
 VFILTER=${MUTANT_VIRTUAL_FILTER-TIME-* WIFI-013* REG-024}
+BOARD_RUNS_DEFAULT='imp004m:tag=bluetooth imp004m:filter=REG-040 imp004m:filter=HWAPI-ZOMBIE imp005:tag=imp005 imp005-wifi:filter=NET-026'
+BRUNS=${MUTANT_BOARD_RUNS-$BOARD_RUNS_DEFAULT}
 JOBS=${MUTANT_JOBS:-2}
 ROOT=$(pwd)
 
@@ -44,6 +53,18 @@ for f in "$B/bin/impcert" "$B/bin/refimp" "$B/lib/libsq.a"; do
   [ -e "$f" ] || die "$f missing: run 'make all' first"
 done
 [ -d "$B/plugins" ] || die "$B/plugins missing: run 'make all' first"
+
+# Each board run names a shipped profile and a tag or a filter.
+set -f
+for e in $BRUNS; do
+  case $e in
+    *:tag=?* | *:filter=?*) ;;
+    *) die "MUTANT_BOARD_RUNS: '$e' is not BOARD:tag=TAG or BOARD:filter=GLOB" ;;
+  esac
+  [ -f "harness/duts/refimp-${e%%:*}.conf" ] ||
+    die "MUTANT_BOARD_RUNS: '$e': no harness/duts/refimp-${e%%:*}.conf"
+done
+set +f
 
 if [ $# -eq 0 ]; then
   set -- tests/mutants/*.patch
@@ -85,12 +106,16 @@ build_mutant() {
   return 0
 }
 
+# abs PATH: PATH from the top of the tree made absolute (MUTANT_OUT may
+# be either).
+abs() { case $1 in /*) echo "$1" ;; *) echo "$ROOT/$1" ;; esac; }
+
 # suite NAME PROFILE TAG [--filter GLOB]: the suite against the mutant
 # with the mutant's binary in the profile; output in run-TAG.log.
 suite() {
   d=$OUT/$1
   sed -e "s#^name *=.*#name = mutant-$1-$3#" \
-      -e "s#{bindir}/refimp#$ROOT/$d/src/$B/bin/refimp#" \
+      -e "s#{bindir}/refimp#$(abs "$d")/src/$B/bin/refimp#" \
       "$2" >"$d/dut-$3.conf"
   tag=$3
   shift 3
@@ -99,10 +124,10 @@ suite() {
 }
 
 # run_suite NAME PATCH: the suite against the mutant on refimp-native,
-# then the tests that need the virtual clock on refimp-virtual (as make
-# check does), then the patch's "Also: PROFILE GLOB" (a requirement only
-# another board has: the tests GLOB on harness/duts/PROFILE.conf); prints
-# the IDs that failed.
+# then the tests that need the virtual clock on refimp-virtual and the
+# board runs (as make check does), then the patch's "Also: PROFILE GLOB"
+# (a requirement only another board has: the tests GLOB on
+# harness/duts/PROFILE.conf); prints the IDs that failed.
 run_suite() {
   also=$(header "$2" Also)
   if [ -n "$also" ]; then
@@ -128,6 +153,16 @@ run_suite() {
     done
     set +f
   fi
+  # the tests that run only on another board (make check's board runs)
+  n=0
+  set -f
+  for e in $BRUNS; do
+    n=$((n + 1))
+    sel=${e#*:}
+    suite "$1" "harness/duts/refimp-${e%%:*}.conf" "board$n" \
+      "--${sel%%=*}" "${sel#*=}"
+  done
+  set +f
   # "[  3/23] BOOT-003     FAIL     96 ms  title"
   cat "$OUT/$1"/run-*.log >"$OUT/$1/run.log"
   awk '/^\[ *[0-9]+\/[0-9]+\] / { sub(/^\[[^]]*\] */, "")
