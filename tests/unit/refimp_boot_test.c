@@ -300,7 +300,7 @@ static void fresh(struct boot *b, const struct boot_config *cfg) {
 static struct boot_config config(void) {
   struct boot_config c = {"imp.test", "127.0.0.1", {31314, 993, 443}, 3,
                           "imp003", "38.0 refimp 0.1", "0C2A69ABCDEF",
-                          NULL, 0, NULL, 0, false};
+                          NULL, 0, NULL, 0, false, false, false};
   return c;
 }
 
