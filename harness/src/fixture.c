@@ -263,6 +263,8 @@ static void jig_readable(impcert_fx *fx) {
     jig_broken(fx, d.msg);
 }
 
+static void drain_jig(impcert_fx *fx);
+
 /* Send one jig message; quiet ones stay out of the transcript (the
 ** clock following real time would fill it). */
 static int jig_send_q(impcert_fx *fx, const ProtobufCMessage *m,
@@ -281,6 +283,10 @@ static int jig_send_q(impcert_fx *fx, const ProtobufCMessage *m,
       continue;
     if (w <= 0) {
       ic_free(f);
+      /* a DUT that just went to sleep has closed its end: read its last
+      ** words first, or its DeepSleep is lost and its exit looks like a
+      ** crash (the virtual clock writes every 20 ms) */
+      drain_jig(fx);
       jig_drop(fx, "write failed");
       return -1;
     }
