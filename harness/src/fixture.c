@@ -715,6 +715,10 @@ IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx) {
   return dut_alive(&fx->dut);
 }
 
+IMPCERT_EXPORT unsigned impcert_dut_code_page_bytes(impcert_fx *fx) {
+  return fx->setup->prof ? fx->setup->prof->code_page_bytes : 0;
+}
+
 IMPCERT_EXPORT bool impcert_dut_declares(impcert_fx *fx, const char *cap) {
   return fx->setup->prof && cap && profile_has(fx->setup->prof, cap);
 }

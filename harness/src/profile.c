@@ -153,6 +153,19 @@ static int set_key(struct profile *p, const char *key, char *val,
     p->timeout_scale = (unsigned)n;
     return 0;
   }
+  if (!strcmp(key, "code_page_bytes")) {
+    /* REG-028: the unit the DUT stores deployed code in (specs/wire.md
+    ** "Code pages"); up to the largest code a CodeAnswer may carry */
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(val, &end, 10);
+    if (errno || end == val || *end || val[0] == '-' || n < 64 ||
+        n > 65536)
+      return ic_fail(d, "%s: code_page_bytes must be a whole number of "
+                        "bytes from 64 to 65536, not '%s'", where, val);
+    p->code_page_bytes = (unsigned)n;
+    return 0;
+  }
   return ic_fail(d, "%s: unknown key '%s' (see docs/profiles.md)", where,
                  key);
 }

@@ -27,6 +27,8 @@ struct profile {
   unsigned startup_ms;        /* how long a DUT may take to first act */
   unsigned test_timeout_ms;   /* default per-test limit */
   unsigned timeout_scale;     /* a test's own limit is multiplied by it */
+  unsigned code_page_bytes;   /* the DUT's code page (REG-028); 0: none
+                                 declared */
 };
 
 /* Parse the profile at path. Returns 0, or -1 with d naming the file, the

@@ -5,6 +5,7 @@
 ** says which release fixed it. Requirement IDs: specs/requirements.md.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <impcert/impcert.h>
@@ -134,11 +135,95 @@ static void writen_wrong_type(impcert_fx *fx) {
                     "4 + 2 + 1 + 4 zero bytes, then 22", v->blob.len, got);
 }
 
+/* Squirrel source of exactly `len` bytes (len >= 64) whose last bytes
+** matter: a comment of padding, then a call that logs "page-fill LEN"
+** and ends with ')', so a program missing its last byte does not compile.
+** Returns malloc'd text, or NULL when out of memory. */
+static char *page_code(size_t len) {
+  char tail[64];
+  int n = snprintf(tail, sizeof tail, "*/ server.log(\"page-fill %zu\")",
+                   len);
+  char *code = malloc(len + 1);
+  if (!code || n < 0 || (size_t)n + 2 > len) {
+    free(code);
+    return NULL;
+  }
+  memcpy(code, "/*", 2);
+  memset(code + 2, 'p', len - 2 - (size_t)n);
+  memcpy(code + len - (size_t)n, tail, (size_t)n + 1);
+  return code;
+}
+
+/* The code runs now: its Log says "page-fill LEN". */
+static void page_code_runs(impcert_fx *fx, size_t len, const char *when) {
+  const char *got = log_after(fx, "page-fill ");
+  char want[32];
+  snprintf(want, sizeof want, "%zu", len);
+  IMPCERT_CHECK_MSG(fx, got && strcmp(got, want) == 0,
+                    "code of %zu bytes (code_page_bytes %u) %s: %s%s", len,
+                    impcert_dut_code_page_bytes(fx), when,
+                    got ? "logged page-fill " : "did not run",
+                    got ? got : "");
+}
+
+/* REG-028 (impOS 38.x): code that fills a code page exactly must not
+** crash the device. The profile declares the DUT's page (code_page_bytes,
+** specs/wire.md "Code pages"); the cloud deploys code of one byte less
+** than a page, a page, one byte more and two pages. Each must run at
+** once, and again from flash after a power cycle, with the code hash of
+** the boot that follows matching the code (nothing lost at a page's
+** end). */
+static void code_page_filled(impcert_fx *fx) {
+  unsigned page = impcert_dut_code_page_bytes(fx);
+  if (!page)
+    impcert_end_at(fx, IMPCERT_SKIP, __FILE__, __LINE__,
+                   "the DUT profile declares no code_page_bytes "
+                   "(docs/profiles.md)");
+  const size_t lens[] = {page - 1, page, page + 1, 2 * (size_t)page};
+  for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+    char *code = page_code(lens[i]);
+    if (!code)
+      IMPCERT_ERROR_NOW(fx, "no memory for %zu bytes of code", lens[i]);
+    if (i == 0) {
+      deploy(fx, code);
+    } else {
+      /* a new deployment in the running session: steps 2-4 again */
+      impcert_send_reload(fx);
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+      impcert_send_answer(fx, false, code, false);
+    }
+    page_code_runs(fx, lens[i], "as deployed");
+    uint8_t want[32];
+    impcert_sha256(code, lens[i], want);
+    free(code);
+    impcert_dut_power_off(fx);
+    impcert_dut_power_on(fx);
+    if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+      IMPCERT_FAIL_NOW(fx, "no session after a power cycle with code of "
+                           "%zu bytes stored", lens[i]);
+    impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+    const Impwire__CodeHash *h =
+        impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT)
+            ->code_hash;
+    IMPCERT_CHECK_MSG(fx, h->sha256.len == 32 &&
+                              memcmp(h->sha256.data, want, 32) == 0,
+                      "after a power cycle the code hash is not that of the "
+                      "%zu bytes of code deployed (code_page_bytes %u): the "
+                      "stored code changed", lens[i], page);
+    impcert_send_answer(fx, true, NULL, false);
+    page_code_runs(fx, lens[i], "from flash after a power cycle");
+  }
+}
+
 static const struct impcert_case cases[] = {
     {"REG-014", "impOS 38: weak references do not crash the device",
      "REG-014", "regress,squirrel", "jig,squirrel", 0, weak_references},
     {"REG-053", "impOS 36: blob.writen() with a wrong type writes zeros",
      "REG-053", "regress,squirrel", "jig,squirrel", 0, writen_wrong_type},
+    {"REG-028", "impOS 38.x: code filling a code page exactly runs",
+     "REG-028", "regress,squirrel,store", "jig,jig-power,squirrel", 0,
+     code_page_filled},
 };
 
 IMPCERT_PLUGIN("regress", cases)

@@ -29,19 +29,22 @@ struct area {
   uint32_t off;   /* slot A; B follows at off + size */
   uint32_t size;  /* header + largest payload */
   enum store_kind kind;
+  uint32_t page;  /* the payload is written in pages of this size; 0: at
+                     once */
 };
 
 static const struct area config_area = {"config", STORE_CONFIG_OFF,
                                         STORE_CONFIG_SLOT,
-                                        STORE_KIND_CONFIG};
+                                        STORE_KIND_CONFIG, 0};
 static const struct area code_area = {"code", STORE_CODE_OFF,
-                                      STORE_CODE_SLOT, STORE_KIND_CODE};
+                                      STORE_CODE_SLOT, STORE_KIND_CODE,
+                                      STORE_CODE_PAGE};
 static const struct area os_area = {"os", STORE_OS_OFF, STORE_OS_SLOT,
-                                    STORE_KIND_OS};
+                                    STORE_KIND_OS, 0};
 static const struct area userconf_area = {"user configuration",
                                           STORE_USERCONF_OFF,
                                           STORE_USERCONF_SLOT,
-                                          STORE_KIND_USERCONF};
+                                          STORE_KIND_USERCONF, 0};
 
 /* ---- CRC-32 ---------------------------------------------------------- */
 
@@ -345,6 +348,24 @@ enum rf_status store_damage_config(struct store *s, unsigned copies,
 }
 
 /* Write payload then header into the slot that is not current. */
+/* Write a slot's payload at off: at once, or page by page when the area
+** has pages (code: page k is payload bytes k*page..k*page+page-1, the last
+** one as long as what is left; REG-028: a payload that fills its last
+** page exactly has no empty page after it). */
+static enum hal_status write_payload(const struct area *a, uint32_t off,
+                                     const uint8_t *payload, uint32_t len) {
+  if (!a->page)
+    return hal_flash_write(off, payload, len);
+  for (uint32_t done = 0; done < len;) {
+    uint32_t n = len - done < a->page ? len - done : a->page;
+    enum hal_status st = hal_flash_write(off + done, payload + done, n);
+    if (st != HAL_OK)
+      return st;
+    done += n;
+  }
+  return HAL_OK;
+}
+
 static enum rf_status write_slot(const struct area *a,
                                  const struct store_slot *cur,
                                  const uint8_t *payload, uint32_t len,
@@ -364,7 +385,7 @@ static enum rf_status write_slot(const struct area *a,
   if (aux)
     memcpy(raw + 20, aux, 32);
   put32(raw + 60, store_crc32(0, raw, 60));
-  if (hal_flash_write(off + STORE_HDR_SIZE, payload, len) != HAL_OK ||
+  if (write_payload(a, off + STORE_HDR_SIZE, payload, len) != HAL_OK ||
       hal_flash_sync() != HAL_OK ||
       hal_flash_write(off, raw, sizeof(raw)) != HAL_OK ||
       hal_flash_sync() != HAL_OK) {

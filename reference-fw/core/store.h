@@ -30,6 +30,10 @@
 #define STORE_CODE_OFF 0x00a000u     /* code A, B */
 #define STORE_CODE_SLOT (0x1000u + STORE_CODE_MAX)
 #define STORE_CODE_MAX 0x40000u      /* 256 KiB of application code */
+#define STORE_CODE_PAGE 4096u        /* code is written a page at a time
+                                        (specs/wire.md "Code pages") */
+#define STORE_CODE_PAGE 4096u        /* code is written a page at a time
+                                        (specs/wire.md "Code pages") */
 #define STORE_OS_OFF (STORE_CODE_OFF + 2 * STORE_CODE_SLOT) /* OS A, B */
 #define STORE_OS_MAX 0x30000u        /* 192 KiB: version + image */
 #define STORE_OS_SLOT (0x1000u + STORE_OS_MAX)

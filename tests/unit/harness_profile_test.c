@@ -32,6 +32,7 @@ static void loads_shipped_profile(void) {
   CU_ASSERT_STRING_EQUAL(miss, "bluetooth");
   CU_ASSERT_FALSE(profile_missing(&p, "", miss, sizeof miss));
   CU_ASSERT_EQUAL(p.timeout_scale, 1u);
+  CU_ASSERT_EQUAL(p.code_page_bytes, 4096u); /* REG-028 */
   profile_fini(&p);
   /* the cross profiles scale the tests' own limits for emulation */
   CU_ASSERT_EQUAL_FATAL(
@@ -75,6 +76,9 @@ static void refuses_bad(void) {
       {"command = x\ntimeout_scale = 0\n", ":2: timeout_scale must be"},
       {"command = x\ntimeout_scale = 2x\n", ":2: timeout_scale must be"},
       {"command = x\ntimeout_scale = 101\n", ":2: timeout_scale must be"},
+      {"command = x\ncode_page_bytes = 63\n", ":2: code_page_bytes must be"},
+      {"command = x\ncode_page_bytes = 4k\n", ":2: code_page_bytes must be"},
+      {"command = x\ncode_page_bytes = 65537\n", ":2: code_page_bytes must be"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     const char *path = write_tmp(bad[i].text);

@@ -85,6 +85,11 @@ IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx);
 ** interface the board's design leaves out); `needs` covers the rest. */
 IMPCERT_EXPORT bool impcert_dut_declares(impcert_fx *fx, const char *cap);
 
+/* The profile's code_page_bytes: the unit in which the DUT stores the code
+** the cloud deploys (specs/wire.md "Code pages", REG-028); 0 when the
+** profile declares none. */
+IMPCERT_EXPORT unsigned impcert_dut_code_page_bytes(impcert_fx *fx);
+
 /* True while the DUT is in deep sleep: it sent the jig DeepSleep and its
 ** process ended (specs/jig.md "Deep sleep"). The harness starts it again
 ** as the wake: the timer (device time passing, or impcert_clock_advance
