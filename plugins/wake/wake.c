@@ -316,7 +316,43 @@ static void imp005_never_sleeps(impcert_fx *fx) {
                     "an imp005 closed its session on a deep sleep call");
 }
 
+/* WAKE-011, WAKE-013: under SUSPEND_ON_ERROR a send with no server for a
+** minute puts the device into the nine-minute back-off sleep; the boot
+** after it reports WAKEREASON_SNOOZE in DeviceState and to the code (a
+** plain timer wake would say WAKEREASON_TIMER). On the virtual clock. */
+static void snooze_after_backoff(impcert_fx *fx) {
+  impcert_dut_power_on(fx);
+  impcert_clock_advance(fx, 0);
+  deploy(fx, "server.log(\"reason \" + hardware.wakereason());"
+             "imp.wakeup(1, function() { server.log(\"blocked\"); });");
+  expect_log(fx, "reason ", "reason 9");
+  for (int i = 0; i < 3; i++) /* the cloud goes away */
+    impcert_cloud_close_port(fx, i);
+  impcert_cloud_close(fx);
+  impcert_clock_advance(fx, 1000); /* the timer's send blocks */
+  impcert_clock_advance(fx, 61000); /* a minute of tries, then the sleep */
+  const Impjig__JigEnvelope *e =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT);
+  if (!e)
+    IMPCERT_FAIL_NOW(fx, "no back-off sleep after a minute without a "
+                         "server under SUSPEND_ON_ERROR");
+  impcert_note(fx, "back-off sleep of %llu ms",
+               (unsigned long long)e->deep_sleep->wake_in_ms);
+  for (int i = 0; i < 3; i++)
+    if (impcert_cloud_open_port(fx, i) != 0)
+      IMPCERT_ERROR_NOW(fx, "cannot open cloud port %d again", i);
+  impcert_clock_advance(fx, e->deep_sleep->wake_in_ms); /* the wake */
+  uint32_t w = next_session(fx, "the back-off sleep");
+  IMPCERT_CHECK_MSG(fx, w == IMPCERT_WAKEREASON_SNOOZE,
+                    "DeviceState after the SUSPEND_ON_ERROR back-off sleep "
+                    "has wake reason %u, not WAKEREASON_SNOOZE (7)", w);
+  expect_log(fx, "reason ", "reason 7");
+}
+
 static const struct impcert_case cases[] = {
+    {"TIME-WAKE-011", "the SUSPEND_ON_ERROR back-off wakes with SNOOZE",
+     "WAKE-011,WAKE-013", "wake,sleep,time",
+     "jig,squirrel,virtual-clock,deep-sleep", 0, snooze_after_backoff},
     {"WAKE-021", "imp005: no deep sleep, the session stays up", "WAKE-021",
      "wake,sleep,imp005", "jig,squirrel,board:imp005", 0, imp005_never_sleeps},
     {"WAKE-014", "imp005: no BLINKUP (or other) wake reason it lacks",

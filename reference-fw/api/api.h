@@ -103,6 +103,8 @@ struct api_request {
   enum api_request_kind kind;
   uint64_t wake_at_ms;     /* DEEP_SLEEP: host time of the timer wake */
   bool wake_pin_armed;     /* DEEP_SLEEP: DIGITAL_IN_WAKEUP configured */
+  bool snooze;             /* DEEP_SLEEP: the SUSPEND_ON_ERROR back-off
+                              (its timer wake is WAKEREASON_SNOOZE) */
   const uint8_t *nv;       /* DEEP_SLEEP: packed impwire.Value (the nv
                               table) valid during the call; NULL: no nv */
   size_t nv_len;

@@ -478,7 +478,8 @@ static void act(struct app *a, uint64_t now) {
     break;
   case API_REQ_DEEP_SLEEP:
     /* [WAKE-002] core/ keeps RTC and nv in retained RAM and powers down */
-    if (boot_deep_sleep(a->boot, now, q.wake_at_ms, q.wake_pin_armed, a->nv,
+    if (boot_deep_sleep(a->boot, now, q.wake_at_ms, q.wake_pin_armed,
+                        q.snooze, a->nv,
                         a->nv_len) != RF_OK) {
       rf_log("deep sleep failed: the code restarts instead");
       boot_app_restart(a->boot, API_WAKE_SW_RESTART, now);

@@ -16,7 +16,8 @@
 
 #define MAX_SLEEP_S 2419198 /* WAKE-019 */
 
-static void deep_sleep(struct api *a, uint64_t wake_at, const char *why);
+static void deep_sleep(struct api *a, uint64_t wake_at, bool snooze,
+                       const char *why);
 
 /* Seconds (already checked >= 0) to host milliseconds, at most a day. */
 static uint32_t ms_of(float s) {
@@ -41,7 +42,7 @@ int api_send(struct api *a, Impwire__Envelope *env, uint32_t seq) {
   int rc = a->host.send(a->host.ctx, env, &pol);
   if (rc == API_SEND_SLEEP) {
     /* [SEND-012] no server for a minute: sleep nine, then try again */
-    deep_sleep(a, api_now(a) + API_SUSPEND_SLEEP_MS,
+    deep_sleep(a, api_now(a) + API_SUSPEND_SLEEP_MS, true,
                "SUSPEND_ON_ERROR: no server for a minute");
     return API_SEND_OK; /* the VM stops: nobody sees it */
   }
@@ -104,7 +105,7 @@ static int server_connect(sq_vm *vm) {
   if (a->policy.error == API_SUSPEND_ON_ERROR) {
     if (!a->host.is_connected(a->host.ctx) &&
         !a->host.connect(a->host.ctx, API_SUSPEND_RETRY_MS, true))
-      deep_sleep(a, api_now(a) + API_SUSPEND_SLEEP_MS,
+      deep_sleep(a, api_now(a) + API_SUSPEND_SLEEP_MS, true,
                  "SUSPEND_ON_ERROR: no server for a minute");
     return 0;
   }
@@ -174,11 +175,14 @@ static int server_flush(sq_vm *vm) {
   return 1;
 }
 
-/* Deep sleep until host time wake_at (server.* flushes first). */
-static void deep_sleep(struct api *a, uint64_t wake_at, const char *why) {
+/* Deep sleep until host time wake_at (server.* flushes first); snooze:
+** the SUSPEND_ON_ERROR back-off, which wakes as WAKEREASON_SNOOZE
+** [WAKE-011]. */
+static void deep_sleep(struct api *a, uint64_t wake_at, bool snooze,
+                       const char *why) {
   char err[128] = "";
   struct api_request r = {.kind = API_REQ_DEEP_SLEEP, .wake_at_ms = wake_at,
-                          .why = why};
+                          .snooze = snooze, .why = why};
   for (size_t i = 0; i < a->board->npins; i++)
     if (a->pins[i].def->caps & BOARD_CAP_WAKE && a->pins[i].mode == 4)
       r.wake_pin_armed = true;
@@ -219,7 +223,7 @@ int api_sleepfor(sq_vm *vm, const char *fn) {
     return -1;
   if (a->stopped)
     return 0;
-  deep_sleep(a, api_now(a) + (uint64_t)llround(s * 1000.0), fn);
+  deep_sleep(a, api_now(a) + (uint64_t)llround(s * 1000.0), false, fn);
   return 0;
 }
 
@@ -252,7 +256,7 @@ int api_sleepuntil(sq_vm *vm, const char *fn) {
       break;
     }
   }
-  deep_sleep(a, now + (target - rtc_s) * 1000, fn);
+  deep_sleep(a, now + (target - rtc_s) * 1000, false, fn);
   return 0;
 }
 

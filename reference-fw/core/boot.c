@@ -881,10 +881,10 @@ static void poll_jig(struct boot *b, uint64_t now) {
 
 /* ---- deep sleep and warm boot ------------------------------------------- */
 
-/* [BOOT-016, WAKE-002, WAKE-005, STORE-001, STORE-006] A wake from deep
-** sleep with the retained record of that sleep: wake reason TIMER or
-** PIN, RTC and nv as they were (the RTC advanced by the time slept), no
-** session. False: a cold boot (power-on, or nothing retained). */
+/* [BOOT-016, WAKE-002, WAKE-005, WAKE-011, STORE-001, STORE-006] A wake
+** from deep sleep with the retained record of that sleep: wake reason
+** TIMER (SNOOZE after the SUSPEND_ON_ERROR back-off) or PIN, RTC and nv
+** as they were (the RTC advanced by the time slept), no session. False: a cold boot (power-on, or nothing retained). */
 static bool warm_boot(struct boot *b, uint64_t now) {
   static uint8_t raw[RETAINED_MAX];
   size_t n = 0;
@@ -905,7 +905,9 @@ static bool warm_boot(struct boot *b, uint64_t now) {
     return false;
   }
   b->warm = true;
-  b->wake_reason = cause == HAL_WAKE_PIN ? BOOT_WAKE_PIN : BOOT_WAKE_TIMER;
+  b->wake_reason = cause == HAL_WAKE_PIN ? BOOT_WAKE_PIN
+                   : b->ret.snooze      ? BOOT_WAKE_SNOOZE
+                                        : BOOT_WAKE_TIMER;
   if (b->ret.rtc_set) {
     b->rtc_set = true;
     b->rtc_unix_ms = b->ret.rtc_unix_ms +
@@ -932,7 +934,7 @@ void boot_connect(struct boot *b, uint64_t now) {
 }
 
 enum rf_status boot_deep_sleep(struct boot *b, uint64_t now,
-                               uint64_t wake_at, bool wake_pin,
+                               uint64_t wake_at, bool wake_pin, bool snooze,
                                const uint8_t *nv, size_t n) {
   static uint8_t raw[RETAINED_MAX];
   struct retained *r = &b->ret;
@@ -947,6 +949,7 @@ enum rf_status boot_deep_sleep(struct boot *b, uint64_t now,
   r->slept_at = now;
   r->wake_at = wake_at < now ? now : wake_at;
   r->wake_pin = wake_pin;
+  r->snooze = snooze;
   r->nv_len = (uint32_t)n;
   if (n)
     memcpy(r->nv, nv, n);

@@ -194,9 +194,11 @@ void boot_connect(struct boot *b, uint64_t now);
 ** stopped, the session closed, RTC and nv (n bytes, packed impwire.Value,
 ** may be NULL) kept in retained RAM, the jig told (DeepSleep); the phase
 ** becomes ASLEEP and main ends the process. RF_OK, or RF_EIO when retained
-** RAM could not be written (logged; the device then stays awake). */
+** RAM could not be written (logged; the device then stays awake).
+** snooze: the SUSPEND_ON_ERROR back-off, whose timer wake reports
+** WAKEREASON_SNOOZE [WAKE-011]. */
 enum rf_status boot_deep_sleep(struct boot *b, uint64_t now,
-                               uint64_t wake_at, bool wake_pin,
+                               uint64_t wake_at, bool wake_pin, bool snooze,
                                const uint8_t *nv, size_t n);
 
 /* The state of seeds/003 as the store says. */

@@ -1,7 +1,7 @@
 /*
 ** retained.c: the retained-RAM record: "RFR1", rtc_set (1), rtc_unix_ms,
-** slept_at, wake_at (8 each, big-endian), wake_pin (1), nv_len (4), nv,
-** CRC-32 of everything before it (4).
+** slept_at, wake_at (8 each, big-endian), flags (1: bit 0 wake_pin, bit 1
+** snooze), nv_len (4), nv, CRC-32 of everything before it (4).
 */
 #include "core/retained.h"
 
@@ -33,7 +33,7 @@ size_t retained_encode(const struct retained *r, uint8_t *out) {
   put64(out + 5, r->rtc_unix_ms);
   put64(out + 13, r->slept_at);
   put64(out + 21, r->wake_at);
-  out[29] = r->wake_pin;
+  out[29] = (uint8_t)((r->wake_pin ? 1 : 0) | (r->snooze ? 2 : 0));
   for (int i = 0; i < 4; i++)
     out[30 + i] = (uint8_t)(nv >> (24 - 8 * i));
   memcpy(out + RETAINED_HDR, r->nv, nv);
@@ -54,7 +54,8 @@ bool retained_decode(const uint8_t *in, size_t n, struct retained *r) {
   r->rtc_unix_ms = get64(in + 5);
   r->slept_at = get64(in + 13);
   r->wake_at = get64(in + 21);
-  r->wake_pin = in[29] != 0;
+  r->wake_pin = (in[29] & 1) != 0;
+  r->snooze = (in[29] & 2) != 0;
   r->nv_len = nv;
   memcpy(r->nv, in + RETAINED_HDR, nv);
   return true;

@@ -20,6 +20,8 @@ struct retained {
   uint64_t slept_at;      /* device time the sleep began */
   uint64_t wake_at;       /* device time the timer fires */
   bool wake_pin;          /* the wake pin may end the sleep */
+  bool snooze;            /* the SUSPEND_ON_ERROR back-off: the timer
+                             wake is WAKEREASON_SNOOZE [WAKE-011] */
   uint32_t nv_len;        /* packed impwire.Value of nv; 0: no nv */
   uint8_t nv[RETAINED_NV_MAX];
 };

@@ -609,7 +609,8 @@ static int boot(struct run *r, const char *src, size_t n, uint32_t wake) {
   close_line(r);
   /* a cold boot or a restart connects before the code runs (seeds/003);
   ** a warm boot does not until the code asks */
-  if (wake != API_WAKE_TIMER && wake != API_WAKE_PIN)
+  if (wake != API_WAKE_TIMER && wake != API_WAKE_PIN &&
+      wake != API_WAKE_SNOOZE)
     do_connect(r);
   r->api = api_create(&host, &cfg);
   rf_free(r->nv);
@@ -681,7 +682,7 @@ static int sleep_until_wake(struct run *r, bool *power_cycle) {
     uint64_t stop = r->for_ms;
     if (wake_at <= t && wake_at <= stop) {
       r->now = wake_at;
-      return API_WAKE_TIMER;
+      return r->req.snooze ? API_WAKE_SNOOZE : API_WAKE_TIMER; /* WAKE-011 */
     }
     if (stop < t) {
       r->now = stop;

@@ -708,7 +708,7 @@ static void test_deep_sleep_and_warm_boot(void) {
   activate_with_code(&b, "server.log()");
   SHA256((const uint8_t *)"server.log()", 12, h);
   uint64_t rtc = b.rtc_unix_ms + (fk.now - b.rtc_at);
-  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 5000, false,
+  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 5000, false, false,
                                   (const uint8_t *)"nv!", 3), RF_OK);
   CU_ASSERT_EQUAL(b.phase, BOOT_PHASE_ASLEEP);
   CU_ASSERT_FALSE(fk.conn_open); /* WAKE-016 */
@@ -744,15 +744,15 @@ static void test_deep_sleep_and_warm_boot(void) {
   settle(&b);
   CU_ASSERT_EQUAL(jig_app, -1); /* BOOT-017: not restarted */
   /* a pin wake reports PIN; a power-on after a sleep is a cold boot */
-  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 3600000, true, NULL,
-                                  0), RF_OK);
+  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 3600000, true, false,
+                                  NULL, 0), RF_OK);
   fk.wake = HAL_WAKE_PIN;
   power_cycle(&b);
   read_jig();
   CU_ASSERT_EQUAL(jig_app_wake, BOOT_WAKE_PIN);
   CU_ASSERT_EQUAL(b.ret.nv_len, 0u);
-  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 1000, false, NULL,
-                                  0), RF_OK);
+  CU_ASSERT_EQUAL(boot_deep_sleep(&b, fk.now, fk.now + 1000, false, false,
+                                  NULL, 0), RF_OK);
   fk.wake = HAL_WAKE_POWER_ON;
   power_cycle(&b);
   CU_ASSERT_FALSE(b.warm);
