@@ -665,6 +665,10 @@ static void dut_wake(impcert_fx *fx, const char *why) {
 }
 
 IMPCERT_EXPORT int impcert_dut_wake_pin(impcert_fx *fx) {
+  /* the DUT said DeepSleep: its process ends a moment later */
+  long long until = now_ms() + 2000;
+  while (fx->asleep && dut_alive(&fx->dut) && now_ms() < until)
+    poll(NULL, 0, 5);
   if (!fx->asleep || dut_alive(&fx->dut)) {
     note(fx, "jig", "wake pin driven high: the DUT is not asleep");
     return -1;

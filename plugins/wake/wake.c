@@ -349,7 +349,90 @@ static void snooze_after_backoff(impcert_fx *fx) {
   expect_log(fx, "reason ", "reason 7");
 }
 
+/* HW-018, WAKE-005: the rising edge of the wake pin that ends a deep
+** sleep is no edge for the code of the boot it starts: the pin reads 1
+** (the jig holds it high) and the callback stays silent until the pin
+** moves while the device is awake, and then runs for each edge. */
+static void wake_edge_not_reported(impcert_fx *fx) {
+  deploy(fx, "local w = hardware.wakereason();"
+             "hardware.pin1.configure(DIGITAL_IN_WAKEUP, function() {"
+             "  server.log(\"edge \" + hardware.pin1.read()); });"
+             "server.log(\"woke \" + w + \" \" + hardware.pin1.read());"
+             "if (w == WAKEREASON_BLINKUP)"
+             "  imp.wakeup(0.2, function() { server.sleepfor(3600); });");
+  expect_log(fx, "woke ", "woke 9 0");
+  const Impjig__JigEnvelope *ds =
+      impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, WAIT);
+  if (!ds)
+    IMPCERT_FAIL_NOW(fx, "server.sleepfor() did not enter deep sleep");
+  IMPCERT_CHECK_MSG(fx, ds->deep_sleep->wake_pin,
+                    "the DeepSleep does not arm the wake pin configured "
+                    "DIGITAL_IN_WAKEUP");
+  if (impcert_dut_wake_pin(fx) != 0)
+    IMPCERT_FAIL_NOW(fx, "the wake pin could not wake the device");
+  uint32_t w = next_session(fx, "the wake pin");
+  IMPCERT_CHECK(fx, w == IMPCERT_WAKEREASON_PIN);
+  /* the first Log after the wake: an "edge" here is the waking edge */
+  const char *t = find_log(fx, "");
+  IMPCERT_CHECK_MSG(fx, strcmp(t, "woke 3 1") == 0,
+                    "after the pin wake the code logged '%s' first, not "
+                    "'woke 3 1' (the callback may not see the waking edge; "
+                    "the held pin reads 1)", t);
+  impcert_jig_drive_pin(fx, "pin1", 0);
+  expect_log(fx, "edge ", "edge 0");
+  impcert_jig_drive_pin(fx, "pin1", 1);
+  expect_log(fx, "edge ", "edge 1");
+}
+
+/* HW-019: entering deep sleep, every pin but the wake pin is tri-stated:
+** the last PinState of each configured pin before the DeepSleep reports
+** mode 0, except the armed wake pin, which keeps DIGITAL_IN_WAKEUP (4). */
+static const char *const sleep_pins[] = {"pin1", "pin2", "pin5", "pin7",
+                                         "pin8", "pin9"};
+#define NSLEEP_PINS (sizeof sleep_pins / sizeof sleep_pins[0])
+
+static void pins_tristated_in_sleep(impcert_fx *fx) {
+  deploy(fx, "if (hardware.wakereason() == WAKEREASON_BLINKUP) {"
+             "  hardware.pin1.configure(DIGITAL_IN_WAKEUP);"
+             "  hardware.pin2.configure(DIGITAL_OUT, 1);"
+             "  hardware.pin5.configure(PWM_OUT, 0.01, 0.5);"
+             "  hardware.pin7.configure(DIGITAL_IN_PULLUP);"
+             "  hardware.pin8.configure(DIGITAL_OUT_OD, 0);"
+             "  hardware.pin9.configure(DIGITAL_IN);"
+             "  server.log(\"configured\");"
+             "  imp.wakeup(0.2, function() { server.sleepfor(3600); });"
+             "}");
+  int mode[NSLEEP_PINS];
+  for (size_t i = 0; i < NSLEEP_PINS; i++)
+    mode[i] = -1;
+  const Impjig__JigEnvelope *m;
+  while ((m = impcert_jig_next(fx, IMPJIG__JIG_ENVELOPE__MSG__NOT_SET,
+                               WAIT)) &&
+         m->msg_case != IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP) {
+    if (m->msg_case != IMPJIG__JIG_ENVELOPE__MSG_PIN_STATE)
+      continue;
+    for (size_t i = 0; i < NSLEEP_PINS; i++)
+      if (strcmp(m->pin_state->pin, sleep_pins[i]) == 0)
+        mode[i] = (int)m->pin_state->mode;
+  }
+  if (!m)
+    IMPCERT_FAIL_NOW(fx, "server.sleepfor() did not enter deep sleep");
+  IMPCERT_CHECK_MSG(fx, mode[0] == 4,
+                    "the wake pin pin1 is reported in mode %d at the sleep, "
+                    "not DIGITAL_IN_WAKEUP (4)", mode[0]);
+  for (size_t i = 1; i < NSLEEP_PINS; i++)
+    IMPCERT_CHECK_MSG(fx, mode[i] == 0,
+                      "%s is still reported in mode %d when the device "
+                      "sleeps, not tri-stated (0)", sleep_pins[i], mode[i]);
+}
+
 static const struct impcert_case cases[] = {
+    {"HW-018", "the waking edge of the wake pin is no callback",
+     "HW-018,WAKE-005", "wake,sleep,pins", "jig,jig-pins,squirrel,deep-sleep",
+     0, wake_edge_not_reported},
+    {"HW-019", "deep sleep tri-states every pin but the wake pin", "HW-019",
+     "wake,sleep,pins", "jig,jig-pins,squirrel,deep-sleep,board:imp001", 0,
+     pins_tristated_in_sleep},
     {"TIME-WAKE-011", "the SUSPEND_ON_ERROR back-off wakes with SNOOZE",
      "WAKE-011,WAKE-013", "wake,sleep,time",
      "jig,squirrel,virtual-clock,deep-sleep", 0, snooze_after_backoff},

@@ -308,6 +308,13 @@ struct api *api_create(const struct api_host *host,
   for (size_t i = 0; i < a->board->npins; i++) {
     a->pins[i].def = &a->board->pins[i];
     a->pins[i].callback = -1;
+    a->pins[i].driven = -1;
+    /* [HW-018] the wake pin that ended the deep sleep is high (the jig
+    ** holds it): it reads 1, and that edge, before this boot, is no
+    ** edge the code's callback sees */
+    if (a->cfg.wake_reason == API_WAKE_PIN &&
+        (a->pins[i].def->caps & BOARD_CAP_WAKE))
+      a->pins[i].driven = a->pins[i].level = 1;
   }
   api_hw_adopt(a); /* zombie PWM of the last VM runs on */
   a->cfg.zombies = NULL;

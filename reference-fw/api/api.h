@@ -356,6 +356,11 @@ bool api_pulse_input(struct api *a, const char *pin, uint32_t count,
 ** zombie PWM outputs, which are copied to out (up to cap) to hand to the
 ** next VM. Returns how many were copied. */
 size_t api_release_pins(struct api *a, struct api_zombie *out, size_t cap);
+/* [HW-019] The board goes into deep sleep: every pin but an armed wake pin
+** (DIGITAL_IN_WAKEUP) is tri-stated now and reported so (mode 0), zombie
+** PWM included (the sleep stops it); the wake pin keeps its mode. Call it
+** before api_release_pins, which then has nothing left to report. */
+void api_sleep_pins(struct api *a);
 /* [WIFI-008] The asynchronous scan finished: its callback runs at the
 ** next api_step with an array of n tables. */
 void api_wifi_scan_done(struct api *a, const struct api_wifi_net *nets,

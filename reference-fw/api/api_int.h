@@ -51,6 +51,8 @@ struct api_pin {
   const struct board_pin *def;
   int mode;           /* 0: not configured */
   int level;          /* output level, or input level the jig drives */
+  int driven;         /* the level the jig drives (-1: none): an input
+                         configured later reads it [HW-018] */
   float period_s, duty;
   bool zombie;
   int callback;       /* sq_ref or -1 */

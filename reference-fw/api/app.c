@@ -477,7 +477,10 @@ static void act(struct app *a, uint64_t now) {
     boot_app_reset(a->boot, API_WAKE_SW_RESET, now);
     break;
   case API_REQ_DEEP_SLEEP:
-    /* [WAKE-002] core/ keeps RTC and nv in retained RAM and powers down */
+    /* [WAKE-002] core/ keeps RTC and nv in retained RAM and powers down;
+    ** [HW-019] every pin but the wake pin tri-stated first */
+    if (a->api)
+      api_sleep_pins(a->api);
     if (boot_deep_sleep(a->boot, now, q.wake_at_ms, q.wake_pin_armed,
                         q.snooze, a->nv,
                         a->nv_len) != RF_OK) {

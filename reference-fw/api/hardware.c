@@ -161,8 +161,9 @@ static int pin_configure(sq_vm *vm) {
   } else if (is_input(mode)) {
     if (t != SQ_TNULL)
       p->callback = sq_ref(vm, 3);
-    if (!is_input(was))
-      p->level = mode == DIGITAL_IN_PULLUP ? 1 : 0;
+    if (!is_input(was)) /* what the jig drives, else the pull */
+      p->level = p->driven >= 0 ? p->driven
+                 : mode == DIGITAL_IN_PULLUP ? 1 : 0;
   } else if (mode == ANALOG_OUT) {
     p->duty = f;
   } else if (mode == PULSE_COUNTER) {
@@ -299,7 +300,7 @@ bool api_hw_input(struct api *a, const char *pin, int level) {
     int old = p->level;
     if (is_output(p->mode))
       return false; /* an output drives its own level */
-    p->level = level ? 1 : 0;
+    p->level = p->driven = level ? 1 : 0;
     if (is_input(p->mode) && old != p->level && p->callback >= 0) {
       sq_pushref(a->vm, p->callback); /* HW-009: a call per edge */
       struct api_pending q = {.fn = sq_ref(a->vm, -1), .arg = -1};
@@ -508,6 +509,21 @@ void api_hw_adopt(struct api *a) {
     a->pins[i].zombie = true;
     a->pins[i].period_s = a->cfg.zombies[z].period_s;
     a->pins[i].duty = a->cfg.zombies[z].duty;
+  }
+}
+
+void api_sleep_pins(struct api *a) {
+  for (size_t i = 0; i < a->board->npins; i++) {
+    struct api_pin *p = &a->pins[i];
+    if (p->mode == 0)
+      continue;
+    if (p->mode == DIGITAL_IN_WAKEUP) {
+      p->mode = 0; /* stays armed through the sleep: nothing to report */
+      continue;
+    }
+    observe_mode(a, p, 0); /* tri-stated for the sleep */
+    p->mode = 0;
+    p->zombie = false;
   }
 }
 

@@ -884,7 +884,8 @@ static void poll_jig(struct boot *b, uint64_t now) {
 /* [BOOT-016, WAKE-002, WAKE-005, WAKE-011, STORE-001, STORE-006] A wake
 ** from deep sleep with the retained record of that sleep: wake reason
 ** TIMER (SNOOZE after the SUSPEND_ON_ERROR back-off) or PIN, RTC and nv
-** as they were (the RTC advanced by the time slept), no session. False: a cold boot (power-on, or nothing retained). */
+** as they were (the RTC advanced by the time slept), no session. False:
+** a cold boot (power-on, or nothing retained). */
 static bool warm_boot(struct boot *b, uint64_t now) {
   static uint8_t raw[RETAINED_MAX];
   size_t n = 0;

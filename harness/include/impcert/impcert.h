@@ -97,7 +97,9 @@ IMPCERT_EXPORT unsigned impcert_dut_code_page_bytes(impcert_fx *fx);
 IMPCERT_EXPORT bool impcert_dut_asleep(impcert_fx *fx);
 
 /* Drive the wake pin high: a DUT asleep with the pin armed wakes with
-** WAKEREASON_PIN. Returns 0, or -1 (noted) if it is not asleep or did not
+** WAKEREASON_PIN, and the jig holds the pin high until a PinDrive (HW-018).
+** Right after the DeepSleep message it waits (up to 2 s) for the DUT's
+** process to end. Returns 0, or -1 (noted) if it is not asleep or did not
 ** arm the pin. */
 IMPCERT_EXPORT int impcert_dut_wake_pin(impcert_fx *fx);
 
