@@ -367,21 +367,26 @@ static int deep_sleep(struct boot *b, char **argv) {
 /* [OSUPD-001] Restart the board into the OS image just stored, in this
 ** process: the core and the application go down (the jig and the session
 ** close), retained RAM is lost, and the core boots again as a power-on,
-** which installs the image (boot_init). The user configuration is on
-** flash (STORE-016). EXIT_CLEAN, or EXIT_BOARD with a message. */
+** which installs the image (boot_init). A RESET_L pulse (WAKE-012) is the
+** same restart with the cause HAL_WAKE_HW_RESET and no zombie PWM. The user
+** configuration is on flash (STORE-016). EXIT_CLEAN, or EXIT_BOARD with a message. */
 static int reboot(struct boot *b, struct app *app,
                   const char *const val[OPT_COUNT]) {
   char why[512] = "";
+  /* [WAKE-012] a RESET_L pulse restarts the same way, reported HW_RESET */
+  enum hal_wake cause = b->hw_reset ? HAL_WAKE_HW_RESET : HAL_WAKE_POWER_ON;
   /* [HW-013] zombie PWM outputs run on through the update: the new OS
-  ** hands them to its first application as a reload does */
+  ** hands them to its first application as a reload does (a reset of the
+  ** chip stops them) */
   struct api_zombie zombies[API_MAX_ZOMBIES];
-  size_t nzombies = app->nzombies;
+  size_t nzombies = b->hw_reset ? 0 : app->nzombies;
   memcpy(zombies, app->zombies, sizeof(zombies));
-  rf_log("restarting the board into the new OS");
+  rf_log(b->hw_reset ? "restarting the board (RESET_L)"
+                     : "restarting the board into the new OS");
   app_fini(app);
   boot_fini(b);
-  if (hal_posix_retained_config(val[OPT_FLASH], HAL_WAKE_POWER_ON, why,
-                                sizeof(why)) != HAL_OK) {
+  if (hal_posix_retained_config(val[OPT_FLASH], cause, why, sizeof(why)) !=
+      HAL_OK) {
     fprintf(stderr, "refimp: %s\n", why);
     return EXIT_BOARD;
   }

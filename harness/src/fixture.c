@@ -940,6 +940,25 @@ IMPCERT_EXPORT int impcert_jig_drive_pin(impcert_fx *fx, const char *pin,
   return 0;
 }
 
+IMPCERT_EXPORT int impcert_jig_reset_pulse(impcert_fx *fx) {
+  if (!needs_jig(fx))
+    end_now(fx, IMPCERT_ERROR, "pulsing RESET_L needs the jig, and the "
+                               "profile does not declare capability 'jig'");
+  if (fx->asleep || !dut_alive(&fx->dut)) {
+    note(fx, "jig", "RESET_L pulsed: the DUT is %s; not modelled",
+         fx->asleep ? "asleep" : "off");
+    return -1;
+  }
+  wait_jig(fx);
+  Impjig__ResetPulse r = IMPJIG__RESET_PULSE__INIT;
+  Impjig__JigEnvelope e = IMPJIG__JIG_ENVELOPE__INIT;
+  e.msg_case = IMPJIG__JIG_ENVELOPE__MSG_RESET_PULSE;
+  e.reset_pulse = &r;
+  if (jig_send(fx, &e.base) < 0)
+    end_now(fx, IMPCERT_ERROR, "could not send ResetPulse over the jig");
+  return 0;
+}
+
 IMPCERT_EXPORT int impcert_jig_send(impcert_fx *fx,
                                     const Impjig__JigEnvelope *msg) {
   if (!needs_jig(fx))

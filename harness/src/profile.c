@@ -34,7 +34,8 @@ static int parse_ms(const char *v, unsigned *out) {
 static const char *const cap_names[] = {
     "jig",           "jig-pins",      "jig-pwm",       "jig-uart",
     "jig-i2c",       "jig-wifi",      "jig-flash-faults", "jig-bluetooth",
-    "jig-app",       "jig-power",     "virtual-clock", "squirrel",
+    "jig-app",       "jig-power",     "jig-reset",     "virtual-clock",
+    "squirrel",
     "board:imp001",  "board:imp002",  "board:imp003",  "board:imp004m", "board:imp005",
     "board:imp006",  "board:impC001", "wifi",          "ethernet",
     "cellular",      "bluetooth",     "dac",           "sampler",

@@ -605,6 +605,31 @@ static void probe_power(impcert_fx *fx) {
                     "deployed code: the flash was lost");
 }
 
+/* CAP-009 jig-reset: the jig pulses RESET_L and the DUT comes back with a
+** new session whose DeviceState says WAKEREASON_HW_RESET. */
+static void probe_reset(impcert_fx *fx) {
+  if (!power_on_hello(fx))
+    IMPCERT_INCONCLUSIVE_NOW(fx, "no jig Hello: no jig to pulse RESET_L");
+  bring_online(fx);
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, "CodeHash");
+  impcert_send_answer(fx, false, CODE, false);
+  if (!impcert_jig_wait_state(fx,
+                              IMPJIG__BOOT_STATE__STATE__ACTIVATED_WITH_CODE,
+                              WAIT))
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the DUT did not report "
+                                 "ACTIVATED_WITH_CODE after the deployment");
+  IMPCERT_REQUIRE(fx, impcert_jig_reset_pulse(fx) == 0);
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "after the RESET_L pulse the DUT opened no new "
+                         "session within %d ms", WAIT);
+  const Impwire__DeviceState *s =
+      impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT)
+          ->device_state;
+  IMPCERT_CHECK_MSG(fx, s->wake_reason == IMPCERT_WAKEREASON_HW_RESET,
+                    "wake reason after the RESET_L pulse is %u, not "
+                    "WAKEREASON_HW_RESET (8)", s->wake_reason);
+}
+
 /* CAP-005 os-update: a forced NewOs is installed: the session closes and
 ** the next DeviceState has the new version and WAKEREASON_NEW_FIRMWARE.
 ** A DUT process that ends for the restart (refimp under a jig: exit
@@ -712,6 +737,8 @@ static const struct impcert_case cases[] = {
      "CAP-003", "probe", "board:impC001", 0, board_impC001},
     {"CAP-JIG-PINS", "jig-pins: levels cross the jig both ways",
      "CAP-002,CAP-009", "probe", "jig-pins", 0, probe_pins},
+    {"CAP-JIG-RESET", "jig-reset: a RESET_L pulse gives WAKEREASON_HW_RESET",
+     "CAP-009", "probe", "jig-reset", 0, probe_reset},
     {"CAP-JIG-PWM", "jig-pwm: PWM period and duty reach the jig",
      "CAP-002,CAP-009", "probe", "jig-pwm", 0, probe_pwm},
     {"CAP-JIG-UART", "jig-uart: bytes cross a UART both ways",

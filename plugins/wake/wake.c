@@ -426,7 +426,60 @@ static void pins_tristated_in_sleep(impcert_fx *fx) {
                       "sleeps, not tri-stated (0)", sleep_pins[i], mode[i]);
 }
 
+/* WAKE-012, WAKE-013, WAKE-020: a RESET_L pulse restarts the board as a
+** cold boot: a new session whose DeviceState says WAKEREASON_HW_RESET, as
+** hardware.wakereason() does, in a fresh VM (a global set before is gone). */
+static void reset_line_is_hw_reset(impcert_fx *fx) {
+  deploy(fx, "server.log(\"mark \" + (\"mark\" in getroottable()));"
+             "server.log(\"reason \" + hardware.wakereason());"
+             "::mark <- 1;");
+  expect_log(fx, "mark ", "mark false");
+  if (impcert_jig_reset_pulse(fx) != 0)
+    IMPCERT_ERROR_NOW(fx, "the jig could not pulse RESET_L");
+  uint32_t w = next_session(fx, "the RESET_L pulse");
+  IMPCERT_CHECK_MSG(fx, w == IMPCERT_WAKEREASON_HW_RESET,
+                    "DeviceState after a RESET_L pulse has wake reason %u, "
+                    "not WAKEREASON_HW_RESET (8)", w);
+  expect_log(fx, "mark ", "mark false");
+  expect_log(fx, "reason ", "reason 8");
+}
+
+/* WAKE-012 (board rule, jig.md "Reset line"): an imp001 has no RESET_L
+** line, so a pulse on the jig changes nothing: the code runs on in the
+** same session. */
+static void no_reset_line_on_imp001(impcert_fx *fx) {
+  deploy(fx, "local w = hardware.wakereason();"
+             "server.log(\"reason \" + w);"
+             "agent.on(\"q\", function(d) { server.log(\"still \" + w); });");
+  expect_log(fx, "reason ", "reason 9");
+  IMPCERT_REQUIRE(fx, impcert_jig_reset_pulse(fx) == 0);
+  impcert_device_wait(fx, 500); /* the pulse is taken before "q" comes */
+  Impwire__AgentMessage m = IMPWIRE__AGENT_MESSAGE__INIT;
+  Impwire__Envelope env = IMPWIRE__ENVELOPE__INIT;
+  m.name = "q";
+  env.msg_case = IMPWIRE__ENVELOPE__MSG_AGENT_MESSAGE;
+  env.agent_message = &m;
+  IMPCERT_CHECK_MSG(fx, impcert_send(fx, &env) == 0,
+                    "the session ended after a RESET_L pulse on an imp001");
+  const Impwire__Envelope *e;
+  while ((e = impcert_next_frame(fx, WAIT)) &&
+         e->msg_case != IMPWIRE__ENVELOPE__MSG_LOG) {
+    IMPCERT_CHECK_MSG(fx, e->msg_case != IMPWIRE__ENVELOPE__MSG_DEVICE_STATE,
+                      "an imp001 restarted on a RESET_L pulse");
+  }
+  IMPCERT_CHECK_MSG(fx, e && strcmp(e->log->text, "still 9") == 0,
+                    "after a RESET_L pulse an imp001 logged '%s', not "
+                    "'still 9' on the same session",
+                    e ? e->log->text : "(nothing)");
+}
+
 static const struct impcert_case cases[] = {
+    {"WAKE-012", "RESET_L pulsed: a cold boot with WAKEREASON_HW_RESET",
+     "WAKE-012,WAKE-013,WAKE-020", "wake,reset", "jig,squirrel,jig-reset", 0,
+     reset_line_is_hw_reset},
+    {"WAKE-012b", "imp001: no RESET_L line, a pulse changes nothing",
+     "WAKE-012", "wake,reset", "jig,squirrel,board:imp001", 0,
+     no_reset_line_on_imp001},
     {"HW-018", "the waking edge of the wake pin is no callback",
      "HW-018,WAKE-005", "wake,sleep,pins", "jig,jig-pins,squirrel,deep-sleep",
      0, wake_edge_not_reported},

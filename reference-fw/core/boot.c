@@ -836,6 +836,25 @@ static void on_flash_fault(struct boot *b, const Impjig__FlashFault *ff) {
   jig_send(&b->jig, &env);
 }
 
+/* [WAKE-012] RESET_L pulsed (imp003 and later): the board restarts at
+** once as a cold boot reporting WAKEREASON_HW_RESET; what survives is
+** what a power-on keeps (flash: credentials, code, the configuration;
+** not retained RAM: nv, the RTC). imp001 and imp002 have no RESET_L. */
+static void on_reset_pulse(struct boot *b) {
+  if (strcmp(b->cfg.board, "imp001") == 0 ||
+      strcmp(b->cfg.board, "imp002") == 0) {
+    rf_log("jig: ResetPulse: an %s has no RESET_L line; ignored",
+           b->cfg.board);
+    return;
+  }
+  rf_log("jig: RESET_L pulsed: restarting the board");
+  stop_code(b);
+  session_close(&b->sess, "RESET_L pulsed");
+  b->phase = BOOT_PHASE_REBOOT;
+  b->hw_reset = true;
+  b->code_wait_until = UINT64_MAX;
+}
+
 static void on_jig(struct boot *b, const Impjig__JigEnvelope *je,
                    uint64_t now) {
   if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_BLINKUP)
@@ -860,6 +879,8 @@ static void on_jig(struct boot *b, const Impjig__JigEnvelope *je,
     on_flash_fault(b, je->flash_fault);
   else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_WIFI_NETWORKS)
     wifi_set_networks(&b->wifi, je->wifi_networks, now);
+  else if (je->msg_case == IMPJIG__JIG_ENVELOPE__MSG_RESET_PULSE)
+    on_reset_pulse(b);
   else
     rf_log("jig: %s is not for the device; ignored",
            frame_msg_name(&je->base));
@@ -890,7 +911,7 @@ static bool warm_boot(struct boot *b, uint64_t now) {
   static uint8_t raw[RETAINED_MAX];
   size_t n = 0;
   enum hal_wake cause = hal_wake_cause();
-  if (cause == HAL_WAKE_POWER_ON)
+  if (cause == HAL_WAKE_POWER_ON || cause == HAL_WAKE_HW_RESET)
     return false;
   enum hal_status st = hal_retained_load(raw, sizeof(raw), &n);
   hal_retained_clear(); /* the record belongs to this one wake */
@@ -1017,12 +1038,17 @@ enum rf_status boot_init(struct boot *b, const struct boot_config *cfg,
   struct store_config c = b->store.cfg;
   fix_identity(b, &c);
   c.boot_count++;
-  b->wake_reason = BOOT_WAKE_POWER_ON;
+  /* [WAKE-001, WAKE-012] a power-on, or a RESET_L pulse (a cold boot
+  ** like it in all else: retained RAM is lost, a stored OS installed) */
+  b->wake_reason = hal_wake_cause() == HAL_WAKE_HW_RESET
+                       ? BOOT_WAKE_HW_RESET
+                       : BOOT_WAKE_POWER_ON;
   /* [OSUPD-001, POLITE-012, REG-048] an image downloaded but not
   ** installed (the reboot into it, a shutdown handler deferring it, or a
   ** power cut before its config write) is installed at power-on, whatever
   ** the handler; a wake from deep sleep is no power-on (POLITE-013) */
-  bool installing = hal_wake_cause() == HAL_WAKE_POWER_ON &&
+  bool installing = (hal_wake_cause() == HAL_WAKE_POWER_ON ||
+                     hal_wake_cause() == HAL_WAKE_HW_RESET) &&
                     b->store.os_at.slot >= 0 &&
                     strcmp(b->store.os_image_version, c.os_version) != 0;
   if (installing) {
@@ -1130,6 +1156,8 @@ uint64_t boot_step(struct boot *b, uint64_t now) {
       report(b);
   }
   uint64_t next = step_phase(b, now);
+  if (b->phase == BOOT_PHASE_REBOOT)
+    return now; /* main restarts the board at once (a jig ResetPulse) */
   if (b->code_wait_until < next)
     next = b->code_wait_until;
   if (wifi_next < next)

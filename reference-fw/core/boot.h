@@ -67,7 +67,8 @@ enum boot_phase {
                                  process (the board powers down) */
   BOOT_PHASE_REBOOT           /* an OS image is stored to be installed:
                                  main restarts the board, whose power-on
-                                 installs it (OSUPD-001) */
+                                 installs it (OSUPD-001); or RESET_L was
+                                 pulsed (hw_reset, WAKE-012) */
 };
 
 /* A pin the jig holds at a level when the power comes (jig.md "Pins"). */
@@ -153,6 +154,8 @@ struct boot {
   ** sleep being entered */
   struct retained ret;
   bool warm;                   /* this boot is a warm boot */
+  bool hw_reset;               /* [WAKE-012] REBOOT for a RESET_L pulse:
+                                  main restarts with HAL_WAKE_HW_RESET */
   bool fast_start;             /* [BOOT-020] this cold boot started the
                                   code at once, with no session */
   /* OS updates: cfg.os_version points at os_running */

@@ -65,7 +65,8 @@ void hal_clock_allow(uint64_t until_ms);
 enum hal_wake {
   HAL_WAKE_POWER_ON = 0, /* power applied (or a cold reset) */
   HAL_WAKE_TIMER = 1,    /* the deep-sleep timer fired */
-  HAL_WAKE_PIN = 2       /* the wake pin rose during deep sleep */
+  HAL_WAKE_PIN = 2,      /* the wake pin rose during deep sleep */
+  HAL_WAKE_HW_RESET = 3  /* RESET_L pulsed: a cold boot like a power-on */
 };
 enum hal_wake hal_wake_cause(void);
 

@@ -165,6 +165,7 @@ local JigEnvelope = M("JigEnvelope", "", {
       [2] = F("sha256", "bytes"),
       [3] = F("wake_reason", "uint32"),
     }) }),
+  [60] = F("reset_pulse", "msg", { msg = M("ResetPulse", "reset_pulse", {}) }),
 })
 
 ------------------------------------------------------------------------------

@@ -152,6 +152,14 @@ IMPCERT_EXPORT int impcert_jig_drive_pin(impcert_fx *fx, const char *pin,
 IMPCERT_EXPORT int impcert_jig_hold_pin(impcert_fx *fx, const char *pin,
                                         int level);
 
+/* Pulse the DUT's RESET_L line (ResetPulse, jig.md "Reset line";
+** capability "jig-reset"): a board that has the line (imp003 and later)
+** restarts at once as a cold boot with WAKEREASON_HW_RESET; an imp001 or
+** imp002 ignores it. Returns 0, or -1 (noted) if the DUT is asleep or off
+** (edition 1 pulses only a running DUT); ends the test with verdict error
+** if the jig is absent. */
+IMPCERT_EXPORT int impcert_jig_reset_pulse(impcert_fx *fx);
+
 /* Send any jig message to the DUT as it is (the peripheral messages of
 ** jig.md "Peripherals": UartRx, I2cTarget, AnalogDrive, PdmStream; the
 ** capability each needs is the test's business). Returns 0, or ends the

@@ -29,8 +29,8 @@ enum hal_status hal_posix_retained_config(const char *dir,
     return HAL_EIO;
   }
   ret.cause = cause;
-  /* a power-on: whatever the last sleep kept is lost with the power */
-  if (cause == HAL_WAKE_POWER_ON)
+  /* a power-on or a reset: whatever the last sleep kept is lost */
+  if (cause == HAL_WAKE_POWER_ON || cause == HAL_WAKE_HW_RESET)
     hal_retained_clear();
   return HAL_OK;
 }
