@@ -62,6 +62,10 @@ run conformance-imp004m "$B/bin/impcert" run \
 run conformance-polite-imp004m "$B/bin/impcert" run \
   --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
   --filter 'REG-040'
+# RESET_L (WAKE-012 and its probe) on a board that has the line.
+run conformance-imp004m-reset "$B/bin/impcert" run \
+  --dut harness/duts/refimp-imp004m.conf --plugins "$B/plugins" \
+  --tag reset
 # The imp005's lack of deep sleep (WAKE-021) and its short list of wake
 # reasons (WAKE-014), on refimp as an imp005.
 run conformance-imp005 "$B/bin/impcert" run \

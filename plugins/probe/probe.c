@@ -738,7 +738,7 @@ static const struct impcert_case cases[] = {
     {"CAP-JIG-PINS", "jig-pins: levels cross the jig both ways",
      "CAP-002,CAP-009", "probe", "jig-pins", 0, probe_pins},
     {"CAP-JIG-RESET", "jig-reset: a RESET_L pulse gives WAKEREASON_HW_RESET",
-     "CAP-009", "probe", "jig-reset", 0, probe_reset},
+     "CAP-009", "probe,reset", "jig-reset", 0, probe_reset},
     {"CAP-JIG-PWM", "jig-pwm: PWM period and duty reach the jig",
      "CAP-002,CAP-009", "probe", "jig-pwm", 0, probe_pwm},
     {"CAP-JIG-UART", "jig-uart: bytes cross a UART both ways",
