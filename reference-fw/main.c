@@ -440,7 +440,8 @@ int main(int argc, char **argv) {
       uint64_t app_next = app_step(&app, now);
       if (app_next < next)
         next = app_next;
-      if (next > now)
+      /* a restart (a jig ResetPulse) happens at once, with no event */
+      if (next > now && b->phase != BOOT_PHASE_REBOOT)
         hal_wait_event(next);
     }
     if (b->phase == BOOT_PHASE_ASLEEP) {

@@ -1156,8 +1156,6 @@ uint64_t boot_step(struct boot *b, uint64_t now) {
       report(b);
   }
   uint64_t next = step_phase(b, now);
-  if (b->phase == BOOT_PHASE_REBOOT)
-    return now; /* main restarts the board at once (a jig ResetPulse) */
   if (b->code_wait_until < next)
     next = b->code_wait_until;
   if (wifi_next < next)
