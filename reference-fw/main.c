@@ -21,6 +21,9 @@
 #define REFIMP_VERSION "0.1"
 #define DEFAULT_OS_VERSION "38.0 refimp " REFIMP_VERSION
 #define DEFAULT_BOARD "imp001"
+/* [NET-002] seeds/003: a cellular imp talks to the cloud on 52753 */
+#define CELL_PORT 52753
+#define CELL_PORT_TEXT "52753"
 
 enum exit_code {
   EXIT_CLEAN = 0, EXIT_BOARD = 1, EXIT_USAGE = 2,
@@ -30,8 +33,8 @@ enum exit_code {
 /* Every option, once: parsing and --help both read this table. */
 enum opt_id {
   OPT_FLASH, OPT_SERVER_NAME, OPT_SERVER_ADDR, OPT_PORTS, OPT_CA, OPT_JIG,
-  OPT_BOARD, OPT_MAC, OPT_OS_VERSION, OPT_TIME, OPT_NO_ETHERNET, OPT_NO_WIFI,
-  OPT_HELP, OPT_VERSION, OPT_COUNT
+  OPT_BOARD, OPT_CELL_PORT, OPT_MAC, OPT_OS_VERSION, OPT_TIME, OPT_NO_ETHERNET,
+  OPT_NO_WIFI, OPT_HELP, OPT_VERSION, OPT_COUNT
 };
 
 struct opt {
@@ -58,6 +61,9 @@ static const struct opt opts[OPT_COUNT] = {
     [OPT_BOARD] = {"--board", "TYPE", false,
                    "imp001 imp002 imp003 imp004m imp005 impC001 "
                    "(default " DEFAULT_BOARD ")"},
+    [OPT_CELL_PORT] = {"--cell-port", "PORT", false,
+                       "the port a cellular board (impC001) dials instead "
+                       "of --ports (default " CELL_PORT_TEXT ")"},
     [OPT_MAC] = {"--mac", "12HEX", false,
                  "factory MAC at first boot (default " IDENT_OUI
                  " + 6 random hex digits)"},
@@ -167,6 +173,36 @@ static bool parse_pin_levels(const char *s, struct boot_config *cfg) {
   return true;
 }
 
+/* The boards that reach the cloud over cellular, with no WiFi radio
+** (specs/capabilities.md "Boards"). */
+static bool cellular_board(const char *b) {
+  return b && strcmp(b, "impC001") == 0;
+}
+
+/* [NET-002] A cellular board dials the cellular port alone, never the
+** WiFi/Ethernet ports 31314, 993, 443 of --ports. */
+static int cellular_ports(const char *const val[OPT_COUNT],
+                          struct boot_config *cfg) {
+  uint16_t port = CELL_PORT;
+  if (val[OPT_CELL_PORT]) {
+    uint64_t v = 0;
+    if (!parse_u64(val[OPT_CELL_PORT], &v) || v < 1 || v > 65535)
+      return usage_error("--cell-port", "'%s' is not a port (1..65535)",
+                         val[OPT_CELL_PORT]);
+    port = (uint16_t)v;
+  }
+  if (!cellular_board(val[OPT_BOARD])) {
+    if (val[OPT_CELL_PORT])
+      return usage_error("--cell-port", "%s", "only a cellular board "
+                         "(impC001) dials the cellular port");
+    return EXIT_CLEAN;
+  }
+  cfg->ports[0] = port;
+  cfg->nports = 1;
+  cfg->cellular = true;
+  return EXIT_CLEAN;
+}
+
 static bool known_board(const char *b) {
   for (size_t i = 0; i < sizeof(boards) / sizeof(boards[0]); i++)
     if (strcmp(b, boards[i]) == 0)
@@ -190,6 +226,9 @@ static int check_values(const char *const val[OPT_COUNT],
     return usage_error("--server-addr", "%s", "empty");
   if (val[OPT_BOARD] && !known_board(val[OPT_BOARD]))
     return usage_error("--board", "unknown board '%s'", val[OPT_BOARD]);
+  int rc = cellular_ports(val, cfg);
+  if (rc != EXIT_CLEAN)
+    return rc;
   if (val[OPT_MAC] && !ident_parse_mac(val[OPT_MAC], mac))
     return usage_error("--mac", "'%s' is not 12 hex digits", val[OPT_MAC]);
   if (val[OPT_TIME] && strcmp(val[OPT_TIME], "real") != 0 &&
@@ -222,10 +261,16 @@ static int check_values(const char *const val[OPT_COUNT],
   static const char *const features_bt[] = {
       "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-uart",
       "jig-i2c", "jig-wifi", "jig-bluetooth", "virtual-clock"};
+  /* a cellular board has no WiFi radio for the jig to surround */
+  static const char *const features_cell[] = {
+      "jig-app", "jig-pins", "jig-pwm", "jig-flash-faults", "jig-uart",
+      "jig-i2c", "virtual-clock"};
   bool virt = val[OPT_TIME] && strcmp(val[OPT_TIME], "virtual") == 0;
   bool bt = val[OPT_BOARD] && strcmp(val[OPT_BOARD], "imp004m") == 0;
-  cfg->jig_features = bt ? features_bt : features;
-  cfg->njig_features = (virt ? 8 : 7) + (bt ? 1 : 0); /* virtual-clock last */
+  cfg->jig_features = bt ? features_bt
+                      : cfg->cellular ? features_cell : features;
+  cfg->njig_features = (virt ? 8 : 7) + (bt ? 1 : 0) -
+                       (cfg->cellular ? 1 : 0); /* virtual-clock last */
   const char *levels = getenv("IMPCERT_PIN_LEVELS");
   if (levels && levels[0] && !parse_pin_levels(levels, cfg))
     return usage_error("IMPCERT_PIN_LEVELS", "'%s' is not a list of up to "
@@ -235,7 +280,8 @@ static int check_values(const char *const val[OPT_COUNT],
   const char *wifi = getenv("IMPCERT_WIFI");
   if (wifi && strcmp(wifi, "jig") != 0 && wifi[0])
     return usage_error("IMPCERT_WIFI", "'%s' is not 'jig'", wifi);
-  cfg->wifi_jig = wifi && strcmp(wifi, "jig") == 0;
+  /* no WiFi radio on a cellular board: there is nothing to surround */
+  cfg->wifi_jig = wifi && strcmp(wifi, "jig") == 0 && !cfg->cellular;
   /* the jig's bad flash reads at power-on (jig.md "Flash faults") */
   const char *read_errors = getenv("IMPCERT_FLASH_READ_ERRORS");
   if (read_errors) {

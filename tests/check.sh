@@ -91,6 +91,14 @@ for b in imp002 imp003; do
     --dut harness/duts/refimp-$b.conf --plugins "$B/plugins" \
     --tag boards --junit "$B/check-junit-$b-boards.xml" -j 2
 done
+# The cellular board (impC001): NET-002 on the stand-in for 52753 with the
+# WiFi ports as decoys, its API surface and probe, then its board tables.
+run conformance-impC001 "$B/bin/impcert" run \
+  --dut harness/duts/refimp-impC001.conf --plugins "$B/plugins" \
+  --tag cellular --junit "$B/check-junit-impC001.xml" -j 2
+run conformance-impC001-boards "$B/bin/impcert" run \
+  --dut harness/duts/refimp-impC001.conf --plugins "$B/plugins" \
+  --tag boards --junit "$B/check-junit-impC001-boards.xml" -j 2
 # Scripts run last: reports.sh checks what the conformance run wrote.
 for s in tests/*.sh; do
   case $s in tests/check.sh) continue ;; esac

@@ -422,14 +422,14 @@ void appcap_frame(struct appcap *a, enum appcap_chan ch, bool from_device,
 }
 
 void appcap_session(struct appcap *a, int port_index) {
-  static const uint16_t ports[] = {APPCAP_WIRE_PORT, 993, 443};
+  static const uint16_t ports[] = {APPCAP_WIRE_PORT, 993, 443, 52753};
   if (!a)
     return;
   struct timeval tv;
   appcap_now(a, &tv);
   appcap_finish(a, APPCAP_WIRE, APPCAP_BY_HARNESS, &tv);
   appcap_handshake(a, APPCAP_WIRE,
-                   port_index >= 0 && port_index < 3 ? ports[port_index]
+                   port_index >= 0 && port_index < 4 ? ports[port_index]
                                                      : APPCAP_WIRE_PORT,
                    &tv);
 }

@@ -55,8 +55,8 @@ struct appcap *appcap_open(const char *path, struct ic_diag *d);
 void appcap_frame(struct appcap *a, enum appcap_chan ch, bool from_device,
                   const uint8_t *frame, size_t n);
 
-/* A new cloud session begins on the cloud's port port_index (0, 1, 2:
-** recorded as port 31314, 993, 443, so a replay knows which ports refused
+/* A new cloud session begins on the cloud's port port_index (0, 1, 2, 3:
+** recorded as port 31314, 993, 443, 52753, so a replay knows which ports refused
 ** the device before): the open wire stream, if any, is closed as by the
 ** harness, and a new TCP stream starts (handshake, next device port). */
 void appcap_session(struct appcap *a, int port_index);

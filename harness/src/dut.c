@@ -22,7 +22,8 @@ static const char *lookup(const struct dut_env *env, const char *name,
              {"server_name", env->server_name},
              {"server_addr", env->server_addr},
              {"ports", env->ports},     {"ca", env->ca},
-             {"jig", env->jig},         {"board", env->board}};
+             {"jig", env->jig},         {"board", env->board},
+             {"cell_port", env->cell_port}};
   for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
     if (strlen(map[i].key) == n && !strncmp(map[i].key, name, n))
       return map[i].val ? map[i].val : "";

@@ -16,6 +16,9 @@
 struct dut_env {
   const char *bindir, *flash, *server_name, *server_addr, *ports, *ca, *jig,
       *board;
+  /* {cell_port}: the port standing for 52753 (network = cellular; NULL
+  ** otherwise, and the profile then has no {cell_port}) */
+  const char *cell_port;
   /* The DUT's environment (docs/profiles.md): IMPCERT_CLOCK_MS, device
   ** time at the start (virtual time; NULL: unset), and IMPCERT_WAKE,
   ** "timer" or "pin" when the start is a wake from deep sleep (NULL: a

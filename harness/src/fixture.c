@@ -24,7 +24,10 @@
 #include "frame.h"
 #include "wiremsg.h"
 
-#define NPORTS 3
+/* The cloud's ports: three standing for 31314, 993, 443, and on a cellular
+** profile a fourth standing for 52753 (IMPCERT_PORT_CELLULAR). */
+#define NPORTS 4
+#define WIFI_PORTS 3
 #define QMAX 4096 /* messages kept per case; more is a flooding DUT */
 
 /* A growing string. */
@@ -53,6 +56,10 @@ struct impcert_fx {
   /* the cloud */
   int listen_fd[NPORTS];
   uint16_t port[NPORTS];
+  int nports;             /* ports listened on: WIFI_PORTS, or NPORTS on a
+                             cellular profile */
+  unsigned dials[NPORTS]; /* TCP connections the device made to each */
+  char cell_port_text[8]; /* {cell_port} */
   enum impcert_cert next_cert;
   struct tls_conn *sess;
   int sess_port;          /* index of the session's port, -1 if none */
@@ -520,15 +527,24 @@ static void setup_world(impcert_fx *fx) {
   if (mkdir(fx->flash_dir, 0755) < 0 && errno != EEXIST)
     end_now(fx, IMPCERT_ERROR, "%s: %s", fx->flash_dir, strerror(errno));
   size_t off = 0;
-  for (int i = 0; i < NPORTS; i++) {
+  /* [NET-002] a cellular DUT also gets a stand-in for 52753; the WiFi
+  ** ports stay open as decoys, so dialling them shows */
+  bool cell = s->prof && s->prof->network == PROFILE_NET_CELLULAR;
+  fx->nports = cell ? NPORTS : WIFI_PORTS;
+  for (int i = 0; i < fx->nports; i++) {
     fx->port[i] = 0; /* any free port */
     fx->listen_fd[i] = listen_tcp(&fx->port[i]);
     if (fx->listen_fd[i] < 0)
       end_now(fx, IMPCERT_ERROR, "cannot listen on 127.0.0.1: %s",
               strerror(errno));
-    off += (size_t)snprintf(fx->ports_text + off, sizeof fx->ports_text - off,
-                            "%s%u", i ? "," : "", fx->port[i]);
+    if (i < WIFI_PORTS)
+      off += (size_t)snprintf(fx->ports_text + off,
+                              sizeof fx->ports_text - off, "%s%u",
+                              i ? "," : "", fx->port[i]);
   }
+  if (cell)
+    snprintf(fx->cell_port_text, sizeof fx->cell_port_text, "%u",
+             fx->port[IMPCERT_PORT_CELLULAR]);
   fx->jig_listen = listen_unix(fx->jig_path);
   if (fx->jig_listen < 0)
     end_now(fx, IMPCERT_ERROR, "%s: cannot listen: %s", fx->jig_path,
@@ -540,10 +556,11 @@ static void setup_world(impcert_fx *fx) {
                              .ports = fx->ports_text,
                              .ca = s->ca_path,
                              .jig = fx->jig_path,
-                             .board = s->prof->board};
+                             .board = s->prof->board,
+                             .cell_port = cell ? fx->cell_port_text : NULL};
   if (s->pcap_path) {
     struct ic_diag d;
-    fx->cap = capture_start(s->pcap_path, fx->port, NPORTS, &d);
+    fx->cap = capture_start(s->pcap_path, fx->port, fx->nports, &d);
     if (!fx->cap)
       note(fx, "harness", "no capture: %s", d.msg);
     size_t pl = strlen(s->pcap_path);
@@ -554,8 +571,13 @@ static void setup_world(impcert_fx *fx) {
       note(fx, "harness", "no application capture: %s", d.msg);
     ic_free(app);
   }
-  note(fx, "harness", "cloud on 127.0.0.1 ports %s, jig %s", fx->ports_text,
-       fx->jig_path);
+  if (cell)
+    note(fx, "harness", "cloud on 127.0.0.1 port %s (standing for 52753), "
+         "WiFi decoys on ports %s, jig %s", fx->cell_port_text,
+         fx->ports_text, fx->jig_path);
+  else
+    note(fx, "harness", "cloud on 127.0.0.1 ports %s, jig %s",
+         fx->ports_text, fx->jig_path);
 }
 
 static void teardown(impcert_fx *fx) {
@@ -1238,18 +1260,19 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
   while (now_ms() < deadline) {
     check_dut(fx);
     struct pollfd p[NPORTS];
-    for (int i = 0; i < NPORTS; i++) /* fd -1 (closed port) is skipped */
+    for (int i = 0; i < fx->nports; i++) /* fd -1 (closed) is skipped */
       p[i] = (struct pollfd){fx->listen_fd[i], POLLIN, 0};
     /* Keep the jig flowing while the device dials. */
     pump(fx, now_ms());
-    if (poll(p, NPORTS, 10) <= 0)
+    if (poll(p, (nfds_t)fx->nports, 10) <= 0)
       continue;
-    for (int i = 0; i < NPORTS; i++) {
+    for (int i = 0; i < fx->nports; i++) {
       if (!(p[i].revents & POLLIN))
         continue;
       int fd = accept4(fx->listen_fd[i], NULL, NULL, SOCK_CLOEXEC);
       if (fd < 0)
         continue;
+      fx->dials[i]++;
       note(fx, "cloud", "TCP connection on port %u (%s certificate)",
            fx->port[i],
            fx->next_cert == IMPCERT_CERT_GOOD    ? "good"
@@ -1284,7 +1307,7 @@ IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
 }
 
 IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index) {
-  if (index < 0 || index >= NPORTS || fx->listen_fd[index] < 0)
+  if (index < 0 || index >= fx->nports || fx->listen_fd[index] < 0)
     return;
   close(fx->listen_fd[index]);
   fx->listen_fd[index] = -1;
@@ -1293,7 +1316,7 @@ IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index) {
 }
 
 IMPCERT_EXPORT int impcert_cloud_open_port(impcert_fx *fx, int index) {
-  if (index < 0 || index >= NPORTS)
+  if (index < 0 || index >= fx->nports)
     return -1;
   if (fx->listen_fd[index] >= 0)
     return 0;
@@ -1315,6 +1338,31 @@ IMPCERT_EXPORT void impcert_cloud_pause(impcert_fx *fx, bool paused) {
 
 IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx) {
   return fx->sess ? fx->sess_port : -1;
+}
+
+IMPCERT_EXPORT bool impcert_dut_cellular(impcert_fx *fx) {
+  return fx->nports > WIFI_PORTS;
+}
+
+IMPCERT_EXPORT int impcert_cloud_port_dials(impcert_fx *fx, int index) {
+  if (index < 0 || index >= fx->nports)
+    return -1;
+  /* connections still in the listen queue count too: the device dialled
+  ** them even though the cloud never answered */
+  int fd = fx->listen_fd[index];
+  for (;;) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (fd < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+      break;
+    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0)
+      break;
+    close(c);
+    fx->dials[index]++;
+    note(fx, "cloud", "a waiting TCP connection on port %u counted and "
+         "closed", fx->port[index]);
+  }
+  return (int)fx->dials[index];
 }
 
 IMPCERT_EXPORT bool impcert_cloud_session_resumed(impcert_fx *fx) {

@@ -137,6 +137,17 @@ static int set_key(struct profile *p, const char *key, char *val,
                      where, val);
     return 0;
   }
+  if (!strcmp(key, "network")) {
+    if (!strcmp(val, "wifi"))
+      p->network = PROFILE_NET_WIFI;
+    else if (!strcmp(val, "cellular"))
+      p->network = PROFILE_NET_CELLULAR;
+    else
+      return ic_fail(d, "%s: network must be 'wifi' (WiFi or Ethernet: "
+                        "ports 31314, 993, 443) or 'cellular' (port "
+                        "52753), not '%s'", where, val);
+    return 0;
+  }
   if (!strcmp(key, "startup_timeout_ms") || !strcmp(key, "test_timeout_ms")) {
     unsigned *ms = key[0] == 's' ? &p->startup_ms : &p->test_timeout_ms;
     if (parse_ms(val, ms) < 0)
@@ -174,7 +185,7 @@ static int set_key(struct profile *p, const char *key, char *val,
 /* The placeholders a command template may use (docs/profiles.md). */
 static const char *const placeholders[] = {
     "bindir", "flash", "server_name", "server_addr", "ports",
-    "ca",     "jig",   "board",       NULL};
+    "ca",     "jig",   "board",       "cell_port",   NULL};
 
 static int check_template(const char *cmd, const char *where,
                           struct ic_diag *d) {
@@ -191,6 +202,30 @@ static int check_template(const char *cmd, const char *where,
       return ic_fail(d, "%s: unknown placeholder {%.*s} in command", where,
                      (int)n, s + 1);
   }
+  return 0;
+}
+
+/* network, {cell_port} and the cellular capability go together: a
+** cellular DUT is told its stand-in for 52753 through {cell_port}, and
+** only the harness of a cellular profile listens there. */
+static int check_network(const struct profile *p, const char *path,
+                         int cmd_line, struct ic_diag *d) {
+  bool cell = p->network == PROFILE_NET_CELLULAR;
+  bool placeholder = strstr(p->command, "{cell_port}") != NULL;
+  if (cell && !placeholder)
+    return ic_fail(d, "%s:%d: network = cellular but the command has no "
+                      "{cell_port}: the device could not learn the port "
+                      "that stands for 52753", path, cmd_line);
+  if (!cell && placeholder)
+    return ic_fail(d, "%s:%d: {cell_port} in the command needs "
+                      "'network = cellular' (only a cellular profile has a "
+                      "port standing for 52753)", path, cmd_line);
+  if (cell != profile_has(p, "cellular"))
+    return ic_fail(d, "%s: %s", path,
+                   cell ? "network = cellular but the capability "
+                          "'cellular' is not declared"
+                        : "the capability 'cellular' needs 'network = "
+                          "cellular'");
   return 0;
 }
 
@@ -238,6 +273,8 @@ int profile_load(const char *path, struct profile *p, struct ic_diag *d) {
     snprintf(where, sizeof where, "%s:%d", path, cmd_line);
     rc = check_template(p->command, where, d);
   }
+  if (rc == 0)
+    rc = check_network(p, path, cmd_line, d);
   if (rc == 0 && !p->name)
     p->name = ic_strdup("unnamed");
   if (rc == 0 && !p->board)

@@ -15,6 +15,11 @@
 
 enum profile_time { PROFILE_TIME_REAL, PROFILE_TIME_VIRTUAL };
 
+/* How the device reaches the cloud (docs/profiles.md, key `network`):
+** WiFi/Ethernet dials the three ports 31314, 993, 443; cellular dials
+** 52753 alone (NET-001, NET-002). */
+enum profile_network { PROFILE_NET_WIFI, PROFILE_NET_CELLULAR };
+
 struct profile {
   char *path;                 /* the file it came from */
   char *name;
@@ -24,6 +29,7 @@ struct profile {
   char *caps[PROFILE_MAX_CAPS];
   int ncaps;
   enum profile_time time;
+  enum profile_network network;
   unsigned startup_ms;        /* how long a DUT may take to first act */
   unsigned test_timeout_ms;   /* default per-test limit */
   unsigned timeout_scale;     /* a test's own limit is multiplied by it */

@@ -65,7 +65,7 @@ struct replay_script {
 /* ---- loading a capture -------------------------------------------------- */
 
 static int port_index(uint16_t port) {
-  return port == 993 ? 1 : port == 443 ? 2 : 0;
+  return port == 993 ? 1 : port == 443 ? 2 : port == 52753 ? 3 : 0;
 }
 
 static struct step *add_step(struct replay_script *s,
@@ -233,7 +233,7 @@ const char *replay_step_text(const struct replay_script *s, size_t i,
   }
   const struct step *st = &s->steps[i - 1];
   char *text = st->msg ? wiremsg_text(st->msg) : NULL;
-  static const char *const ports[] = {"31314", "993", "443"};
+  static const char *const ports[] = {"31314", "993", "443", "52753"};
   snprintf(buf, n, "%4zu  %9.6f  packet %-5lu %s%s%s%s", i,
            (double)(st->ts_us - s->t0) / 1e6, st->packet,
            step_names[st->kind], st->kind == ST_SESSION ? " on port " : "",
@@ -532,7 +532,7 @@ static void sleep_ms(unsigned ms) {
 
 static void step_session(impcert_fx *fx, size_t i, const struct step *st,
                          int *closed_below) {
-  static const char *const ports[] = {"31314", "993", "443"};
+  static const char *const ports[] = {"31314", "993", "443", "52753"};
   drain_extra(fx, "sent before the next session");
   if (st->port_index < *closed_below)
     diverge(fx, i, "cannot-replay", "a session on a port refused earlier",

@@ -262,11 +262,23 @@ static void probe_ethernet(impcert_fx *fx) {
   probe_interface(fx, "ethernet");
 }
 
-/* CAP-008 cellular: an interface of type "cell". The other half of the
-** probe (the first connection on port 52753) cannot be seen here: the
-** harness gives every DUT its own port list on the command line, so the
-** DUT dials the ports it is told, not 52753 itself. */
-static void probe_cellular(impcert_fx *fx) { probe_interface(fx, "cell"); }
+/* CAP-008 cellular: an interface of type "cell", and the session on the
+** port standing for 52753 (a profile with `network = cellular` gives the
+** DUT that stand-in as {cell_port}; without it the port does not exist
+** and the check fails), with no connection to the WiFi ports. */
+static void probe_cellular(impcert_fx *fx) {
+  probe_interface(fx, "cell");
+  int port = impcert_cloud_session_port(fx);
+  IMPCERT_CHECK_MSG(fx, port == IMPCERT_PORT_CELLULAR,
+                    "the session came in on port index %d, not on the "
+                    "stand-in for 52753%s", port,
+                    impcert_dut_cellular(fx)
+                        ? ""
+                        : " (the profile has no 'network = cellular')");
+  for (int i = 0; i < 3; i++)
+    IMPCERT_CHECK_MSG(fx, impcert_cloud_port_dials(fx, i) <= 0,
+                      "the DUT also dialled WiFi port index %d", i);
+}
 /* CAP-009 jig-wifi: the jig offers two networks; a blocking scan in the
 ** probe code lists both with the offered SSID, BSSID and channel. */
 static void probe_wifi_jig(impcert_fx *fx) {
@@ -769,8 +781,8 @@ static const struct impcert_case cases[] = {
      "probe", "wifi", 0, probe_wifi},
     {"CAP-ETHERNET", "ethernet: imp.net.info() lists an ethernet interface",
      "CAP-008", "probe", "ethernet", 0, probe_ethernet},
-    {"CAP-CELLULAR", "cellular: imp.net.info() lists a cell interface",
-     "CAP-008", "probe", "cellular", 0, probe_cellular},
+    {"CAP-CELLULAR", "cellular: a cell interface, the session on 52753",
+     "CAP-008", "probe,cellular", "cellular", 0, probe_cellular},
     {"CAP-OS-UPDATE", "os-update: a forced NewOs is installed and booted",
      "CAP-005", "probe", "os-update", 0, probe_os_update},
     {"CAP-JIG-BLUETOOTH", "jig-bluetooth: an advert from the jig is scanned",

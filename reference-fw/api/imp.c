@@ -229,6 +229,12 @@ static int imp_setuserconfiguration(sq_vm *vm) {
   return 0;
 }
 
+/* The cellular board (impC001): no WiFi, no MAC address, no ipv4 table
+** (specs/constants.md "Cellular boards"). */
+static bool cellular(const struct api *a) {
+  return strcmp(a->board->name, "impC001") == 0;
+}
+
 /* ---- imp.net --------------------------------------------------------------- */
 
 static void slot_str(sq_vm *vm, const char *k, const char *v) {
@@ -249,7 +255,8 @@ static void net_interface(struct api *a, const char *type) {
   sq_vm *vm = a->vm;
   sq_newtable(vm);
   slot_str(vm, "type", type);
-  slot_str(vm, "macaddress", a->cfg.mac ? a->cfg.mac : "");
+  if (strcmp(type, "cell") != 0) /* a modem has no MAC address */
+    slot_str(vm, "macaddress", a->cfg.mac ? a->cfg.mac : "");
   if (strcmp(type, "wifi") == 0)
     api_wifi_info(a); /* [WIFI-006] ssid, storedssid, channel */
   sq_arrayappend(vm, -2);
@@ -266,19 +273,20 @@ static int net_info(sq_vm *vm) {
   sq_newtable(vm);
   sq_pushstring(vm, "interface", SIZE_MAX);
   sq_newarray(vm, 0);
-  if (strcmp(a->board->name, "impC001") == 0)
+  if (cellular(a))
     net_interface(a, "cell");
   if (imp005 && !a->cfg.no_ethernet)
     net_interface(a, "ethernet");
-  if (!(imp005 && a->cfg.no_wifi) && strcmp(a->board->name, "impC001"))
+  if (!(imp005 && a->cfg.no_wifi) && !cellular(a))
     net_interface(a, "wifi");
   sq_newslot(vm, -3);
   if (!up && a->lasterror >= 0)
     slot_int(vm, "lasterror", a->lasterror); /* NET-017 */
   else if (!up && api_wifi_lasterror(a))
     slot_int(vm, "lasterror", api_wifi_lasterror(a)); /* a failed join */
-  if (up) {
+  if (up)
     slot_int(vm, "active", 0);
+  if (up && !cellular(a)) { /* no ipv4 on impC001 (research imp-api 5) */
     sq_pushstring(vm, "ipv4", SIZE_MAX);
     sq_newtable(vm);
     /* the simulated network's addresses (decided: constants.md) */
@@ -496,13 +504,18 @@ static const struct sq_reg imp_fns[] = {
     {"clearconfiguration", imp_clearconfiguration, -1},
     {"info", imp_info, 1},
     {"environment", imp_environment, 1},
-    {"getmacaddress", imp_getmacaddress, 1},
     {"getsoftwareversion", imp_getsoftwareversion, 1},
     {"getmemoryfree", imp_getmemoryfree, 1},
     {"setsendbuffersize", imp_setsendbuffersize, 2},
     {"getuserconfiguration", imp_getuserconfiguration, 1},
     {"setuserconfiguration", imp_setuserconfiguration, 2},
     {NULL, NULL, 0}};
+
+/* imp.getmacaddress(): removed on the cellular impC001 (research imp-api
+** 4.13; specs/constants.md "Cellular boards"). */
+static const struct sq_reg mac_fns[] = {
+    {"getmacaddress", imp_getmacaddress, 1}, {NULL, NULL, 0}};
+
 
 static const struct sq_reg time_fns[] = {{"time", base_time, 1},
                                          {"date", base_date, -1},
@@ -544,6 +557,7 @@ int api_imp_open(struct api *a) {
   sq_vm *vm = a->vm;
   int st;
   if ((st = api_newlib(a, NULL, imp_fns)) != SQ_OK ||
+      (!cellular(a) && (st = api_register(a, -1, mac_fns)) != SQ_OK) ||
       (st = api_wifi_imp(a)) != SQ_OK)
     return st;
   /* imp.net */

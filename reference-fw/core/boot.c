@@ -749,9 +749,17 @@ static void on_blinkup(struct boot *b, const Impjig__BlinkUp *bu,
   /* [WIFI-018] BlinkUp forgets the WiFi hints */
   memset(c.hint_bssid, 0, sizeof(c.hint_bssid));
   c.hint_channel = 0;
-  snprintf(c.ssid, sizeof(c.ssid), "%s", bu->ssid ? bu->ssid : "");
+  /* [NET-002] a cellular board has no WiFi radio: BlinkUp still brings
+  ** the plan ID and enrollment token (seeds/003), any SSID and password
+  ** are not kept (specs/constants.md "Cellular boards") */
+  bool wifi = !b->cfg.cellular;
+  if (!wifi && ((bu->ssid && bu->ssid[0]) ||
+                (bu->password && bu->password[0])))
+    rf_log("cellular board: the BlinkUp's WiFi SSID and password are "
+           "ignored");
+  snprintf(c.ssid, sizeof(c.ssid), "%s", wifi && bu->ssid ? bu->ssid : "");
   snprintf(c.password, sizeof(c.password), "%s",
-           bu->password ? bu->password : "");
+           wifi && bu->password ? bu->password : "");
   snprintf(c.plan_id, sizeof(c.plan_id), "%s", bu->plan_id);
   snprintf(c.token, sizeof(c.token), "%s", bu->enrollment_token);
   c.activated = false;

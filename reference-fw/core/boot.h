@@ -85,6 +85,9 @@ struct boot_config {
   uint16_t ports[BOOT_MAX_PORTS];
   size_t nports;
   const char *board;         /* "imp001" ... "impC001" */
+  bool cellular;             /* the board reaches the cloud over cellular
+                                (impC001): ports holds the stand-in for
+                                52753 alone, and there is no WiFi radio */
   const char *os_version;
   const char *mac;           /* 12 hex digits, or NULL for the default */
   const char *const *jig_features; /* Hello.features (CAP-002) */

@@ -25,7 +25,8 @@
 #                  (default: the tests only an imp004m or imp005 runs,
 #                  'imp004m:tag=bluetooth imp004m:filter=REG-040
 #                  imp004m:filter=HWAPI-ZOMBIE imp005:tag=imp005
-#                  imp005-wifi:filter=NET-026'; empty: none)
+#                  imp005-wifi:filter=NET-026 impC001:tag=cellular';
+#                  the last is the cellular board's NET-002; empty: none)
 #   MUTANT_JOBS    impcert -j (default 2)
 # Prints one table row per mutant and "N passed, N failed" (caught/not).
 set -u
@@ -41,7 +42,7 @@ JSON=${REPORT%.txt}.json
 [ "$JSON" = "$REPORT" ] && JSON=$REPORT.json
 FILTER=${MUTANT_FILTER:-}
 VFILTER=${MUTANT_VIRTUAL_FILTER-TIME-* WIFI-013* REG-024}
-BOARD_RUNS_DEFAULT='imp004m:tag=bluetooth imp004m:filter=REG-040 imp004m:filter=HWAPI-ZOMBIE imp005:tag=imp005 imp005-wifi:filter=NET-026'
+BOARD_RUNS_DEFAULT='imp004m:tag=bluetooth imp004m:filter=REG-040 imp004m:filter=HWAPI-ZOMBIE imp005:tag=imp005 imp005-wifi:filter=NET-026 impC001:tag=cellular'
 BRUNS=${MUTANT_BOARD_RUNS-$BOARD_RUNS_DEFAULT}
 JOBS=${MUTANT_JOBS:-2}
 ROOT=$(pwd)

@@ -79,6 +79,15 @@ static void refuses_bad(void) {
       {"command = x\ncode_page_bytes = 63\n", ":2: code_page_bytes must be"},
       {"command = x\ncode_page_bytes = 4k\n", ":2: code_page_bytes must be"},
       {"command = x\ncode_page_bytes = 65537\n", ":2: code_page_bytes must be"},
+      {"command = x\nnetwork = lte\n", ":2: network must be 'wifi'"},
+      {"command = x\nnetwork = cellular\ncapabilities = cellular\n",
+       ":1: network = cellular but the command has no {cell_port}"},
+      {"command = x --p {cell_port}\n", ":1: {cell_port} in the command "
+                                           "needs 'network = cellular'"},
+      {"command = x {cell_port}\nnetwork = cellular\n",
+       "capability 'cellular' is not declared"},
+      {"command = x\ncapabilities = cellular\n",
+       "'cellular' needs 'network = cellular'"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     const char *path = write_tmp(bad[i].text);
@@ -114,7 +123,31 @@ static void expands_command(void) {
   unlink(path);
 }
 
+/* The cellular profile: network, the capability and {cell_port}. */
+static void loads_cellular_profile(void) {
+  struct profile p;
+  struct ic_diag d;
+  CU_ASSERT_EQUAL_FATAL(
+      profile_load("harness/duts/refimp-impC001.conf", &p, &d), 0);
+  CU_ASSERT_EQUAL(p.network, PROFILE_NET_CELLULAR);
+  CU_ASSERT_TRUE(profile_has(&p, "cellular"));
+  CU_ASSERT_FALSE(profile_has(&p, "wifi"));
+  struct dut_env env = {.bindir = "/b", .flash = "/f", .ports = "1,2,3",
+                        .cell_port = "4"};
+  char *cmd = dut_command_line(&p, &env, &d);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(cmd);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cmd, "--ports 1,2,3 --cell-port 4 "));
+  ic_free(cmd);
+  profile_fini(&p);
+  /* the others stay WiFi/Ethernet */
+  CU_ASSERT_EQUAL_FATAL(
+      profile_load("harness/duts/refimp-native.conf", &p, &d), 0);
+  CU_ASSERT_EQUAL(p.network, PROFILE_NET_WIFI);
+  profile_fini(&p);
+}
+
 static const struct cu_test tests[] = {
+    {"loads the cellular profile", loads_cellular_profile},
     {"loads the shipped refimp profile", loads_shipped_profile},
     {"loads the commented third-party example", loads_example_profile},
     {"refuses bad profiles with file:line", refuses_bad},

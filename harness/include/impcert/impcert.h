@@ -296,16 +296,36 @@ enum impcert_session {
 IMPCERT_EXPORT enum impcert_session impcert_cloud_accept(impcert_fx *fx,
                                                          unsigned timeout_ms);
 
+/* The cloud's port indexes: 0, 1, 2 stand for 31314, 993, 443 (the WiFi
+** and Ethernet ports, in order); IMPCERT_PORT_CELLULAR for 52753 exists
+** only on a profile with `network = cellular` (docs/profiles.md), where
+** the other three stay open as decoys. */
+#define IMPCERT_PORT_CELLULAR 3
+
 /* Stop listening on cloud port `index` (0, 1, 2: standing for 31314, 993,
-** 443), so the device's TCP connects there are refused. */
+** 443; IMPCERT_PORT_CELLULAR), so the device's TCP connects there are
+** refused. */
 IMPCERT_EXPORT void impcert_cloud_close_port(impcert_fx *fx, int index);
 
 /* Listen again on cloud port `index` after impcert_cloud_close_port (the
 ** same port number). Returns 0, or -1 (noted) if it cannot. */
 IMPCERT_EXPORT int impcert_cloud_open_port(impcert_fx *fx, int index);
 
-/* The index (0, 1, 2) of the port the current session came in on, or -1. */
+/* The index (0, 1, 2, IMPCERT_PORT_CELLULAR) of the port the current
+** session came in on, or -1. */
 IMPCERT_EXPORT int impcert_cloud_session_port(impcert_fx *fx);
+
+/* True if the profile says `network = cellular`: the device dials
+** IMPCERT_PORT_CELLULAR alone, one port per server, where a WiFi or
+** Ethernet device dials ports 0, 1, 2 in turn. */
+IMPCERT_EXPORT bool impcert_dut_cellular(impcert_fx *fx);
+
+/* [NET-002] How many TCP connections the device has made to port `index`
+** in this test: those the cloud accepted, and those still waiting in the
+** port's listen queue (counted now, then closed unanswered). -1 if the
+** profile has no such port (IMPCERT_PORT_CELLULAR without `network =
+** cellular`). */
+IMPCERT_EXPORT int impcert_cloud_port_dials(impcert_fx *fx, int index);
 
 /* paused true: the cloud stops reading the session (what the device sends
 ** piles up in the connection, as with a stalled server); false: it reads
