@@ -313,7 +313,9 @@ bool profile_missing(const struct profile *p, const char *needs, char *out,
     size_t len = strcspn(s, ", ");
     if (len) {
       snprintf(out, n, "%.*s", (int)len, s);
-      if (!profile_has(p, out))
+      /* "!cap": the test is for devices without cap (e.g. "!cellular" for
+      ** the WiFi/Ethernet port order, NET-001) */
+      if (out[0] == '!' ? profile_has(p, out + 1) : !profile_has(p, out))
         return true;
     }
     s += len;

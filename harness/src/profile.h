@@ -46,7 +46,9 @@ void profile_fini(struct profile *p);
 bool profile_has(const struct profile *p, const char *cap);
 
 /* The first capability of the comma-separated list `needs` that the
-** profile does not declare, copied into out (size n); false if none. */
+** profile does not declare, copied into out (size n); false if none. An
+** entry "!cap" excludes cap: it is reported (as "!cap") when the profile
+** declares cap. */
 bool profile_missing(const struct profile *p, const char *needs, char *out,
                      size_t n);
 

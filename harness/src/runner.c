@@ -411,8 +411,11 @@ static bool skip_if_missing(const struct runner *rc, struct runner_slot *s) {
       !profile_missing(rc->prof, s->tc->needs, cap, sizeof cap))
     return false;
   s->res.verdict = IMPCERT_SKIP;
-  s->res.message = ic_asprintf("DUT profile does not declare capability "
-                               "'%s'", cap);
+  s->res.message =
+      cap[0] == '!'
+          ? ic_asprintf("DUT profile declares capability '%s', which the "
+                        "test excludes", cap + 1)
+          : ic_asprintf("DUT profile does not declare capability '%s'", cap);
   s->finished = true;
   return true;
 }

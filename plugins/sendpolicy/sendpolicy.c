@@ -22,6 +22,12 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* The cloud's ports: ports 0-2, and the stand-in for 52753 too on a
+** cellular DUT (NET-002), so closing them all leaves no way in. */
+static int cloud_ports(impcert_fx *fx) {
+  return impcert_dut_cellular(fx) ? IMPCERT_PORT_CELLULAR + 1 : 3;
+}
+
 /* BlinkUp, activate and deploy `code` in step 4. */
 static void deploy(impcert_fx *fx, const char *code) {
   impcert_dut_power_on(fx);
@@ -293,7 +299,7 @@ static void suspend_connect(impcert_fx *fx) {
              "  imp.wakeup(0.2, function() { server.log(\"end\"); });\n"
              "});\n");
   find_log(fx, "ready");
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < cloud_ports(fx); i++)
     impcert_cloud_close_port(fx, i);
   freeze_time(fx); /* the first round falls at a known device time */
   agent_go(fx, "go");
@@ -681,7 +687,7 @@ static void connect_timeout(impcert_fx *fx) {
              "});\n"
              "server.log(\"ready\");\n");
   find_log(fx, "ready");
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < cloud_ports(fx); i++)
     impcert_cloud_close_port(fx, i);
   freeze_time(fx); /* the attempts start at a known device time */
   agent_go(fx, "go");
@@ -788,7 +794,7 @@ static void deploy_still(impcert_fx *fx, const char *code) {
 
 /* The cloud goes away: every port refuses and the session closes. */
 static void cloud_gone(impcert_fx *fx) {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < cloud_ports(fx); i++)
     impcert_cloud_close_port(fx, i);
   impcert_cloud_close(fx);
 }
@@ -812,7 +818,7 @@ static void stepped_reconnect(impcert_fx *fx, const char *why) {
 }
 
 static void cloud_back(impcert_fx *fx) {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < cloud_ports(fx); i++)
     if (impcert_cloud_open_port(fx, i) != 0)
       IMPCERT_ERROR_NOW(fx, "cannot open cloud port %d again", i);
 }

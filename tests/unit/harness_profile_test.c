@@ -31,6 +31,10 @@ static void loads_shipped_profile(void) {
   CU_ASSERT_TRUE(profile_missing(&p, "jig, bluetooth", miss, sizeof miss));
   CU_ASSERT_STRING_EQUAL(miss, "bluetooth");
   CU_ASSERT_FALSE(profile_missing(&p, "", miss, sizeof miss));
+  /* "!cap" excludes: native is no cellular device, but it has wifi */
+  CU_ASSERT_FALSE(profile_missing(&p, "jig,!cellular", miss, sizeof miss));
+  CU_ASSERT_TRUE(profile_missing(&p, "jig, !wifi", miss, sizeof miss));
+  CU_ASSERT_STRING_EQUAL(miss, "!wifi");
   CU_ASSERT_EQUAL(p.timeout_scale, 1u);
   CU_ASSERT_EQUAL(p.code_page_bytes, 4096u); /* REG-028 */
   profile_fini(&p);

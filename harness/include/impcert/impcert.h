@@ -43,7 +43,8 @@ struct impcert_case {
   const char *title;     /* one line saying what is checked */
   const char *reqs;      /* requirement IDs from specs/requirements.md */
   const char *tags;      /* free selection tags, e.g. "boot,smoke" */
-  const char *needs;     /* capabilities (specs/capabilities.md); "" none */
+  const char *needs;     /* capabilities (specs/capabilities.md); "" none;
+                            "!cap": only for devices without cap */
   unsigned timeout_ms;   /* 0: the DUT profile's per-test limit */
   void (*run)(impcert_fx *fx);
 };
