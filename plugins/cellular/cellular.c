@@ -23,6 +23,15 @@
 
 static const char *const wifi_port_names[] = {"31314", "993", "443"};
 
+/* The harness offers the stand-in for 52753 only on a profile saying
+** `network = cellular`; without it these tests cannot run. */
+static void need_cellular_port(impcert_fx *fx) {
+  if (!impcert_dut_cellular(fx))
+    IMPCERT_ERROR_NOW(fx, "the profile declares 'cellular' without "
+                          "'network = cellular': the harness has no port "
+                          "standing for 52753 (docs/profiles.md)");
+}
+
 /* NET-002: no connection so far on any of the WiFi/Ethernet decoys. */
 static void check_no_wifi_dials(impcert_fx *fx, const char *when) {
   for (int i = 0; i < 3; i++) {
@@ -55,6 +64,7 @@ static void activate(impcert_fx *fx) {
 ** has no use for) the device opens its session on 52753, and again after
 ** the cloud drops it; the WiFi ports see nothing. */
 static void cellular_port(impcert_fx *fx) {
+  need_cellular_port(fx);
   impcert_dut_power_on(fx);
   impcert_jig_blinkup(fx, "impcert-lab", "secret-pass", PLAN, TOKEN);
   if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
@@ -71,6 +81,7 @@ static void cellular_port(impcert_fx *fx) {
 /* NET-002: with 52753 refused the device keeps retrying 52753 and never
 ** falls back to a WiFi port; once the port opens it connects there. */
 static void no_wifi_fallback(impcert_fx *fx) {
+  need_cellular_port(fx);
   impcert_cloud_close_port(fx, IMPCERT_PORT_CELLULAR);
   impcert_dut_power_on(fx);
   impcert_jig_blinkup(fx, "impcert-lab", "secret-pass", PLAN, TOKEN);

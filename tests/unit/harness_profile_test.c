@@ -90,8 +90,6 @@ static void refuses_bad(void) {
                                            "needs 'network = cellular'"},
       {"command = x {cell_port}\nnetwork = cellular\n",
        "capability 'cellular' is not declared"},
-      {"command = x\ncapabilities = cellular\n",
-       "'cellular' needs 'network = cellular'"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     const char *path = write_tmp(bad[i].text);

@@ -298,9 +298,13 @@ static void fresh(struct boot *b, const struct boot_config *cfg) {
 }
 
 static struct boot_config config(void) {
-  struct boot_config c = {"imp.test", "127.0.0.1", {31314, 993, 443}, 3,
-                          "imp003", "38.0 refimp 0.1", "0C2A69ABCDEF",
-                          NULL, 0, NULL, 0, false, false, false};
+  struct boot_config c = {.server_name = "imp.test",
+                          .server_addr = "127.0.0.1",
+                          .ports = {31314, 993, 443},
+                          .nports = 3,
+                          .board = "imp003",
+                          .os_version = "38.0 refimp 0.1",
+                          .mac = "0C2A69ABCDEF"};
   return c;
 }
 
