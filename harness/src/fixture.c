@@ -22,6 +22,7 @@
 #include "capture.h"
 #include "dut.h"
 #include "frame.h"
+#include "proxy.h"
 #include "wiremsg.h"
 
 /* The cloud's ports: three standing for 31314, 993, 443, and on a cellular
@@ -65,6 +66,7 @@ struct impcert_fx {
   int sess_port;          /* index of the session's port, -1 if none */
   struct frame_reader wire_rd;
   char *sni;
+  struct proxy *proxy;    /* the test's HTTP proxy, or NULL (REG-010) */
   Impwire__Envelope *wq[QMAX]; /* every frame received, in order */
   size_t wq_len, wq_next;
 
@@ -587,6 +589,8 @@ static void teardown(impcert_fx *fx) {
   dut_kill(&fx->dut);
   session_drop(fx, "end of test");
   jig_drop(fx, "end of test");
+  proxy_stop(fx->proxy);
+  fx->proxy = NULL;
   for (int i = 0; i < NPORTS; i++)
     if (fx->listen_fd[i] >= 0)
       close(fx->listen_fd[i]);
@@ -1367,6 +1371,34 @@ IMPCERT_EXPORT int impcert_cloud_port_dials(impcert_fx *fx, int index) {
 
 IMPCERT_EXPORT bool impcert_cloud_session_resumed(impcert_fx *fx) {
   return fx->sess && tls_resumed(fx->sess);
+}
+
+IMPCERT_EXPORT int impcert_proxy_start(impcert_fx *fx, const char *user,
+                                       const char *password) {
+  if (fx->proxy)
+    end_now(fx, IMPCERT_ERROR, "impcert_proxy_start called twice");
+  struct proxy_config c = {.host = TLS_SERVER_NAME, .user = user,
+                           .password = password};
+  for (int i = 0; i < NPORTS && c.nports < PROXY_MAX_PORTS; i++)
+    c.ports[c.nports++] = fx->port[i];
+  struct ic_diag d;
+  if (proxy_start(&c, &fx->proxy, &d) < 0)
+    end_now(fx, IMPCERT_ERROR, "%s", d.msg);
+  note(fx, "proxy", "listening on 127.0.0.1:%u%s", proxy_port(fx->proxy),
+       user ? " (credentials asked)" : "");
+  return proxy_port(fx->proxy);
+}
+
+IMPCERT_EXPORT unsigned impcert_proxy_last(impcert_fx *fx, int *status,
+                                           char *line, size_t cap) {
+  if (!fx->proxy) {
+    if (status)
+      *status = 0;
+    if (line && cap)
+      line[0] = '\0';
+    return 0;
+  }
+  return proxy_last(fx->proxy, status, line, cap);
 }
 
 IMPCERT_EXPORT const char *impcert_cloud_sni(impcert_fx *fx) {

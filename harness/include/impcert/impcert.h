@@ -86,6 +86,23 @@ IMPCERT_EXPORT bool impcert_dut_running(impcert_fx *fx);
 ** interface the board's design leaves out); `needs` covers the rest. */
 IMPCERT_EXPORT bool impcert_dut_declares(impcert_fx *fx, const char *cap);
 
+/* ---- an HTTP proxy (REG-010; specs/wire.md "Through an HTTP proxy") ---- */
+
+/* Start the test's HTTP CONNECT proxy on 127.0.0.1 and return its port.
+** It tunnels CONNECT cloud.impcert.test:P (P one of the test's cloud
+** ports) to the cloud; with user non-NULL the request must carry
+** Proxy-Authorization: Basic base64(user:password), else it answers 407.
+** A malformed request gets 400, another host or port 502. Stopped at the
+** end of the test. Ends the test with verdict error if it cannot start. */
+IMPCERT_EXPORT int impcert_proxy_start(impcert_fx *fx, const char *user,
+                                       const char *password);
+
+/* How many requests the proxy answered so far; *status (may be NULL) gets
+** the last answer's status (0: none yet) and line (cap bytes) its request
+** line. 0 without a proxy. */
+IMPCERT_EXPORT unsigned impcert_proxy_last(impcert_fx *fx, int *status,
+                                           char *line, size_t cap);
+
 /* The profile's code_page_bytes: the unit in which the DUT stores the code
 ** the cloud deploys (specs/wire.md "Code pages", REG-028); 0 when the
 ** profile declares none. */
