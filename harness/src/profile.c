@@ -40,7 +40,7 @@ static const char *const cap_names[] = {
     "board:imp006",  "board:impC001", "wifi",          "ethernet",
     "cellular",      "bluetooth",     "dac",           "sampler",
     "dfsdm",         "spiflash",      "os-update",     "deep-sleep",
-    "nv",            "wps",           NULL};
+    "nv",            "wps",           "proxy",         NULL};
 
 const char *const *profile_cap_names(void) { return cap_names; }
 

@@ -314,6 +314,40 @@ static void probe_wps(impcert_fx *fx) {
                     "\"configurewps\" in imp.net is %s", t);
 }
 
+/* CAP-005 proxy: the harness's proxy; the probe code sets it, drops the
+** session and connects again: the new session comes through the proxy
+** and server.connect says SERVER_CONNECTED. */
+static void probe_proxy(impcert_fx *fx) {
+  int port = impcert_proxy_start(fx, NULL, NULL);
+  char code[512];
+  snprintf(code, sizeof code,
+           "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 10);"
+           "imp.wakeup(0.2, function() {"
+           "  imp.setproxy(PROXY_TYPE_HTTP, \"127.0.0.1\", %d);"
+           "  server.disconnect();"
+           "  server.connect(function(r) {"
+           "    server.log(\"impcert-proxy \" + r); }, 10);"
+           "});", port);
+  deploy(fx, code);
+  if (!impcert_cloud_wait_closed(fx, WAIT))
+    IMPCERT_INCONCLUSIVE_NOW(fx, "the probe code's server.disconnect() did "
+                                 "not close the session");
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no session after imp.setproxy()");
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, "DeviceState");
+  setup_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, "CodeHash");
+  impcert_send_answer(fx, true, NULL, false);
+  int st = 0;
+  unsigned n = impcert_proxy_last(fx, &st, NULL, 0);
+  IMPCERT_CHECK_MSG(fx, n >= 1 && st == 200,
+                    "the session did not come through the proxy (%u "
+                    "requests, last answered %d)", n, st);
+  const char *t = log_after(fx, "impcert-proxy ", WAIT);
+  IMPCERT_CHECK_MSG(fx, t && strcmp(t, "5") == 0,
+                    "server.connect through the proxy reported %s",
+                    t ? t : "nothing");
+}
+
 /* Pins the probes use: the numbered pins of imp001/imp002, else the
 ** lettered ones of later modules. */
 static bool numbered_pins(const Impjig__Hello *h) {
@@ -769,6 +803,8 @@ static const struct impcert_case cases[] = {
      "CAP-002,CAP-009", "probe", "jig-wifi", 0, probe_wifi_jig},
     {"CAP-WPS", "wps: imp.net.configurewps exists", "CAP-005", "probe",
      "wps", 0, probe_wps},
+    {"CAP-PROXY", "proxy: the session comes through an HTTP proxy",
+     "CAP-005", "probe", "proxy", 0, probe_proxy},
     {"CAP-JIG-FLASH-FAULTS", "jig-flash-faults: an armed cut cuts power",
      "CAP-002,CAP-009", "probe", "jig-flash-faults", 0, probe_flash_faults},
     {"CAP-SQUIRREL", "squirrel: deployed code's server.log() arrives",

@@ -216,11 +216,116 @@ static void code_page_filled(impcert_fx *fx) {
   }
 }
 
+/* The code of the proxy tests: once online it sets the proxy (port, user
+** and password given), drops the session and connects again through it
+** with a timeout of `secs`; then it forgets the proxy, connects directly
+** and logs "proxy R1 R2": the two server.connect reasons. */
+static void proxy_code(char *out, size_t cap, int port, const char *password,
+                       int secs) {
+  snprintf(out, cap,
+           "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 10);"
+           "function back(r1) {"
+           "  imp.clearconfiguration(CONFIG_PROXY);"
+           "  server.connect(function(r2) {"
+           "    server.log(\"proxy \" + r1 + \" \" + r2); }, 10);"
+           "}"
+           "imp.wakeup(0.2, function() {"
+           "  imp.setproxy(PROXY_TYPE_HTTP, \"127.0.0.1\", %d, \"imp\","
+           "               \"%s\");"
+           "  server.disconnect();"
+           "  server.connect(back, %d);"
+           "});",
+           port, password, secs);
+}
+
+/* The session the device opens next: steps 2-3, then the code matches. */
+static void reconnected(impcert_fx *fx, const char *what) {
+  /* the code's server.disconnect() ends the first session */
+  if (!impcert_cloud_wait_closed(fx, WAIT))
+    IMPCERT_FAIL_NOW(fx, "the code's server.disconnect() did not close the "
+                         "session");
+  if (impcert_cloud_accept(fx, WAIT) != IMPCERT_SESSION_OK)
+    IMPCERT_FAIL_NOW(fx, "no session %s", what);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_DEVICE_STATE, WAIT);
+  impcert_expect(fx, IMPWIRE__ENVELOPE__MSG_CODE_HASH, WAIT);
+  impcert_send_answer(fx, true, NULL, false);
+}
+
+/* REG-010 (impOS 38): through an HTTP proxy (imp.setproxy) the device
+** asks the proxy for a tunnel to the cloud's name and sends that name as
+** SNI in the TLS handshake inside it; server.connect reports
+** SERVER_CONNECTED. */
+static void proxy_sni(impcert_fx *fx) {
+  int port = impcert_proxy_start(fx, "imp", "s3cret");
+  char code[1024];
+  proxy_code(code, sizeof code, port, "s3cret", 10);
+  deploy(fx, code);
+  reconnected(fx, "through the proxy after imp.setproxy()");
+  int st = 0;
+  char line[256];
+  unsigned n = impcert_proxy_last(fx, &st, line, sizeof line);
+  IMPCERT_CHECK_MSG(fx, n >= 1 && st == 200,
+                    "the session did not come through the proxy (%u "
+                    "requests, last answered %d: '%s')", n, st, line);
+  IMPCERT_CHECK_MSG(fx, strncmp(line, "CONNECT cloud.impcert.test:", 27) == 0,
+                    "the proxy was asked '%s', not for the cloud's name",
+                    line);
+  const char *sni = impcert_cloud_sni(fx);
+  IMPCERT_CHECK_MSG(fx, sni && strcmp(sni, "cloud.impcert.test") == 0,
+                    "through the proxy the TLS handshake named '%s', not "
+                    "cloud.impcert.test", sni ? sni : "(no SNI)");
+  const char *r = log_after(fx, "proxy ");
+  IMPCERT_CHECK_MSG(fx, r && strcmp(r, "5 5") == 0,
+                    "server.connect through the proxy reported '%s', not "
+                    "SERVER_CONNECTED (5)", r ? r : "nothing");
+}
+
+/* REG-010: a proxy that refuses the credentials (407) gives
+** NOT_AUTHORISED (7); without it the device connects directly again. */
+static void proxy_refused(impcert_fx *fx) {
+  int port = impcert_proxy_start(fx, "imp", "s3cret");
+  char code[1024];
+  proxy_code(code, sizeof code, port, "wrong", 2);
+  deploy(fx, code);
+  reconnected(fx, "directly after CONFIG_PROXY");
+  int st = 0;
+  unsigned n = impcert_proxy_last(fx, &st, NULL, 0);
+  IMPCERT_CHECK_MSG(fx, n >= 1 && st == 407,
+                    "the proxy saw %u requests, the last answered %d, "
+                    "expected 407 for the wrong password", n, st);
+  const char *r = log_after(fx, "proxy ");
+  IMPCERT_CHECK_MSG(fx, r && strcmp(r, "7 5") == 0,
+                    "with a wrong proxy password server.connect reported "
+                    "'%s', expected NOT_AUTHORISED (7), then 5 directly",
+                    r ? r : "nothing");
+}
+
+/* REG-010: a proxy nobody answers at (127.0.0.1 port 1, refused) gives
+** NO_PROXY (6). */
+static void proxy_unreachable(impcert_fx *fx) {
+  char code[1024];
+  proxy_code(code, sizeof code, 1, "s3cret", 2);
+  deploy(fx, code);
+  reconnected(fx, "directly after CONFIG_PROXY");
+  const char *r = log_after(fx, "proxy ");
+  IMPCERT_CHECK_MSG(fx, r && strcmp(r, "6 5") == 0,
+                    "with no proxy at the address server.connect reported "
+                    "'%s', expected NO_PROXY (6), then 5 directly",
+                    r ? r : "nothing");
+}
+
 static const struct impcert_case cases[] = {
     {"REG-014", "impOS 38: weak references do not crash the device",
      "REG-014", "regress,squirrel", "jig,squirrel", 0, weak_references},
     {"REG-053", "impOS 36: blob.writen() with a wrong type writes zeros",
      "REG-053", "regress,squirrel", "jig,squirrel", 0, writen_wrong_type},
+    {"REG-010", "impOS 38: SNI sent through an HTTP proxy", "REG-010",
+     "regress,net,proxy", "jig,squirrel,proxy", 0, proxy_sni},
+    {"REG-010-AUTH", "a proxy refusing the credentials: NOT_AUTHORISED",
+     "REG-010", "regress,net,proxy", "jig,squirrel,proxy", 0,
+     proxy_refused},
+    {"REG-010-NOPROXY", "no proxy at the address: NO_PROXY", "REG-010",
+     "regress,net,proxy", "jig,squirrel,proxy", 0, proxy_unreachable},
     {"REG-028", "impOS 38.x: code filling a code page exactly runs",
      "REG-028", "regress,squirrel,store", "jig,jig-power,squirrel", 0,
      code_page_filled},

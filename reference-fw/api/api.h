@@ -74,7 +74,9 @@ enum api_conn_reason {
   API_NO_IP_ADDRESS = 2,
   API_NOT_RESOLVED = 3,
   API_NO_SERVER = 4,
-  API_SERVER_CONNECTED = 5
+  API_SERVER_CONNECTED = 5,
+  API_NO_PROXY = 6,        /* REG-010: the proxy is unreachable */
+  API_NOT_AUTHORISED = 7   /* REG-010: the proxy refused the credentials */
 };
 
 /* Shutdown reasons passed to the server.onshutdown() handler. */
@@ -240,6 +242,12 @@ struct api_host {
   ** it idles at; false when the store failed. Optional: NULL records
   ** nothing (a host without cold boots). */
   bool (*set_rescue_pin)(void *ctx, const char *pin, int level);
+  /* imp.setproxy() [REG-010]: connect through the HTTP proxy at addr and
+  ** port from the next connection on (user and password may be empty);
+  ** false when the values are refused. Optional: NULL, imp.setproxy
+  ** throws. */
+  bool (*set_proxy)(void *ctx, const char *addr, uint16_t port,
+                    const char *user, const char *password);
   /* Optional: the user area of the SPI flash (hardware.spiflash), `size`
   ** bytes that outlive the VM (erased: 0xff); NULL when the host has
   ** none (spiflash.enable() then throws). */

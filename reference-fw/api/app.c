@@ -272,6 +272,26 @@ static bool h_set_rescue_pin(void *ctx, const char *pin, int level) {
   return false;
 }
 
+static bool h_set_proxy(void *ctx, const char *addr, uint16_t port,
+                        const char *user, const char *password) {
+  struct rf_diag d = {""};
+  struct app *a = ctx;
+  if (boot_app_set_proxy(a->boot, addr, port, user, password, &d) == RF_OK)
+    return true;
+  rf_log("imp.setproxy: %s", d.msg);
+  return false;
+}
+
+/* [REG-010] The reason a connection failed, for the application: the
+** proxy's if it was the proxy, else no server. */
+static enum api_conn_reason failed_reason(const struct app *a) {
+  switch (boot_last_connect(a->boot)) {
+  case RF_ENOPROXY: return API_NO_PROXY;
+  case RF_EPROXYAUTH: return API_NOT_AUTHORISED;
+  default: return API_NO_SERVER;
+  }
+}
+
 /* ---- the hooks of core/boot.c ---------------------------------------- */
 
 /* The user area of hardware.spiflash: a RAM copy of the board's SPI
@@ -334,7 +354,8 @@ static void code_start(void *ctx, const uint8_t *code, size_t n,
       .request = h_request, .userconf_get = h_userconf_get,
       .userconf_set = h_userconf_set, .jig = h_jig,
       .clear_configuration = h_clear_configuration,
-      .set_rescue_pin = h_set_rescue_pin, .spiflash = h_spiflash,
+      .set_rescue_pin = h_set_rescue_pin, .set_proxy = h_set_proxy,
+      .spiflash = h_spiflash,
       .spiflash_wrote = h_spiflash_wrote,
       .wifi = &app_wifi_ops};
   uint64_t now = hal_now_ms();
@@ -507,7 +528,7 @@ static uint64_t watch_session(struct app *a, uint64_t now) {
   } else if (a->connect_wanted && now >= a->connect_deadline) {
     a->connect_wanted = false;
     boot_app_drop(a->boot, "server.connect() timed out");
-    api_connection(a->api, false, API_NO_SERVER);
+    api_connection(a->api, false, failed_reason(a));
   } else if (a->connect_wanted) {
     next = a->connect_deadline;
   }

@@ -146,6 +146,39 @@ static int imp_clearconfiguration(sq_vm *vm) {
   return 0;
 }
 
+/* imp.setproxy(PROXY_TYPE_HTTP, address, port[, user, password])
+** [REG-010]: the HTTP proxy the next connections go through (constants.md
+** "Proxy"); imp.clearconfiguration(CONFIG_PROXY) forgets it. */
+static int imp_setproxy(sq_vm *vm) {
+  struct api *a = API_OF(vm);
+  int32_t type, port;
+  const char *addr, *user = "", *password = "";
+  size_t n;
+  if (sq_checkint(vm, 2, &type) < 0)
+    return -1;
+  if (type != 1)
+    return sq_error(vm, "imp.setproxy: unknown proxy type %d (only "
+                        "PROXY_TYPE_HTTP)", (int)type);
+  if ((addr = sq_tostr(vm, 3, &n)) == NULL || n == 0)
+    return sq_error(vm, "imp.setproxy: the address must be a string");
+  if (sq_checkint(vm, 4, &port) < 0)
+    return -1;
+  if (port < 1 || port > 65535)
+    return sq_error(vm, "imp.setproxy: port %d is not 1..65535", (int)port);
+  if (sq_gettop(vm) >= 5 && sq_gettype(vm, 5) != SQ_TNULL &&
+      (user = sq_tostr(vm, 5, &n)) == NULL)
+    return sq_error(vm, "imp.setproxy: the user name must be a string");
+  if (sq_gettop(vm) >= 6 && sq_gettype(vm, 6) != SQ_TNULL &&
+      (password = sq_tostr(vm, 6, &n)) == NULL)
+    return sq_error(vm, "imp.setproxy: the password must be a string");
+  if (!a->host.set_proxy)
+    return sq_error(vm, "imp.setproxy: not supported on this host");
+  if (!a->host.set_proxy(a->host.ctx, addr, (uint16_t)port, user, password))
+    return sq_error(vm, "imp.setproxy: refused (address, user and password "
+                        "at most 63 bytes)");
+  return 0;
+}
+
 static int imp_info(sq_vm *vm) {
   struct api *a = API_OF(vm);
   sq_newtable(vm);
@@ -502,6 +535,7 @@ static const struct sq_reg imp_fns[] = {
     {"deepsleepuntil", imp_deepsleepuntil, -3},
     {"setrescuepin", imp_setrescuepin, -2},
     {"clearconfiguration", imp_clearconfiguration, -1},
+    {"setproxy", imp_setproxy, -4},
     {"info", imp_info, 1},
     {"environment", imp_environment, 1},
     {"getsoftwareversion", imp_getsoftwareversion, 1},
@@ -541,6 +575,7 @@ static const struct api_const imp_consts[] = {
     {"ENVIRONMENT_AGENT", 2},
     {"CONFIG_WIFI", 0x01}, {"CONFIG_STATIC_NETWORK", 0x02},
     {"CONFIG_PROXY", 0x04}, {"CONFIG_ALL", 0xFF},
+    {"PROXY_TYPE_HTTP", 1},
     {NULL, 0}};
 
 /* imp.configparams: the cloud's table, or an empty one. */

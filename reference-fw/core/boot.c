@@ -230,9 +230,11 @@ static void try_port(struct boot *b, uint64_t now) {
   if (b->server_ix >= server_count(b)) /* the list changed meanwhile */
     b->server_ix = 0;
   struct hal_endpoint ep = {server_name(b, b->server_ix), b->cfg.server_addr,
-                            b->cfg.ports[b->port_ix]};
+                            b->cfg.ports[b->port_ix],
+                            b->use_proxy ? &b->proxy : NULL};
   rf_log("connecting to %s (%s) port %u", ep.host, ep.addr, ep.port);
   enum rf_status st = session_open(&b->sess, &ep, &d);
+  b->last_connect = st;
   if (st == RF_OK) {
     rf_log("connected to %s port %u%s", ep.host, ep.port,
            hal_conn_resumed(b->sess.conn) ? " (TLS session resumed)" : "");
@@ -1349,6 +1351,8 @@ void boot_app_restart(struct boot *b, uint32_t wake_reason, uint64_t now) {
 
 enum rf_status boot_app_clear_configuration(struct boot *b, unsigned what,
                                             struct rf_diag *d) {
+  if (what & STORE_CLEAR_PROXY) /* [REG-010] the proxy set in RAM */
+    (void)boot_app_set_proxy(b, NULL, 0, NULL, NULL, NULL);
   enum rf_status st = store_clear_configuration(&b->store, what, d);
   if (st == RF_OK)
     rf_log("imp.clearconfiguration(0x%02x): erased on flash; the session "
@@ -1418,4 +1422,34 @@ uint32_t boot_wake_reason(const struct boot *b) {
   default:
     return BOOT_WAKE_POWER_ON;
   }
+}
+
+enum rf_status boot_app_set_proxy(struct boot *b, const char *addr,
+                                  uint16_t port, const char *user,
+                                  const char *password, struct rf_diag *d) {
+  if (!addr) {
+    b->use_proxy = false;
+    return RF_OK;
+  }
+  if (!addr[0] || strlen(addr) >= sizeof(b->proxy_addr) || port == 0 ||
+      (user && strlen(user) >= sizeof(b->proxy_user)) ||
+      (password && strlen(password) >= sizeof(b->proxy_password))) {
+    rf_diag_set(d, "proxy: address, user and password 1..63 bytes, port "
+                   "1..65535");
+    return RF_EINVAL;
+  }
+  snprintf(b->proxy_addr, sizeof(b->proxy_addr), "%s", addr);
+  snprintf(b->proxy_user, sizeof(b->proxy_user), "%s", user ? user : "");
+  snprintf(b->proxy_password, sizeof(b->proxy_password), "%s",
+           password ? password : "");
+  b->proxy = (struct hal_proxy){b->proxy_addr, port, b->proxy_user,
+                                b->proxy_password};
+  b->use_proxy = true;
+  rf_log("proxy: connections go through %s port %u%s", addr, port,
+         b->proxy_user[0] ? " with credentials" : "");
+  return RF_OK;
+}
+
+enum rf_status boot_last_connect(const struct boot *b) {
+  return b->last_connect;
 }

@@ -170,6 +170,12 @@ struct boot {
   /* what boot_pump read but left for the main loop (one of each) */
   Impwire__Envelope *held_frame;
   Impjig__JigEnvelope *held_jig;
+  /* [REG-010] imp.setproxy(): the HTTP proxy connections go through (in
+  ** RAM until a restart), and how the last connection attempt ended */
+  bool use_proxy;
+  struct hal_proxy proxy;      /* points into the three texts below */
+  char proxy_addr[64], proxy_user[64], proxy_password[64];
+  enum rf_status last_connect;
 };
 
 /*
@@ -270,5 +276,16 @@ enum rf_status boot_app_clear_configuration(struct boot *b, unsigned what,
 ** RF_OK, RF_EINVAL (name too long, level not 0/1), RF_EIO. */
 enum rf_status boot_app_set_rescue_pin(struct boot *b, const char *pin,
                                        int level, struct rf_diag *d);
+/* [REG-010] imp.setproxy(): connect through the HTTP proxy at addr
+** (numeric) and port from the next connection on, with user and password
+** (NULL or "": none); addr NULL: directly again (CONFIG_PROXY). Kept in
+** RAM until the device restarts. RF_OK, RF_EINVAL (a text over 63 bytes,
+** port 0). */
+enum rf_status boot_app_set_proxy(struct boot *b, const char *addr,
+                                  uint16_t port, const char *user,
+                                  const char *password, struct rf_diag *d);
+/* How the last connection attempt ended: RF_OK, RF_ENOPROXY,
+** RF_EPROXYAUTH, ... (the reason server.connect reports). */
+enum rf_status boot_last_connect(const struct boot *b);
 
 #endif

@@ -27,7 +27,9 @@
   X(RF_ENOSPC, "does not fit its flash area")                  \
   X(RF_ENOTSUP, "not supported by this board")                 \
   X(RF_ECERT, "the server's certificate was refused")          \
-  X(RF_ESTOP, "the board is shutting down")
+  X(RF_ESTOP, "the board is shutting down")                   \
+  X(RF_ENOPROXY, "cannot connect through the proxy")           \
+  X(RF_EPROXYAUTH, "the proxy refused the credentials")
 
 enum rf_status {
 #define X(code, text) code,

@@ -33,6 +33,8 @@ static enum rf_status from_hal(enum hal_status st) {
   case HAL_ENOTSUP: return RF_ENOTSUP;
   case HAL_EINVAL: return RF_EINVAL;
   case HAL_EIO: return RF_EIO;
+  case HAL_ENOPROXY: return RF_ENOPROXY;
+  case HAL_EPROXYAUTH: return RF_EPROXYAUTH;
   }
   return RF_EIO;
 }

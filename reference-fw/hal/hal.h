@@ -22,7 +22,9 @@
   X(HAL_ENOMEM, "out of memory")                             \
   X(HAL_EINVAL, "invalid argument")                          \
   X(HAL_ECERT, "the peer's certificate was refused")         \
-  X(HAL_ESTOP, "the board is shutting down")
+  X(HAL_ESTOP, "the board is shutting down")                 \
+  X(HAL_ENOPROXY, "cannot connect through the proxy")        \
+  X(HAL_EPROXYAUTH, "the proxy refused the credentials")
 
 enum hal_status {
 #define X(code, text) code,
@@ -132,10 +134,20 @@ enum hal_status hal_entropy(void *buf, size_t n);
 
 /* ---- the cloud connection (TLS under it) -------------------------------- */
 
+/* An HTTP proxy to reach the server through (REG-010): CONNECT host:port,
+** then TLS to the server inside the tunnel. */
+struct hal_proxy {
+  const char *addr;     /* numeric IPv4 or IPv6 address of the proxy */
+  uint16_t port;
+  const char *user;     /* NULL or "": no Proxy-Authorization */
+  const char *password;
+};
+
 struct hal_endpoint {
   const char *host;   /* server name: SNI and certificate name check */
   const char *addr;   /* numeric IPv4 or IPv6 address to connect to */
   uint16_t port;
+  const struct hal_proxy *proxy; /* NULL: connect directly */
 };
 
 struct hal_conn;
@@ -146,7 +158,9 @@ struct hal_conn;
 ** NULL and why (why_cap bytes) says what failed (with the TLS library's
 ** reason). Returns HAL_OK, HAL_EIO (TCP or TLS failure), HAL_ECERT (the
 ** certificate was refused: no application data was sent), HAL_ETIMEOUT,
-** HAL_ESTOP (asked to stop meanwhile) or HAL_ENOMEM. */
+** HAL_ESTOP (asked to stop meanwhile) or HAL_ENOMEM; through a proxy also
+** HAL_ENOPROXY (the proxy is unreachable or refused the tunnel) and
+** HAL_EPROXYAUTH (it asked for other credentials: 407). */
 enum hal_status hal_conn_open(const struct hal_endpoint *ep,
                               struct hal_conn **out, char *why,
                               size_t why_cap);

@@ -310,6 +310,88 @@ static enum hal_status tls_start(struct hal_conn *c,
   }
 }
 
+/* base64 of n bytes into out (cap >= 4 * ((n + 2) / 3) + 1). */
+static void base64(const char *in, size_t n, char *out) {
+  static const char abc[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const unsigned char *b = (const unsigned char *)in;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned)b[i] << 16 | (i + 1 < n ? b[i + 1] << 8 : 0) |
+                 (i + 2 < n ? b[i + 2] : 0);
+    *out++ = abc[v >> 18 & 63];
+    *out++ = abc[v >> 12 & 63];
+    *out++ = i + 1 < n ? abc[v >> 6 & 63] : '=';
+    *out++ = i + 2 < n ? abc[v & 63] : '=';
+  }
+  *out = '\0';
+}
+
+/* [REG-010] Ask the proxy on fd for a tunnel to ep->host:ep->port (the
+** server's name, which the proxy resolves) and read its answer head.
+** HAL_OK on 200; HAL_EPROXYAUTH on 407; HAL_ENOPROXY otherwise. */
+static enum hal_status proxy_tunnel(int fd, const struct hal_endpoint *ep,
+                                    char *why, size_t why_cap) {
+  const struct hal_proxy *px = ep->proxy;
+  char req[1024], auth[400] = "";
+  if (px->user && px->user[0]) {
+    char pair[200], b64[280];
+    int n = snprintf(pair, sizeof pair, "%s:%s", px->user,
+                     px->password ? px->password : "");
+    if (n < 0 || (size_t)n >= sizeof pair) {
+      snprintf(why, why_cap, "proxy: credentials too long");
+      return HAL_EPROXYAUTH;
+    }
+    base64(pair, (size_t)n, b64);
+    snprintf(auth, sizeof auth, "Proxy-Authorization: Basic %s\r\n", b64);
+  }
+  int n = snprintf(req, sizeof req,
+                   "CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n%s\r\n",
+                   ep->host, ep->port, ep->host, ep->port, auth);
+  for (int off = 0; off < n;) {
+    if (posix_wait_fd(fd, POLLOUT, NET_CONNECT_MS) <= 0) {
+      snprintf(why, why_cap, "proxy: request not sent in time");
+      return HAL_ENOPROXY;
+    }
+    ssize_t w = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+    if (w < 0 && errno != EAGAIN && errno != EINTR) {
+      snprintf(why, why_cap, "proxy: %s", strerror(errno));
+      return HAL_ENOPROXY;
+    }
+    off += w > 0 ? (int)w : 0;
+  }
+  /* the answer head, a byte at a time: nothing of the tunnel (the
+  ** server's first TLS bytes) may be read here */
+  char head[1024];
+  size_t got = 0;
+  while (got + 1 < sizeof head) {
+    if (posix_wait_fd(fd, POLLIN, NET_CONNECT_MS) <= 0) {
+      snprintf(why, why_cap, "proxy: no answer in time");
+      return HAL_ENOPROXY;
+    }
+    ssize_t r = recv(fd, head + got, 1, 0);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+      snprintf(why, why_cap, "proxy: closed before answering");
+      return HAL_ENOPROXY;
+    }
+    if (r < 0)
+      continue;
+    head[++got] = '\0';
+    if (got >= 4 && memcmp(head + got - 4, "\r\n\r\n", 4) == 0)
+      break;
+  }
+  head[got] = '\0';
+  int status = 0;
+  if (sscanf(head, "HTTP/1.%*1[01] %3d", &status) != 1) {
+    snprintf(why, why_cap, "proxy: not an HTTP answer");
+    return HAL_ENOPROXY;
+  }
+  if (status == 200)
+    return HAL_OK;
+  head[strcspn(head, "\r\n")] = '\0';
+  snprintf(why, why_cap, "proxy: %s", head);
+  return status == 407 ? HAL_EPROXYAUTH : HAL_ENOPROXY;
+}
+
 enum hal_status hal_conn_open(const struct hal_endpoint *ep,
                               struct hal_conn **out, char *why,
                               size_t why_cap) {
@@ -324,7 +406,21 @@ enum hal_status hal_conn_open(const struct hal_endpoint *ep,
     snprintf(why, why_cap, "out of memory");
     return HAL_ENOMEM;
   }
-  c->fd = tcp_connect(ep, why, why_cap, &st);
+  if (ep->proxy) {
+    /* TCP to the proxy, a tunnel to the server, then TLS in it with the
+    ** server's name as SNI, as without a proxy */
+    struct hal_endpoint to_proxy = {ep->host, ep->proxy->addr,
+                                    ep->proxy->port, NULL};
+    c->fd = tcp_connect(&to_proxy, why, why_cap, &st);
+    if (c->fd >= 0 && (st = proxy_tunnel(c->fd, ep, why, why_cap)) != HAL_OK) {
+      close(c->fd);
+      c->fd = -1;
+    } else if (c->fd < 0 && st != HAL_ESTOP) {
+      st = HAL_ENOPROXY;
+    }
+  } else {
+    c->fd = tcp_connect(ep, why, why_cap, &st);
+  }
   if (c->fd < 0) {
     free(c);
     return st;
