@@ -68,9 +68,13 @@ static bool is_ipv4(const Impwire__Value *v) {
 static void sleep_blocks(impcert_fx *fx) {
   deploy(fx, "imp.wakeup(0.1, function() {"
              "  server.log(\"impcert-timer\"); });\n"
+             "server.log(\"impcert-start\");\n"
              "local t0 = hardware.millis();\n"
              "imp.sleep(0.5);\n"
              "server.log(\"impcert-slept \" + (hardware.millis() - t0));\n");
+  /* the sleep has begun: its 500 ms (and 100 more) as device time */
+  log_after(fx, "impcert-start", "before imp.sleep");
+  impcert_device_wait(fx, 600);
   const char *s = log_after(fx, "impcert-", "after imp.sleep");
   IMPCERT_REQUIRE(fx, strncmp(s, "slept ", 6) == 0 ||
                           strcmp(s, "timer") == 0);
