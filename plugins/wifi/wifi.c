@@ -888,7 +888,7 @@ static const struct impcert_case cases[] = {
     {"WIFI-015", "hints recorded, used after a restart, lost on BlinkUp",
      "WIFI-015,WIFI-018", "wifi", J ",jig-power", 0, hints_recorded},
     {"WIFI-016", "getwifihints/setwifihints without a jig list",
-     "WIFI-016,WIFI-017", "wifi", "jig,squirrel", 0, hints_api},
+     "WIFI-016,WIFI-017", "wifi", "jig,squirrel,wifi", 0, hints_api},
     {"WIFI-019", "a wrong hint only costs a scan", "WIFI-019", "wifi",
      J ",jig-power", 0, wrong_hint},
     {"WIFI-020", "WPS armed across a cold boot gives credentials",
