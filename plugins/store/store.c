@@ -454,7 +454,7 @@ static void clear_wifi_keeps_enrollment(impcert_fx *fx) {
   impcert_dut_power_on(fx);
   IMPCERT_CHECK_MSG(fx, impcert_jig_wait_state(
                             fx, IMPJIG__BOOT_STATE__STATE__ACTIVATED_WITH_CODE,
-                            3000),
+                            WAIT), /* ends at the state: slow DUTs (qemu) */
                     "after clearconfiguration(CONFIG_WIFI) the power-up "
                     "is not in Activated: Has Squirrel");
 }
