@@ -165,18 +165,22 @@ static void memory_free_falls(impcert_fx *fx) {
 }
 
 /* API-009: imp.deepsleepfor() does not flush. The cloud stops reading;
-** the code fills its send buffer (RETURN_ON_ERROR_NO_DISCONNECT: sends
-** until SEND_ERROR_WOULDBLOCK, the data then pending on the device) and
-** calls imp.deepsleepfor(): the device must go to sleep at once, not wait
-** for the data to drain (server.sleepfor() would). */
+** the code sends (RETURN_ON_ERROR_NO_DISCONNECT) until nothing has gone
+** for 400 ms, so that the data pending on the device can no longer drain
+** into the loopback's own buffers (which acknowledge whatever fits), and
+** then calls imp.deepsleepfor(): the device must go to sleep at once, not
+** wait the 30 s send timeout for the data to drain (server.sleepfor()
+** would). */
 static void deepsleep_does_not_flush(impcert_fx *fx) {
   deploy(fx, "server.setsendtimeoutpolicy(RETURN_ON_ERROR_NO_DISCONNECT,"
              " WAIT_TIL_SENT, 30);\n"
-             "agent.on(\"impcert-go\", function(d) {\n"
-             "  local b = blob(1000), n = 0;\n"
-             "  while (n < 20000 && agent.send(\"impcert-fill\", b) == 0) n++;\n"
+             "local b = blob(1000), stuck = 0;\n"
+             "function fill() {\n"
+             "  while (agent.send(\"impcert-fill\", b) == 0) stuck = 0;\n"
+             "  if (++stuck < 40) { imp.wakeup(0.01, fill); return; }\n"
              "  imp.deepsleepfor(60);\n"
-             "});\n"
+             "}\n"
+             "agent.on(\"impcert-go\", function(d) { fill(); });\n"
              "server.log(\"impcert-ready\");\n");
   log_after(fx, "impcert-ready", "the code's first Log");
   impcert_cloud_pause(fx, true);
@@ -187,8 +191,8 @@ static void deepsleep_does_not_flush(impcert_fx *fx) {
   env.agent_message = &am;
   IMPCERT_REQUIRE(fx, impcert_send(fx, &env) == 0);
   IMPCERT_CHECK_MSG(fx, impcert_jig_next(fx,
-                        IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, 5000) != NULL,
-                    "the device did not go to deep sleep within 5 s while "
+                        IMPJIG__JIG_ENVELOPE__MSG_DEEP_SLEEP, 15000) != NULL,
+                    "the device did not go to deep sleep within 15 s while "
                     "its sends could not drain: imp.deepsleepfor() waited "
                     "for them");
 }
